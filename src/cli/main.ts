@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+import { processIO } from './io.js';
+import { run } from './program.js';
+
+const controller = new AbortController();
+let interrupted = false;
+process.on('SIGINT', () => {
+  // first Ctrl-C: stop the run and print the partial report; second: leave now
+  if (interrupted) process.exit(130);
+  interrupted = true;
+  controller.abort();
+});
+
+const code = await run(process.argv.slice(2), processIO(controller.signal));
+process.exitCode = code;

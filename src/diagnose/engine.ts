@@ -1,0 +1,60 @@
+import type { Finding, FindingFix, Severity } from '../model/finding.js';
+import { SEVERITY_RANK } from '../model/finding.js';
+import type { Session } from '../model/session.js';
+import { CATALOG, docsAnchor, type FindingId } from './catalog.js';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
+
+export interface RuleContext {
+  session: Pick<Session, 'connections' | 'requests' | 'facts'>;
+  thresholds: Thresholds;
+}
+
+/** One rule per file; a rule reads the model and returns what it found, never throws on missing data. */
+export interface Rule {
+  id: FindingId;
+  evaluate(ctx: RuleContext): Finding | Finding[] | undefined;
+}
+
+export function finding(
+  id: FindingId,
+  parts: { evidence: Finding['evidence']; fix: FindingFix; severity?: Severity; title?: string },
+): Finding {
+  return {
+    id,
+    severity: parts.severity ?? CATALOG[id].severity,
+    title: parts.title ?? CATALOG[id].title,
+    evidence: parts.evidence,
+    fix: parts.fix,
+    docs: docsAnchor(id),
+  };
+}
+
+export interface DiagnoseOptions {
+  thresholds?: Partial<Thresholds>;
+  /** Run only these rules (default: all). */
+  only?: readonly FindingId[];
+  rules?: readonly Rule[];
+}
+
+/** Runs the rules over a session; a rule that throws is skipped (its error becomes no finding). */
+export function runRules(rules: readonly Rule[], session: RuleContext['session'], options: DiagnoseOptions = {}): Finding[] {
+  const ctx: RuleContext = { session, thresholds: { ...DEFAULT_THRESHOLDS, ...options.thresholds } };
+  const out: Finding[] = [];
+  for (const rule of rules) {
+    if (options.only && !options.only.includes(rule.id)) continue;
+    let result: Finding | Finding[] | undefined;
+    try {
+      result = rule.evaluate(ctx);
+    } catch {
+      continue;
+    }
+    if (Array.isArray(result)) out.push(...result);
+    else if (result) out.push(result);
+  }
+  return out.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+}
+
+/** True when a finding at or above `level` is present (for --fail-on). */
+export function exceeds(findings: readonly Finding[], level: Severity): boolean {
+  return findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[level]);
+}

@@ -1,0 +1,22 @@
+/** Rule thresholds; every one can be overridden by the caller (CLI flags or library options). */
+export interface Thresholds {
+  slowDnsMs: number;
+  slowConnectMs: number;
+  slowTlsMs: number;
+  longChainDepth: number;
+  longChainBytes: number;
+  /** Share of request time spent blocked in the pool queue above which pool-exhausted fires. */
+  poolBlockedShare: number;
+  /** Event-loop delay overlapping a request's wait above which the request counts as inflated. */
+  eventLoopBlockedMs: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  slowDnsMs: 100,
+  slowConnectMs: 200,
+  slowTlsMs: 300,
+  longChainDepth: 3,
+  longChainBytes: 8 * 1024,
+  poolBlockedShare: 0.2,
+  eventLoopBlockedMs: 50,
+};

@@ -1,0 +1,134 @@
+import type { ErrorLayer, RequestError } from './model/request.js';
+
+/** Process exit codes shared by every subcommand. */
+export const EXIT = { ok: 0, findings: 1, usage: 2, network: 3, internal: 4 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface ErrorDetails {
+  layer?: ErrorLayer;
+  /** Something the user can do about it. */
+  hint?: string;
+  /** Phases measured before the failure (ms). */
+  timings?: Record<string, number>;
+  cause?: unknown;
+  onReusedSocket?: boolean;
+}
+
+/** Base class: a stable `code` (CONNSCOPE_ERR_*) and the network layer where it happened. */
+export class ConnscopeError extends Error {
+  readonly code: string;
+  readonly layer: ErrorLayer | undefined;
+  readonly hint: string | undefined;
+  readonly timings: Record<string, number> | undefined;
+  readonly onReusedSocket: boolean;
+  constructor(code: string, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.layer = details.layer;
+    this.hint = details.hint;
+    this.timings = details.timings;
+    this.onReusedSocket = details.onReusedSocket ?? false;
+  }
+}
+
+export class UsageError extends ConnscopeError {
+  constructor(message: string, hint?: string) {
+    super('CONNSCOPE_ERR_USAGE', message, { hint });
+  }
+}
+export class DnsError extends ConnscopeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_DNS', message, { ...d, layer: 'dns' });
+  }
+}
+export class ConnectError extends ConnscopeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_CONNECT', message, { ...d, layer: 'tcp' });
+  }
+}
+export class TlsError extends ConnscopeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_TLS', message, { ...d, layer: 'tls' });
+  }
+}
+export class HttpProtocolError extends ConnscopeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_HTTP', message, { ...d, layer: 'http' });
+  }
+}
+export class H2Error extends ConnscopeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_H2', message, { ...d, layer: 'h2' });
+  }
+}
+export class TimeoutError extends ConnscopeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_TIMEOUT', message, d);
+  }
+}
+export class SocketResetError extends ConnscopeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_RESET', message, { ...d, layer: d.layer ?? 'tcp' });
+  }
+}
+export class CaptureFormatError extends ConnscopeError {
+  /** Byte offset in the file where the problem was found. */
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super('CONNSCOPE_ERR_CAPTURE', `${message} at byte offset ${offset}`);
+    this.offset = offset;
+  }
+}
+
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'ENODATA']);
+const TCP_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED',
+  'EADDRNOTAVAIL', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+const HTTP_CODES = new Set([
+  'HPE_INVALID_CONSTANT', 'HPE_INVALID_VERSION', 'HPE_INVALID_STATUS', 'HPE_INVALID_HEADER_TOKEN',
+  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RESPONSE_STATUS_CODE', 'UND_ERR_INFO',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_HTTP_HEADERS_SENT',
+]);
+
+function errorCode(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { code?: unknown; cause?: unknown };
+    if (typeof e.code === 'string' && e.code) {
+      // fetch wraps the real error as `cause` of a TypeError without a code
+      return e.code;
+    }
+    if (e.cause) return errorCode(e.cause);
+  }
+  return 'UNKNOWN';
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    if (err.message === 'fetch failed' && cause instanceof Error) return cause.message;
+    return err.message;
+  }
+  return String(err);
+}
+
+/** Network layer of an error code. */
+export function layerOf(code: string): ErrorLayer {
+  if (DNS_CODES.has(code) || code === 'CONNSCOPE_ERR_DNS') return 'dns';
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || code === 'DEPTH_ZERO_SELF_SIGNED_CERT' ||
+    code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'CONNSCOPE_ERR_TLS' || code === 'EPROTO') return 'tls';
+  if (code.startsWith('ERR_HTTP2') || code === 'CONNSCOPE_ERR_H2') return 'h2';
+  if (TCP_CODES.has(code) || code === 'CONNSCOPE_ERR_CONNECT' || code === 'CONNSCOPE_ERR_RESET') return 'tcp';
+  if (HTTP_CODES.has(code) || code.startsWith('HPE_') || code === 'CONNSCOPE_ERR_HTTP') return 'http';
+  return 'tcp';
+}
+
+/** Turns any thrown value into the model's RequestError (code, layer, reused-socket flag). */
+export function classifyError(err: unknown, onReusedSocket = false): RequestError {
+  const code = errorCode(err);
+  let layer = layerOf(code);
+  // "socket hang up" / "other side closed" carry ECONNRESET / UND_ERR_SOCKET: the peer closed on us
+  if (err instanceof ConnscopeError && err.layer) layer = err.layer;
+  return { code, message: errorMessage(err), layer, onReusedSocket: onReusedSocket || (err instanceof ConnscopeError && err.onReusedSocket) };
+}

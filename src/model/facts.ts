@@ -1,0 +1,56 @@
+/**
+ * Observations a source makes beyond connection and request records (what a probe learned about
+ * the server, how a client pool was configured, ...). Rules read them; any field may be absent.
+ * Sources that learn something new add an optional field here.
+ */
+export interface Facts {
+  /** Client-side idle timeout of the pool in use (undici keepAliveTimeout, Agent timeout). */
+  clientIdleTimeoutMs?: number;
+  /** Server's `Keep-Alive: timeout=N` hint. */
+  hintedIdleTimeoutMs?: number;
+  /** Idle time after which the server actually closed an idle connection. */
+  measuredIdleTimeoutMs?: number;
+  /** An idle connection stopped answering without being closed (NAT / firewall drop). */
+  idleBlackholeAfterMs?: number;
+  /** Requests a connection survived before the server closed it. */
+  maxRequestsPerConnection?: number;
+  /** The server kept the connection open after a response. */
+  serverKeptConnection?: boolean;
+  keepAliveEnabled?: boolean;
+  /** Client pool size (connections / maxSockets). */
+  poolSize?: number;
+  concurrency?: number;
+  /** TCP keepalive on client sockets. */
+  tcpKeepAlive?: boolean;
+  tls?: {
+    resumptionAttempted?: boolean;
+    resumptionSupported?: boolean;
+    fullHandshakeMs?: number;
+    resumedHandshakeMs?: number;
+    /** Resumption rate in the first and last part of a run. */
+    resumptionRateEarly?: number;
+    resumptionRateLate?: number;
+    /** Client asked for these versions and the handshake failed. */
+    versionFailure?: { min?: string; max?: string; message: string };
+    alpnOffered?: string[];
+    alpnFailure?: { offered: string[]; message: string };
+    clientSessionCacheSize?: number;
+  };
+  http2?: { supported?: boolean; used?: boolean; maxConcurrentStreams?: number; goaways?: number; streamsQueued?: number };
+  eventLoop?: { maxDelayMs: number; p99DelayMs?: number };
+  server?: {
+    keepAliveTimeoutMs?: number;
+    headersTimeoutMs?: number;
+    requestTimeoutMs?: number;
+    /** Idle timeout of the load balancer or proxy in front of the server. */
+    lbIdleTimeoutMs?: number;
+  };
+  /** Per-origin counts of pools/agents/dispatchers created during the observation. */
+  poolsCreated?: Record<string, number>;
+  /** Responses whose bodies were never consumed while holding a socket. */
+  unconsumedBodies?: number;
+  /** Share of total request time spent in the pool queue (0..1). */
+  blockedShare?: number;
+  /** Duration of the observation window (ms). */
+  durationMs?: number;
+}

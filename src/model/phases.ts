@@ -1,0 +1,87 @@
+/**
+ * Request phases: non-overlapping, in milliseconds, adding up to `total`.
+ * A phase that does not apply is absent from the object (never 0, NaN or negative).
+ */
+export const PHASE_NAMES = ['blocked', 'dns', 'connect', 'tls', 'send', 'wait', 'receive'] as const;
+export type PhaseName = (typeof PHASE_NAMES)[number];
+
+export type Phases = { [K in PhaseName]?: number } & { total: number };
+
+/** Establishment phases of one connection (kept on the connection record, shared by all its requests). */
+export interface ConnectionPhases {
+  dns?: number;
+  connect?: number;
+  tls?: number;
+  /** dns + connect + tls (plus the gaps between them). */
+  total: number;
+}
+
+/**
+ * Raw marks on one monotonic clock (performance.now() milliseconds). Sources record the marks
+ * they see; phasesFromMarks() turns them into phases.
+ */
+export interface RequestMarks {
+  /** Request created by the caller. */
+  start: number;
+  /** A connection was assigned (reuse) or creation of a new one started. */
+  assigned?: number;
+  dnsStart?: number;
+  dnsEnd?: number;
+  connectStart?: number;
+  connectEnd?: number;
+  tlsStart?: number;
+  tlsEnd?: number;
+  /** Request fully written. */
+  sent?: number;
+  /** First response byte (headers). */
+  firstByte?: number;
+  /** Last response byte, or the moment the request failed. */
+  end?: number;
+}
+
+/**
+ * Derives phases from marks. Each phase runs from the end of the previous present phase to its own
+ * end mark, so the gaps between marks are charged to the next phase and the sum equals total exactly.
+ * Marks out of order (clock jitter between sources) are clamped to the previous mark.
+ */
+export function phasesFromMarks(m: RequestMarks): Phases {
+  const phases: Phases = { total: 0 };
+  let cursor = m.start;
+  const take = (name: PhaseName, endMark: number | undefined): void => {
+    if (endMark === undefined || !Number.isFinite(endMark)) return;
+    const end = Math.max(endMark, cursor);
+    phases[name] = end - cursor;
+    cursor = end;
+  };
+  take('blocked', m.assigned ?? m.dnsStart ?? m.connectStart ?? m.tlsStart);
+  if (m.dnsStart !== undefined) take('dns', m.dnsEnd);
+  if (m.connectStart !== undefined || m.connectEnd !== undefined) take('connect', m.connectEnd);
+  if (m.tlsStart !== undefined || m.tlsEnd !== undefined) take('tls', m.tlsEnd);
+  take('send', m.sent);
+  take('wait', m.firstByte);
+  take('receive', m.firstByte !== undefined ? m.end : undefined);
+  const end = m.end !== undefined && Number.isFinite(m.end) ? Math.max(m.end, cursor) : cursor;
+  // A request that ended early (an error) charges the rest to the phase it was in.
+  if (end > cursor && m.firstByte === undefined) {
+    const inProgress = inProgressPhase(m);
+    phases[inProgress] = (phases[inProgress] ?? 0) + (end - cursor);
+  }
+  phases.total = end - m.start;
+  return phases;
+}
+
+function inProgressPhase(m: RequestMarks): PhaseName {
+  if (m.assigned === undefined && m.dnsStart === undefined && m.connectStart === undefined && m.tlsStart === undefined) return 'blocked';
+  if (m.dnsStart !== undefined && m.dnsEnd === undefined) return 'dns';
+  if (m.connectStart !== undefined && m.connectEnd === undefined) return 'connect';
+  if (m.tlsStart !== undefined && m.tlsEnd === undefined) return 'tls';
+  if (m.sent === undefined) return 'send';
+  return 'wait';
+}
+
+/** Sum of the present phases (equals total for phases built by phasesFromMarks, up to the last mark). */
+export function sumPhases(p: Phases): number {
+  let s = 0;
+  for (const n of PHASE_NAMES) s += p[n] ?? 0;
+  return s;
+}

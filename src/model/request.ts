@@ -1,0 +1,43 @@
+import type { SourceKind } from './connection.js';
+import type { Phases } from './phases.js';
+
+export type ErrorLayer = 'dns' | 'tcp' | 'tls' | 'http' | 'h2';
+
+export interface RequestError {
+  /** Original code (ECONNRESET, UND_ERR_SOCKET, ERR_TLS_CERT_ALTNAME_INVALID, ...) or a CONNSCOPE_ERR_* code. */
+  code: string;
+  message: string;
+  layer: ErrorLayer;
+  /** The error happened on a connection that had already served a request (the stale-socket race). */
+  onReusedSocket: boolean;
+}
+
+export interface RequestTrace {
+  id: string;
+  connectionId?: string;
+  /** scheme://host:port */
+  origin: string;
+  method: string;
+  /** Path only; credentials and query values are never kept. */
+  path: string;
+  source: SourceKind;
+  /** Monotonic ms (performance.now()). */
+  startedAt: number;
+  startedAtEpoch: number;
+  phases: Phases;
+  /** The connection had served a request before this one. */
+  reused: boolean;
+  /** 1-based position of this request on its connection. */
+  requestIndexOnConnection?: number;
+  /** How long the connection sat idle before this request (reused requests only). */
+  idleBeforeMs?: number;
+  status?: number;
+  httpVersion?: string;
+  /** Connection-relevant response headers only (never Authorization/Cookie). */
+  responseHeaders?: { connection?: string; keepAlive?: string };
+  error?: RequestError;
+  /** Event-loop delay that overlapped this request's wait (ms), when sampled. */
+  eventLoopDelayMs?: number;
+  /** The loop was blocked during this request's wait long enough to inflate it. */
+  eventLoopBlocked?: boolean;
+}
