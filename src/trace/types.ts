@@ -1,0 +1,54 @@
+import type { ConnectionRecord } from '../model/connection.js';
+import type { RequestTrace } from '../model/request.js';
+
+export interface InstrumentOptions {
+  /** node:http and node:https clients, any Agent (default true). */
+  http?: boolean;
+  /** undici from npm and Node's built-in fetch, through the `undici:*` diagnostics channels (default true). */
+  undici?: boolean;
+  /** node:http2 client sessions (default true). */
+  http2?: boolean;
+  /** Sample event-loop delay to mark requests whose wait overlapped a blocked loop (default true). */
+  eventLoop?: boolean;
+  /** Only trace requests to origins this returns true for. */
+  filter?: (origin: string) => boolean;
+}
+
+/** A pool's state at one moment, per origin. */
+export interface PoolSnapshot {
+  kind: 'http.Agent' | 'undici';
+  origin: string;
+  /** Sockets in use. */
+  active: number;
+  /** Idle sockets kept for reuse. */
+  free: number;
+  /** Requests waiting for a socket. */
+  queued: number;
+}
+
+/** A problem inside the tracer itself; it never reaches the host program as an exception. */
+export interface TracerDiagnostic {
+  message: string;
+  where: string;
+  error?: unknown;
+}
+
+export interface TracerEvents {
+  /** A connection finished establishing (record carries establishment phases and TLS info). */
+  connection: [ConnectionRecord];
+  /** A request finished, successfully or not. */
+  request: [RequestTrace];
+  /** A connection closed (record carries close info). */
+  close: [ConnectionRecord];
+  diagnostic: [TracerDiagnostic];
+}
+
+export interface Tracer {
+  on<E extends keyof TracerEvents>(event: E, listener: (...args: TracerEvents[E]) => void): this;
+  off<E extends keyof TracerEvents>(event: E, listener: (...args: TracerEvents[E]) => void): this;
+  /** Pools the tracer has seen (plus the global agents), right now. */
+  poolSnapshot(): PoolSnapshot[];
+  /** Unsubscribes everything; idempotent. */
+  stop(): void;
+  readonly active: boolean;
+}
