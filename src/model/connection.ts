@@ -69,6 +69,8 @@ export interface ConnectionRecord {
   /** scheme://host:port */
   origin: string;
   source: SourceKind;
+  /** Identity of the agent / pool / dispatcher / h2 session owner that made it ('agent#3'), when known. */
+  poolId?: string;
   protocol: Protocol;
   localAddress?: string;
   localPort?: number;

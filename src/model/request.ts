@@ -21,6 +21,7 @@ export interface RequestTrace {
   /** Path only; credentials and query values are never kept. */
   path: string;
   source: SourceKind;
+  poolId?: string;
   /** Monotonic ms (performance.now()). */
   startedAt: number;
   startedAtEpoch: number;

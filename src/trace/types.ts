@@ -43,11 +43,26 @@ export interface TracerEvents {
   diagnostic: [TracerDiagnostic];
 }
 
+/** A request still in flight (for leak detection: a body never read keeps its socket taken). */
+export interface InflightRequest {
+  id: string;
+  origin: string;
+  connectionId?: string;
+  poolId?: string;
+  state: 'blocked' | 'connecting' | 'sending' | 'waiting' | 'receiving';
+  /** ms since the request was created. */
+  ageMs: number;
+  /** ms since response headers arrived (state 'receiving'). */
+  sinceHeadersMs?: number;
+}
+
 export interface Tracer {
   on<E extends keyof TracerEvents>(event: E, listener: (...args: TracerEvents[E]) => void): this;
   off<E extends keyof TracerEvents>(event: E, listener: (...args: TracerEvents[E]) => void): this;
   /** Pools the tracer has seen (plus the global agents), right now. */
   poolSnapshot(): PoolSnapshot[];
+  /** Requests started and not yet finished (bounded by what the host program keeps alive). */
+  inflight(): InflightRequest[];
   /** Unsubscribes everything; idempotent. */
   stop(): void;
   readonly active: boolean;
