@@ -49,6 +49,13 @@ export interface Facts {
   poolsCreated?: Record<string, number>;
   /** Responses whose bodies were never consumed while holding a socket. */
   unconsumedBodies?: number;
+  /** unconsumedBodies per origin (scheme://host:port). */
+  unconsumedBodiesByOrigin?: Record<string, number>;
+  /**
+   * Open sockets and in-flight requests per origin, sampled over time (oldest first, bounded):
+   * sockets rising while in-flight requests stay flat is a socket leak.
+   */
+  socketSamples?: Record<string, Array<{ atMs: number; open: number; inflight: number }>>;
   /** Share of total request time spent in the pool queue (0..1). */
   blockedShare?: number;
   /** Duration of the observation window (ms). */
