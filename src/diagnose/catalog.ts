@@ -29,6 +29,7 @@ export const CATALOG = {
   'server-headers-timeout': { severity: 'warn', title: 'headersTimeout is not above keepAliveTimeout' },
   'server-request-timeout-missing': { severity: 'info', title: 'requestTimeout is off' },
   'no-ocsp-stapling': { severity: 'info', title: 'The server does not staple OCSP responses' },
+  'pipelining-lost-requests': { severity: 'error', title: 'Pipelined requests were lost when the server closed the connection' },
   'sockets-growing': { severity: 'warn', title: 'Open sockets per origin keep growing' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 

@@ -22,6 +22,10 @@ export interface Facts {
   concurrency?: number;
   /** TCP keepalive on client sockets. */
   tcpKeepAlive?: boolean;
+  /** Idle time before the first TCP keepalive probe (undici 60000, http.Agent keepAliveMsecs 1000). */
+  tcpKeepAliveInitialDelayMs?: number;
+  /** HTTP/1.1 pipelining depth of the client (undici `pipelining`; 1 = none). */
+  pipelining?: number;
   tls?: {
     resumptionAttempted?: boolean;
     resumptionSupported?: boolean;
