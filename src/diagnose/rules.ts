@@ -8,6 +8,9 @@ import { serverRequestTimeoutMissing } from './server-request-timeout-missing.js
 import { poolPerRequest } from './pool-per-request.js';
 import { unconsumedBody } from './unconsumed-body.js';
 import { socketsGrowing } from './sockets-growing.js';
+import { idleBlackhole } from './idle-blackhole.js';
+import { tcpKeepaliveOff } from './tcp-keepalive-off.js';
+import { pipeliningLostRequests } from './pipelining-lost-requests.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -20,4 +23,7 @@ export const RULES: readonly Rule[] = [
   poolPerRequest,
   unconsumedBody,
   socketsGrowing,
+  idleBlackhole,
+  tcpKeepaliveOff,
+  pipeliningLostRequests,
 ];
