@@ -1,0 +1,53 @@
+import type { ConnectionRecord } from '../model/connection.js';
+import type { Facts } from '../model/facts.js';
+import type { RequestTrace } from '../model/request.js';
+import type { ClientKind, ResolvedBenchOptions } from './options.js';
+
+/** Where connection accounting goes: the run's current tally. */
+export interface RecordSink {
+  connection(c: ConnectionRecord): void;
+  request(r: RequestTrace): void;
+  /** `idleMs`: how long the connection had been idle when it closed, when the engine knows. */
+  close(c: ConnectionRecord, idleMs?: number): void;
+}
+
+/** Called once per request: a status, or the error the caller would have seen. */
+export type RequestDone = (status: number | undefined, error: unknown) => void;
+
+/**
+ * One client stack under load. `send` starts one request and calls `done` exactly once, later
+ * (never synchronously). Engines with their own accounting (raw, h2) report into the sink;
+ * the others are observed by the tracer.
+ */
+export interface Engine {
+  readonly kind: ClientKind;
+  /** True when the engine reports connections and requests itself (no tracer needed). */
+  readonly selfAccounting: boolean;
+  send(done: RequestDone): void;
+  /** What the engine knows about its own configuration (client idle timeout, pool size ...). */
+  facts(): Facts;
+  /** Destroys every connection; in-flight requests are abandoned (their `done` may never be called). */
+  close(): Promise<void>;
+}
+
+export interface EngineContext {
+  options: ResolvedBenchOptions;
+  sink: RecordSink;
+}
+
+/** Builds the request line + headers once; engines reuse it for every request. */
+export function requestHeaders(o: ResolvedBenchOptions): Record<string, string> {
+  const h: Record<string, string> = { ...o.headers };
+  if (o.body !== undefined && h['content-type'] === undefined) h['content-type'] = 'application/octet-stream';
+  return h;
+}
+
+export function pathOf(url: URL): string {
+  return `${url.pathname || '/'}${url.search}`;
+}
+
+/** Origin without credentials ('https://host:port'). */
+export function originOf(url: URL): string {
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.protocol}//${url.hostname}:${port}`;
+}

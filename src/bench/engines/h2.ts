@@ -1,0 +1,298 @@
+import http2 from 'node:http2';
+import net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { CloseInfo, ConnectionRecord } from '../../model/connection.js';
+import { addIdlePeriod, newIdleStats } from '../../model/connection.js';
+import type { Facts } from '../../model/facts.js';
+import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
+import type { RequestTrace } from '../../model/request.js';
+import { classifyError } from '../../errors.js';
+import { originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RequestDone } from '../engine.js';
+
+interface Waiting {
+  start: number;
+  done: RequestDone;
+  /** Had to wait because every session was at its stream limit. */
+  queuedByLimit: boolean;
+}
+
+let h2Seq = 0;
+
+/** One HTTP/2 session of the pool, with its own accounting. */
+interface Slot {
+  id: string;
+  session: http2.ClientHttp2Session;
+  state: 'connecting' | 'open' | 'draining' | 'closed';
+  active: number;
+  streams: number;
+  connectStart: number;
+  connectEnd?: number;
+  tlsEnd?: number;
+  lastActivity: number;
+  record?: ConnectionRecord;
+  close?: CloseInfo;
+}
+
+/**
+ * HTTP/2 over node:http2: up to `connections` sessions, streams spread over them, each session
+ * capped at min(server SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams). Requests beyond
+ * the cap wait (counted for h2-stream-limit); GOAWAY drains a session and a new one is opened.
+ */
+export class H2Engine implements Engine {
+  readonly kind = 'h2' as const;
+  readonly selfAccounting = true;
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Waiting[] = [];
+  private session: Buffer | undefined;
+  private closed = false;
+  private streamsQueued = 0;
+  private goaways = 0;
+  private serverMaxStreams: number | undefined;
+  private readonly origin: string;
+  private readonly headers: http2.OutgoingHttpHeaders;
+
+  constructor(private readonly ctx: EngineContext) {
+    const o = ctx.options;
+    this.origin = originOf(o.url);
+    const h: http2.OutgoingHttpHeaders = { ':method': o.method, ':path': pathOf(o.url), ':authority': o.url.host };
+    for (const [k, v] of Object.entries(requestHeaders(o))) if (k !== 'host' && k !== 'connection') h[k] = v;
+    if (o.url.username || o.url.password) {
+      h.authorization ??= `Basic ${Buffer.from(`${decodeURIComponent(o.url.username)}:${decodeURIComponent(o.url.password)}`).toString('base64')}`;
+    }
+    this.headers = h;
+  }
+
+  facts(): Facts {
+    const o = this.ctx.options;
+    const f: Facts = {
+      keepAliveEnabled: o.keepAlive,
+      poolSize: o.connections,
+      http2: { supported: true, used: true, goaways: this.goaways, streamsQueued: this.streamsQueued, maxConcurrentStreams: this.limit() },
+    };
+    if (o.idleTimeoutMs !== undefined) f.clientIdleTimeoutMs = o.idleTimeoutMs;
+    if (o.url.protocol === 'https:') f.tls = { clientSessionCacheSize: o.tlsSessionCache, resumptionAttempted: o.tlsSessionCache > 0 };
+    return f;
+  }
+
+  private limit(): number | undefined {
+    const client = this.ctx.options.maxConcurrentStreams;
+    if (client === undefined) return this.serverMaxStreams;
+    if (this.serverMaxStreams === undefined) return client;
+    return Math.min(client, this.serverMaxStreams);
+  }
+
+  private slotLimit(s: Slot): number {
+    const server = s.session.remoteSettings?.maxConcurrentStreams ?? 100;
+    const client = this.ctx.options.maxConcurrentStreams;
+    return client === undefined ? server : Math.min(client, server);
+  }
+
+  send(done: RequestDone): void {
+    this.queue.push({ start: performance.now(), done, queuedByLimit: false });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let best: Slot | undefined;
+      let connecting = 0;
+      for (const s of this.slots) {
+        if (s.state === 'connecting') connecting++;
+        if (s.state === 'open' && s.active < this.slotLimit(s) && (!best || s.active < best.active)) best = s;
+      }
+      if (best) {
+        this.start(best, this.queue.shift()!);
+        continue;
+      }
+      const live = [...this.slots].filter((s) => s.state === 'open' || s.state === 'connecting').length;
+      if (live < this.ctx.options.connections && connecting === 0) this.open();
+      else if (connecting === 0) {
+        for (const w of this.queue) {
+          if (!w.queuedByLimit) {
+            w.queuedByLimit = true;
+            this.streamsQueued++;
+          }
+        }
+      }
+      return;
+    }
+  }
+
+  private open(): void {
+    const o = this.ctx.options;
+    const secure = o.url.protocol === 'https:';
+    const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
+    const port = Number(o.url.port || (secure ? 443 : 80));
+    const slot: Slot = { id: `h2-${++h2Seq}`, state: 'connecting', active: 0, streams: 0, connectStart: performance.now(), lastActivity: 0, session: undefined as unknown as http2.ClientHttp2Session };
+    const socket = secure
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.session : undefined })
+      : net.connect({ host, port });
+    if (secure && o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.session = s));
+    socket.once('connect', () => (slot.connectEnd = performance.now()));
+    const session = http2.connect(o.url.origin, { createConnection: () => socket });
+    slot.session = session;
+    this.slots.add(slot);
+    const timer = setTimeout(() => session.destroy(Object.assign(new Error(`connect timed out after ${o.connectTimeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), o.connectTimeoutMs);
+    session.once('connect', () => {
+      clearTimeout(timer);
+      slot.tlsEnd = performance.now();
+      slot.state = 'open';
+      slot.lastActivity = slot.tlsEnd;
+      this.serverMaxStreams = session.remoteSettings.maxConcurrentStreams;
+      slot.record = this.record(slot, socket, secure);
+      this.ctx.sink.connection(slot.record);
+      if (o.idleTimeoutMs !== undefined) {
+        session.setTimeout(o.idleTimeoutMs, () => {
+          if (slot.active === 0) this.finish(slot, { closedBy: 'client', reason: 'client-idle-timeout' });
+        });
+      }
+      this.pump();
+    });
+    session.on('remoteSettings', (s) => (this.serverMaxStreams = s.maxConcurrentStreams));
+    session.on('goaway', (code) => {
+      this.goaways++;
+      slot.close ??= { closedBy: 'server', reason: 'goaway', errorCode: code ? `H2_${code}` : undefined };
+      if (slot.state !== 'closed') slot.state = 'draining';
+      this.pump();
+    });
+    session.on('error', (err) => {
+      const code = classifyError(err).code;
+      slot.close ??= { closedBy: slot.state === 'connecting' ? 'unknown' : 'server', reason: `error:${code}`, errorCode: code };
+      if (slot.state === 'connecting') {
+        // the request waiting for this session gets the connect error
+        const w = this.queue.shift();
+        if (w) setImmediate(w.done, undefined, err);
+      }
+    });
+    session.on('close', () => {
+      clearTimeout(timer);
+      this.finish(slot, slot.close ?? { closedBy: 'server', reason: 'server-closed' });
+    });
+  }
+
+  private record(slot: Slot, socket: net.Socket, secure: boolean): ConnectionRecord {
+    const now = slot.tlsEnd ?? performance.now();
+    const connectEnd = slot.connectEnd ?? now;
+    const r: ConnectionRecord = {
+      id: slot.id,
+      origin: this.origin,
+      source: 'http2',
+      poolId: 'h2#1',
+      protocol: 'h2',
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+      openedAt: slot.connectStart,
+      openedAtEpoch: Date.now() - (now - slot.connectStart),
+      establishment: { connect: connectEnd - slot.connectStart, total: now - slot.connectStart },
+      requests: 0,
+      idle: newIdleStats(),
+    };
+    if (secure) {
+      const t = socket as tls.TLSSocket;
+      r.establishment.tls = now - connectEnd;
+      r.tls = { resumed: t.isSessionReused(), version: t.getProtocol() ?? undefined, cipher: t.getCipher()?.name, alpn: t.alpnProtocol ?? undefined };
+    }
+    return r;
+  }
+
+  private start(slot: Slot, w: Waiting): void {
+    const o = this.ctx.options;
+    const assigned = performance.now();
+    const index = ++slot.streams;
+    let idleBefore: number | undefined;
+    if (slot.active === 0 && index > 1) {
+      idleBefore = assigned - slot.lastActivity;
+      if (slot.record) addIdlePeriod(slot.record.idle, idleBefore);
+    }
+    slot.active++;
+    let firstByte: number | undefined;
+    let status: number | undefined;
+    let finished = false;
+    const end = (err: unknown): void => {
+      if (finished) return;
+      finished = true;
+      slot.active--;
+      const now = performance.now();
+      slot.lastActivity = now;
+      if (slot.record && err === undefined) slot.record.requests++;
+      const marks: RequestMarks = { start: w.start, end: now, sent: assigned, firstByte };
+      if (index === 1 && w.start <= slot.connectStart + 0.001) {
+        marks.connectStart = slot.connectStart;
+        marks.connectEnd = slot.connectEnd;
+        if (o.url.protocol === 'https:') {
+          marks.tlsStart = slot.connectEnd;
+          marks.tlsEnd = slot.tlsEnd;
+        }
+      } else marks.assigned = assigned;
+      const t: RequestTrace = {
+        id: '',
+        connectionId: slot.id,
+        origin: this.origin,
+        method: o.method,
+        path: pathOf(o.url),
+        source: 'http2',
+        poolId: 'h2#1',
+        startedAt: w.start,
+        startedAtEpoch: 0,
+        phases: phasesFromMarks(marks),
+        reused: index > 1,
+        requestIndexOnConnection: index,
+        httpVersion: '2.0',
+      };
+      if (idleBefore !== undefined) t.idleBeforeMs = idleBefore;
+      if (status !== undefined) t.status = status;
+      if (err !== undefined) t.error = classifyError(err, index > 1);
+      if (!this.closed) {
+        this.ctx.sink.request(t);
+        w.done(err === undefined ? status : undefined, err);
+        this.pump();
+      }
+    };
+    let stream: http2.ClientHttp2Stream;
+    try {
+      stream = slot.session.request(this.headers, { endStream: o.body === undefined });
+    } catch (err) {
+      setImmediate(end, err);
+      return;
+    }
+    if (o.body !== undefined) stream.end(o.body);
+    stream.setTimeout(o.timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+    stream.once('response', (headers) => {
+      firstByte = performance.now();
+      status = Number(headers[':status']);
+      if (o.discardBody) {
+        stream.pause();
+        end(undefined);
+      }
+    });
+    stream.on('data', () => undefined);
+    stream.once('end', () => end(undefined));
+    stream.once('error', (err) => end(err));
+    stream.once('close', () => {
+      if (!finished) end(Object.assign(new Error(`stream closed with code ${stream.rstCode}`), { code: stream.rstCode === http2.constants.NGHTTP2_CANCEL ? 'CONNSCOPE_ERR_TIMEOUT' : 'ERR_HTTP2_STREAM_ERROR' }));
+    });
+  }
+
+  private finish(slot: Slot, close: CloseInfo): void {
+    if (slot.state === 'closed') return;
+    const wasConnecting = slot.state === 'connecting';
+    slot.state = 'closed';
+    slot.close = close;
+    this.slots.delete(slot);
+    if (!slot.session.destroyed) slot.session.destroy();
+    if (slot.record) {
+      slot.record.closedAt = performance.now();
+      slot.record.close = close;
+      this.ctx.sink.close(slot.record, slot.active === 0 ? performance.now() - slot.lastActivity : undefined);
+    }
+    if (!this.closed && !wasConnecting) this.pump();
+    else if (!this.closed && wasConnecting) setImmediate(() => this.pump());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.queue.length = 0;
+    for (const s of [...this.slots]) this.finish(s, { closedBy: 'client', reason: 'pool-closed' });
+  }
+}

@@ -1,0 +1,376 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import type { CloseInfo, ConnectionRecord } from '../../model/connection.js';
+import { newIdleStats, addIdlePeriod, parseKeepAliveHeader } from '../../model/connection.js';
+import type { Facts } from '../../model/facts.js';
+import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
+import type { RequestTrace } from '../../model/request.js';
+import { classifyError, ConnscopeError } from '../../errors.js';
+import { originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone } from '../engine.js';
+import type { ResolvedBenchOptions } from '../options.js';
+import { ResponseParser, type ResponseHead } from './raw-parser.js';
+
+interface Pending {
+  start: number;
+  done: RequestDone;
+  assigned: number;
+  firstByte: number;
+  status: number;
+  index: number;
+  idleBefore: number;
+}
+
+type ConnState = 'connecting' | 'open' | 'closed';
+
+let rawSeq = 0;
+
+/** One socket of the raw pool, with its own accounting. */
+class RawConnection {
+  readonly id: string;
+  state: ConnState = 'connecting';
+  readonly inflight: Pending[] = [];
+  served = 0;
+  lastActivity = 0;
+  idleTimer: NodeJS.Timeout | undefined;
+  serverAskedClose = false;
+  readonly connectStart = performance.now();
+  dnsEnd: number | undefined;
+  connectEnd: number | undefined;
+  tlsEnd: number | undefined;
+  record: ConnectionRecord | undefined;
+  readonly parser: ResponseParser;
+
+  constructor(
+    readonly engine: RawEngine,
+    readonly socket: net.Socket,
+    readonly secure: boolean,
+  ) {
+    this.id = `raw${++rawSeq}`;
+    this.parser = new ResponseParser({
+      onHead: (h) => engine.onHead(this, h),
+      onComplete: () => engine.onComplete(this),
+      onError: (m) => engine.fail(this, new ConnscopeError('CONNSCOPE_ERR_HTTP', m, { layer: 'http' }), { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_HTTP' }),
+    });
+  }
+}
+
+/**
+ * A lean HTTP/1.1 keep-alive engine on net/tls sockets, built for maximum request rate:
+ * one pre-serialized request buffer, a minimal response parser, optional pipelining, and its own
+ * connection accounting (no tracer needed).
+ */
+export class RawEngine implements Engine {
+  readonly kind = 'raw' as const;
+  readonly selfAccounting = true;
+  private readonly o: ResolvedBenchOptions;
+  private readonly sink: RecordSink;
+  private readonly requestBuffer: Buffer;
+  private readonly queue: Pending[] = [];
+  private readonly free: RawConnection[] = [];
+  private readonly conns = new Set<RawConnection>();
+  private connecting = 0;
+  private closed = false;
+  private session: Buffer | undefined;
+  private readonly origin: string;
+  private readonly path: string;
+  private readonly sweep: NodeJS.Timeout;
+
+  constructor(ctx: EngineContext) {
+    this.o = ctx.options;
+    this.sink = ctx.sink;
+    this.origin = originOf(this.o.url);
+    this.path = pathOf(this.o.url);
+    this.requestBuffer = serializeRequest(this.o);
+    this.sweep = setInterval(() => this.sweepDeadlines(), 250);
+    this.sweep.unref();
+  }
+
+  facts(): Facts {
+    const f: Facts = { keepAliveEnabled: this.o.keepAlive, poolSize: this.o.connections };
+    if (this.o.idleTimeoutMs !== undefined) f.clientIdleTimeoutMs = this.o.idleTimeoutMs;
+    if (this.o.url.protocol === 'https:') f.tls = { clientSessionCacheSize: this.o.tlsSessionCache, resumptionAttempted: this.o.tlsSessionCache > 0 };
+    return f;
+  }
+
+  send(done: RequestDone): void {
+    if (this.closed) {
+      setImmediate(done, undefined, new ConnscopeError('CONNSCOPE_ERR_USAGE', 'engine closed'));
+      return;
+    }
+    this.queue.push({ start: performance.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const conn = this.free.pop();
+      if (!conn) break;
+      if (conn.state !== 'open' || conn.inflight.length >= this.o.pipelining) continue;
+      this.assign(conn, this.queue.shift()!);
+      if (conn.inflight.length < this.o.pipelining) this.free.push(conn);
+    }
+    while (this.queue.length > this.connecting && this.conns.size < this.o.connections) this.open();
+  }
+
+  private assign(conn: RawConnection, p: Pending): void {
+    const now = performance.now();
+    p.assigned = now;
+    if (conn.idleTimer) {
+      clearTimeout(conn.idleTimer);
+      conn.idleTimer = undefined;
+    }
+    if (conn.served > 0 && conn.inflight.length === 0) {
+      p.idleBefore = now - conn.lastActivity;
+      if (conn.record) addIdlePeriod(conn.record.idle, p.idleBefore);
+    }
+    p.index = ++conn.served;
+    conn.inflight.push(p);
+    conn.socket.write(this.requestBuffer);
+  }
+
+  private open(): void {
+    const { url } = this.o;
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    const secure = url.protocol === 'https:';
+    const port = Number(url.port || (secure ? 443 : 80));
+    let socket: net.Socket;
+    if (secure) {
+      socket = tls.connect({
+        host,
+        port,
+        servername: net.isIP(host) ? undefined : host,
+        ca: this.o.ca,
+        rejectUnauthorized: !this.o.insecure,
+        session: this.o.tlsSessionCache > 0 ? this.session : undefined,
+        ALPNProtocols: ['http/1.1'],
+      });
+      if (this.o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.session = s));
+    } else {
+      socket = net.connect({ host, port });
+    }
+    socket.setNoDelay(true);
+    const conn = new RawConnection(this, socket, secure);
+    conn.parser.noBody = this.o.method === 'HEAD';
+    this.conns.add(conn);
+    this.connecting++;
+    if (!net.isIP(host)) socket.once('lookup', () => (conn.dnsEnd = performance.now()));
+    socket.once('connect', () => {
+      conn.connectEnd = performance.now();
+      if (!secure) this.established(conn);
+    });
+    if (secure) socket.once('secureConnect', () => {
+      conn.tlsEnd = performance.now();
+      this.established(conn);
+    });
+    socket.on('data', (chunk: Buffer) => conn.parser.feed(chunk));
+    socket.on('end', () => this.onEnd(conn));
+    socket.on('error', (err) => this.fail(conn, err, undefined));
+    socket.on('close', () => this.fail(conn, Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }), undefined));
+  }
+
+  private established(conn: RawConnection): void {
+    if (conn.state !== 'connecting') return;
+    this.connecting--;
+    conn.state = 'open';
+    const now = performance.now();
+    conn.lastActivity = now;
+    const s = conn.socket;
+    const e = { dns: conn.dnsEnd !== undefined ? conn.dnsEnd - conn.connectStart : undefined, connect: 0, tls: undefined as number | undefined, total: now - conn.connectStart };
+    const tcpStart = conn.dnsEnd ?? conn.connectStart;
+    e.connect = (conn.connectEnd ?? now) - tcpStart;
+    if (conn.secure) e.tls = now - (conn.connectEnd ?? tcpStart);
+    const establishment: ConnectionRecord['establishment'] = { connect: e.connect, total: e.total };
+    if (e.dns !== undefined) establishment.dns = e.dns;
+    if (e.tls !== undefined) establishment.tls = e.tls;
+    const record: ConnectionRecord = {
+      id: conn.id,
+      origin: this.origin,
+      source: 'raw',
+      poolId: 'raw#1',
+      protocol: 'http/1.1',
+      remoteAddress: s.remoteAddress,
+      remotePort: s.remotePort,
+      localAddress: s.localAddress,
+      localPort: s.localPort,
+      openedAt: conn.connectStart,
+      openedAtEpoch: Date.now() - (now - conn.connectStart),
+      establishment,
+      requests: 0,
+      idle: newIdleStats(),
+    };
+    if (conn.secure) {
+      const t = s as tls.TLSSocket;
+      record.tls = { resumed: t.isSessionReused(), version: t.getProtocol() ?? undefined, cipher: t.getCipher()?.name, alpn: t.alpnProtocol ?? undefined };
+    }
+    conn.record = record;
+    this.sink.connection(record);
+    this.free.push(conn);
+    this.pump();
+  }
+
+  /** @internal parser callback */
+  onHead(conn: RawConnection, head: ResponseHead): void {
+    const p = conn.inflight[0];
+    if (!p) return;
+    p.firstByte = performance.now();
+    p.status = head.status;
+    if (head.close) conn.serverAskedClose = true;
+    if (head.keepAlive !== undefined && conn.record && !conn.record.keepAliveHint) {
+      conn.record.keepAliveHint = { keepAliveHeader: head.keepAlive, ...parseKeepAliveHeader(head.keepAlive) };
+    }
+  }
+
+  /** @internal parser callback */
+  onComplete(conn: RawConnection): void {
+    const p = conn.inflight.shift();
+    if (!p) return;
+    const now = performance.now();
+    conn.lastActivity = now;
+    if (conn.record) conn.record.requests++;
+    this.sink.request(this.trace(conn, p, now, undefined));
+    if (conn.serverAskedClose || !this.o.keepAlive) {
+      const close: CloseInfo = this.o.keepAlive
+        ? { closedBy: 'server', reason: 'server-connection-close' }
+        : { closedBy: 'client', reason: 'client-connection-close' };
+      this.finish(conn, close, undefined);
+    } else if (conn.state === 'open') {
+      if (conn.inflight.length === 0 && this.o.idleTimeoutMs !== undefined) {
+        conn.idleTimer = setTimeout(() => this.finish(conn, { closedBy: 'client', reason: 'client-idle-timeout' }, undefined), this.o.idleTimeoutMs);
+      }
+      if (conn.inflight.length === this.o.pipelining - 1) this.free.push(conn);
+    }
+    p.done(p.status, undefined);
+    this.pump();
+  }
+
+  private onEnd(conn: RawConnection): void {
+    conn.parser.end();
+    if (conn.state === 'closed') return;
+    if (conn.inflight.length === 0) {
+      const max = conn.record?.keepAliveHint?.max;
+      const reason = max !== undefined && conn.served >= max ? 'server-max-requests' : conn.served > 0 ? 'server-idle-timeout' : 'server-closed';
+      this.finish(conn, { closedBy: 'server', reason }, undefined);
+    } else {
+      const err = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      this.finish(conn, { closedBy: 'server', reason: 'error:ECONNRESET', errorCode: 'ECONNRESET' }, err);
+    }
+  }
+
+  /** @internal the connection failed: its in-flight requests fail with `err`. */
+  fail(conn: RawConnection, err: unknown, close: CloseInfo | undefined): void {
+    if (conn.state === 'closed') return;
+    const code = classifyError(err).code;
+    this.finish(conn, close ?? { closedBy: conn.state === 'connecting' ? 'unknown' : 'server', reason: `error:${code}`, errorCode: code }, err);
+  }
+
+  private finish(conn: RawConnection, close: CloseInfo, err: unknown): void {
+    if (conn.state === 'closed') return;
+    const wasConnecting = conn.state === 'connecting';
+    conn.state = 'closed';
+    if (wasConnecting) this.connecting--;
+    clearTimeout(conn.idleTimer);
+    this.conns.delete(conn);
+    conn.socket.destroy();
+    const now = performance.now();
+    if (conn.record) {
+      conn.record.closedAt = now;
+      conn.record.close = close;
+      const idle = conn.inflight.length === 0 && conn.served > 0 ? now - conn.lastActivity : undefined;
+      this.sink.close(conn.record, idle);
+    }
+    const failed = conn.inflight.splice(0);
+    if (this.closed) return;
+    if (err === undefined) {
+      // requests pipelined behind a response that closed the connection were never answered: send them again
+      this.queue.unshift(...failed.map((p) => ({ ...p, index: 0, idleBefore: -1 })));
+    } else {
+      if (wasConnecting && failed.length === 0) {
+        // nothing was written yet: the request waiting for this connection gets the connect error
+        const p = this.queue.shift();
+        if (p) failed.push(p);
+      }
+      for (const p of failed) {
+        this.sink.request(this.trace(conn, p, now, err));
+        p.done(undefined, err);
+      }
+    }
+    this.pump();
+  }
+
+  private trace(conn: RawConnection, p: Pending, end: number, err: unknown): RequestTrace {
+    const marks: RequestMarks = { start: p.start, end };
+    const fresh = p.index === 1 && p.start <= conn.connectStart + 0.001;
+    if (fresh) {
+      marks.connectStart = conn.dnsEnd ?? conn.connectStart;
+      if (conn.dnsEnd !== undefined) {
+        marks.dnsStart = conn.connectStart;
+        marks.dnsEnd = conn.dnsEnd;
+      }
+      marks.connectEnd = conn.connectEnd;
+      if (conn.secure) {
+        marks.tlsStart = conn.connectEnd;
+        marks.tlsEnd = conn.tlsEnd;
+      }
+    } else if (p.assigned) marks.assigned = p.assigned;
+    if (p.assigned) marks.sent = p.assigned;
+    if (p.firstByte) marks.firstByte = p.firstByte;
+    const t: RequestTrace = {
+      id: '',
+      connectionId: conn.record ? conn.id : undefined,
+      origin: this.origin,
+      method: this.o.method,
+      path: this.path,
+      source: 'raw',
+      poolId: 'raw#1',
+      startedAt: p.start,
+      startedAtEpoch: 0,
+      phases: phasesFromMarks(marks),
+      reused: p.index > 1,
+    };
+    if (p.index > 0) t.requestIndexOnConnection = p.index;
+    if (p.idleBefore >= 0) t.idleBeforeMs = p.idleBefore;
+    if (p.status) t.status = p.status;
+    if (err !== undefined) t.error = classifyError(err, p.index > 1);
+    return t;
+  }
+
+  private sweepDeadlines(): void {
+    const now = performance.now();
+    for (const conn of this.conns) {
+      if (conn.state === 'connecting' && now - conn.connectStart > this.o.connectTimeoutMs) {
+        const err = Object.assign(new Error(`connect timed out after ${this.o.connectTimeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+        this.finish(conn, { closedBy: 'client', reason: 'error:UND_ERR_CONNECT_TIMEOUT', errorCode: 'UND_ERR_CONNECT_TIMEOUT' }, err);
+      } else if (conn.inflight.length > 0 && now - conn.inflight[0]!.assigned > this.o.timeoutMs) {
+        const err = Object.assign(new Error(`no response within ${this.o.timeoutMs} ms`), { code: 'CONNSCOPE_ERR_TIMEOUT' });
+        this.finish(conn, { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_TIMEOUT', errorCode: 'CONNSCOPE_ERR_TIMEOUT' }, err);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweep);
+    this.queue.length = 0;
+    for (const conn of [...this.conns]) this.finish(conn, { closedBy: 'client', reason: 'pool-closed' }, undefined);
+  }
+}
+
+/** The whole request, serialized once. */
+export function serializeRequest(o: ResolvedBenchOptions): Buffer {
+  const url = o.url;
+  const host = url.port ? `${url.hostname}:${url.port}` : url.hostname;
+  const headers = requestHeaders(o);
+  let head = `${o.method} ${pathOf(url)} HTTP/1.1\r\nhost: ${headers.host ?? host}\r\n`;
+  for (const [k, v] of Object.entries(headers)) if (k !== 'host' && k !== 'connection' && k !== 'content-length') head += `${k}: ${v}\r\n`;
+  if (url.username || url.password) {
+    const user = decodeURIComponent(url.username);
+    const pass = decodeURIComponent(url.password);
+    if (headers.authorization === undefined) head += `authorization: Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}\r\n`;
+  }
+  if (!o.keepAlive) head += 'connection: close\r\n';
+  if (o.body !== undefined) head += `content-length: ${o.body.length}\r\n`;
+  head += '\r\n';
+  const h = Buffer.from(head, 'latin1');
+  return o.body !== undefined ? Buffer.concat([h, o.body]) : h;
+}

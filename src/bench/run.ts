@@ -1,0 +1,158 @@
+import type { Facts } from '../model/facts.js';
+import type { Finding } from '../model/finding.js';
+import type { Session } from '../model/session.js';
+import { diagnose } from '../diagnose/index.js';
+import { redactUrl } from '../redact.js';
+import type { Engine, RecordSink } from './engine.js';
+import { createEngine } from './engines/index.js';
+import { resolveOptions, type BenchOptions, type ClientKind, type ResolvedBenchOptions } from './options.js';
+import { preflight } from './preflight.js';
+import { runLoad } from './scheduler.js';
+import { Tally, type BenchStats } from './tally.js';
+import { attachTracer } from './trace-source.js';
+
+/** The settings a run used, safe to print (credentials removed). */
+export interface BenchSettings {
+  url: string;
+  client: ClientKind;
+  concurrency: number;
+  connections: number;
+  requests?: number;
+  durationMs: number;
+  rate?: number;
+  warmupMs: number;
+  method: string;
+  keepAlive: boolean;
+  idleTimeoutMs?: number;
+  pipelining: number;
+  maxConcurrentStreams?: number;
+  tlsSessionCache: number;
+  discardBody: boolean;
+  insecure: boolean;
+}
+
+export interface BenchResult {
+  settings: BenchSettings;
+  stats: BenchStats;
+  /** Connections, a bounded sample of requests, and the facts the rules read. */
+  session: Session;
+  findings: Finding[];
+  /** Stopped early by the signal (Ctrl-C): the numbers cover the part that ran. */
+  aborted: boolean;
+  /** Requests still in flight when the run stopped; not counted. */
+  abandoned: number;
+  warmup?: { requests: number; durationMs: number };
+}
+
+/**
+ * Puts load on one URL through a real client pool and reports throughput, latency (HDR), reuse,
+ * handshakes, closes and the findings of the shared rule engine.
+ * Throws UsageError for bad options and a network error when the target cannot be reached at all.
+ */
+export async function bench(options: BenchOptions): Promise<BenchResult> {
+  const o = resolveOptions(options);
+  await preflight(o);
+  let tally = new Tally();
+  const sink: RecordSink = {
+    connection: (c) => tally.connection(c),
+    request: (r) => tally.request(r),
+    close: (c, idle) => tally.close(c, idle),
+  };
+  const engine = await createEngine({ options: o, sink });
+  const detach = engine.selfAccounting ? undefined : await attachTracer(o, sink);
+  let warmup: BenchResult['warmup'];
+  let main: Awaited<ReturnType<typeof runLoad>>;
+  try {
+    if (o.warmupMs > 0) {
+      const w = await runLoad(engine, tally, { concurrency: o.concurrency, rate: o.rate, durationMs: o.warmupMs, signal: o.signal, tickMs: o.progressIntervalMs, onTick: progress(o, 'warmup', () => tally) });
+      const warmTally = tally;
+      warmup = { requests: warmTally.completed, durationMs: w.durationMs };
+      tally = new Tally();
+    }
+    const current = (): Tally => tally;
+    main = await runLoad(engine, tally, {
+      concurrency: o.concurrency,
+      rate: o.rate,
+      requests: o.requests,
+      durationMs: o.durationMs,
+      signal: o.signal,
+      tickMs: o.progressIntervalMs,
+      onTick: progress(o, 'run', current),
+    });
+  } finally {
+    await engine.close();
+    // close events of the pool arrive on the next turns of the loop
+    await new Promise((r) => setTimeout(r, 20));
+    detach?.();
+  }
+  const stats = tally.stats(main.durationMs);
+  const session = tally.session;
+  session.facts = { ...session.facts, ...runFacts(o, engine, tally, stats) };
+  session.findings = diagnose(session, { thresholds: o.thresholds });
+  return { settings: settingsOf(o), stats, session, findings: session.findings, aborted: main.aborted, abandoned: main.abandoned, warmup };
+}
+
+function progress(o: ResolvedBenchOptions, phase: 'warmup' | 'run', current: () => Tally): ((elapsed: number) => void) | undefined {
+  if (!o.onProgress) return undefined;
+  let last = 0;
+  let lastAt = 0;
+  return (elapsedMs) => {
+    const t = current();
+    const n = t.completed;
+    const rate = elapsedMs > lastAt ? ((n - last) * 1000) / (elapsedMs - lastAt) : 0;
+    last = n;
+    lastAt = elapsedMs;
+    o.onProgress!({
+      phase,
+      elapsedMs,
+      durationMs: phase === 'warmup' ? o.warmupMs : o.requests === undefined ? o.durationMs : undefined,
+      requests: n,
+      totalRequests: phase === 'run' ? o.requests : undefined,
+      errors: t.errors,
+      currentRate: rate,
+    });
+  };
+}
+
+function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: BenchStats): Facts {
+  const f: Facts = { ...engine.facts() };
+  f.concurrency = o.concurrency;
+  f.poolSize ??= o.connections;
+  f.keepAliveEnabled ??= o.keepAlive;
+  f.durationMs = stats.durationMs;
+  if (stats.blockedShare !== null) f.blockedShare = stats.blockedShare;
+  if (tally.hintedIdleTimeoutMs !== undefined) f.hintedIdleTimeoutMs = tally.hintedIdleTimeoutMs;
+  if (tally.serverIdleCloses.length > 0) {
+    const sorted = [...tally.serverIdleCloses].sort((a, b) => a - b);
+    f.measuredIdleTimeoutMs = Math.round(sorted[Math.floor(sorted.length / 2)]!);
+  }
+  const res = tally.resumptionEarlyLate();
+  if (res) f.tls = { ...f.tls, resumptionRateEarly: res.early, resumptionRateLate: res.late };
+  if (stats.handshakes.resumed > 0) f.tls = { ...f.tls, resumptionSupported: true };
+  if (o.client === 'h2') {
+    f.http2 = { ...f.http2, used: true, goaways: tally.h2Goaways };
+  }
+  return f;
+}
+
+function settingsOf(o: ResolvedBenchOptions): BenchSettings {
+  const s: BenchSettings = {
+    url: redactUrl(o.url),
+    client: o.client,
+    concurrency: o.concurrency,
+    connections: o.connections,
+    durationMs: o.durationMs,
+    warmupMs: o.warmupMs,
+    method: o.method,
+    keepAlive: o.keepAlive,
+    pipelining: o.pipelining,
+    tlsSessionCache: o.tlsSessionCache,
+    discardBody: o.discardBody,
+    insecure: o.insecure,
+  };
+  if (o.requests !== undefined) s.requests = o.requests;
+  if (o.rate !== undefined) s.rate = o.rate;
+  if (o.idleTimeoutMs !== undefined) s.idleTimeoutMs = o.idleTimeoutMs;
+  if (o.maxConcurrentStreams !== undefined) s.maxConcurrentStreams = o.maxConcurrentStreams;
+  return s;
+}

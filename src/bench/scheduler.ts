@@ -1,0 +1,116 @@
+import { performance } from 'node:perf_hooks';
+import { classifyError } from '../errors.js';
+import type { Engine } from './engine.js';
+import type { Tally } from './tally.js';
+
+export interface LoadPlan {
+  concurrency: number;
+  /** Open model: requests per second. Closed model when absent. */
+  rate?: number;
+  requests?: number;
+  durationMs: number;
+  signal?: AbortSignal;
+  /** Called every `tickMs` while the load runs. */
+  onTick?: (elapsedMs: number) => void;
+  tickMs?: number;
+}
+
+export interface LoadResult {
+  durationMs: number;
+  /** Stopped by the signal before the plan was done. */
+  aborted: boolean;
+  /** Requests still in flight when the run stopped (not counted). */
+  abandoned: number;
+}
+
+/**
+ * Drives an engine. Closed model: `concurrency` loops, each sends its next request when the
+ * previous one finishes. Open model (`rate`): requests are due at fixed intervals whatever the
+ * server does; when `concurrency` are outstanding the next ones wait, and latency is measured
+ * from the intended send time so a stalled server shows up in the percentiles (coordinated
+ * omission correction, as in wrk2 and autocannon).
+ */
+export function runLoad(engine: Engine, tally: Tally, plan: LoadPlan): Promise<LoadResult> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const limit = plan.requests ?? Infinity;
+    let issued = 0;
+    let inflight = 0;
+    let stopped = false;
+    let aborted = false;
+    const backlog: number[] = [];
+    let backlogHead = 0;
+    let rateTimer: NodeJS.Timeout | undefined;
+
+    const stop = (why: 'done' | 'abort'): void => {
+      if (stopped) return;
+      stopped = true;
+      aborted = why === 'abort';
+      clearTimeout(deadline);
+      clearTimeout(rateTimer);
+      clearInterval(ticker);
+      plan.signal?.removeEventListener('abort', onAbort);
+      resolve({ durationMs: performance.now() - start, aborted, abandoned: inflight });
+    };
+    const onAbort = (): void => stop('abort');
+
+    const fire = (intendedAt: number): void => {
+      issued++;
+      inflight++;
+      let settled = false;
+      const done = (status: number | undefined, error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        inflight--;
+        if (stopped) return;
+        tally.outcome(performance.now() - intendedAt, status, error === undefined || error === null ? undefined : classifyError(error).code);
+        if (tally.completed >= limit) return stop('done');
+        next();
+      };
+      try {
+        engine.send(done);
+      } catch (err) {
+        setImmediate(done, undefined, err);
+      }
+    };
+
+    // after a request finishes: the closed model sends the next; the open model drains its backlog
+    const next = (): void => {
+      if (plan.rate === undefined) {
+        if (issued < limit) fire(performance.now());
+      } else if (backlogHead < backlog.length) {
+        const intended = backlog[backlogHead++]!;
+        if (backlogHead > 4096 && backlogHead * 2 > backlog.length) {
+          backlog.splice(0, backlogHead);
+          backlogHead = 0;
+        }
+        fire(intended);
+      }
+    };
+
+    const interval = plan.rate !== undefined ? 1000 / plan.rate : 0;
+    const pace = (): void => {
+      if (stopped) return;
+      const now = performance.now();
+      const due = Math.min(limit, Math.floor((now - start) / interval) + 1);
+      let scheduled = issued + (backlog.length - backlogHead);
+      while (scheduled < due) {
+        const intended = start + scheduled * interval;
+        scheduled++;
+        if (inflight < plan.concurrency && backlogHead === backlog.length) fire(intended);
+        else backlog.push(intended);
+      }
+      if (scheduled < limit) rateTimer = setTimeout(pace, Math.max(0, start + scheduled * interval - performance.now()));
+    };
+
+    const deadline = setTimeout(() => stop('done'), plan.durationMs);
+    const ticker = setInterval(() => plan.onTick?.(performance.now() - start), plan.tickMs ?? 250);
+    if (plan.signal?.aborted) {
+      setImmediate(() => stop('abort'));
+      return;
+    }
+    plan.signal?.addEventListener('abort', onAbort, { once: true });
+    if (plan.rate !== undefined) pace();
+    else for (let i = 0; i < plan.concurrency && issued < limit; i++) fire(start);
+  });
+}
