@@ -35,9 +35,20 @@ export interface Facts {
     resumptionRateEarly?: number;
     resumptionRateLate?: number;
     /** Client asked for these versions and the handshake failed. */
-    versionFailure?: { min?: string; max?: string; message: string };
+    versionFailure?: {
+      min?: string;
+      max?: string;
+      message: string;
+      /** Version the server negotiated when the client did not limit versions (what it does support). */
+      serverVersion?: string;
+    };
     alpnOffered?: string[];
-    alpnFailure?: { offered: string[]; message: string };
+    alpnFailure?: {
+      offered: string[];
+      message: string;
+      /** What the server selected when offered h2 and http/1.1 (what it does speak). */
+      serverSelected?: string;
+    };
     clientSessionCacheSize?: number;
   };
   http2?: { supported?: boolean; used?: boolean; maxConcurrentStreams?: number; goaways?: number; streamsQueued?: number };
