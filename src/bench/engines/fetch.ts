@@ -8,7 +8,7 @@ export class FetchEngine implements Engine {
   readonly kind = 'fetch' as const;
   readonly selfAccounting = false;
   private readonly agent: Agent;
-  private readonly init: RequestInit & { dispatcher: unknown };
+  private readonly init: RequestInit;
   private readonly url: string;
 
   constructor(private readonly ctx: EngineContext) {
@@ -23,7 +23,7 @@ export class FetchEngine implements Engine {
       u.password = '';
     }
     this.url = u.toString();
-    this.init = { method: o.method, headers, body: o.body, dispatcher: this.agent as unknown };
+    this.init = { method: o.method, headers, body: o.body, dispatcher: this.agent as unknown as RequestInit['dispatcher'] };
   }
 
   facts(): Facts {
