@@ -1,0 +1,43 @@
+import type { ConnectionRecord } from '../../model/connection.js';
+import type { RequestTrace } from '../../model/request.js';
+
+/** Events of a server tracer: the same records as the client tracer, with source 'server'. */
+export interface ServerTracerEvents {
+  /** A connection was accepted (plain) or finished its TLS handshake. */
+  connection: [ConnectionRecord];
+  /** A request (or h2 stream) finished: its response was fully written, or it was aborted. */
+  request: [RequestTrace];
+  /** A connection closed; the record carries who closed it and why. */
+  close: [ConnectionRecord];
+  /** A problem inside the tracer itself (never thrown into the server). */
+  diagnostic: [{ message: string; where: string; error?: unknown }];
+}
+
+/** Connections a server has open right now, split by whether a request is in progress on them. */
+export interface ServerConnectionCounts {
+  active: number;
+  idle: number;
+}
+
+export interface ServerTracer {
+  on<E extends keyof ServerTracerEvents>(event: E, listener: (...args: ServerTracerEvents[E]) => void): this;
+  off<E extends keyof ServerTracerEvents>(event: E, listener: (...args: ServerTracerEvents[E]) => void): this;
+  /** Records of the connections open right now. */
+  openConnections(): ConnectionRecord[];
+  counts(): ServerConnectionCounts;
+  /** Removes every listener the tracer added; open connections stay untouched. Idempotent. */
+  stop(): void;
+  readonly active: boolean;
+}
+
+export interface InstrumentServerOptions {
+  /** Origin to put on records (default scheme://<local address>:<local port> of each connection). */
+  origin?: string;
+}
+
+/** A tracer attached to one server. */
+export interface Attached {
+  detach(): void;
+  /** Handles a socket the server accepted before the tracer's 'connection' listener was added. */
+  accept(socket: import('node:net').Socket): void;
+}
