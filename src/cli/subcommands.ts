@@ -1,4 +1,7 @@
 import type { Register } from './program.js';
+import { registerLab } from './lab.js';
 
 /** Every subcommand's register function; one file per subcommand, one line each here. */
-export const SUBCOMMANDS: Register[] = [];
+export const SUBCOMMANDS: Register[] = [
+  registerLab,
+];

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { EXIT, UsageError } from '../errors.js';
+import type { CertChain } from '../lab/certs.js';
+import { renderList, renderScenario, renderSummary } from '../lab/render.js';
+import { getScenario, listScenarios, runScenario } from '../lab/runner.js';
+import type { Scenario, ScenarioResult } from '../lab/scenario.js';
+import { useColor, type CliIO } from './io.js';
+import type { CommandResult } from './program.js';
+
+interface LabFlags {
+  all?: boolean;
+  json?: boolean;
+  color?: boolean;
+  deadline?: string;
+}
+
+/** Longest a variant's workload may run, from --deadline. */
+function parseDeadline(v: string | undefined): number {
+  if (v === undefined) return 20_000;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1000 || n > 120_000) throw new UsageError(`invalid --deadline '${v}'`, 'milliseconds between 1000 and 120000');
+  return n;
+}
+
+export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promise<number> {
+  const color = useColor(io, flags.color);
+  const deadlineMs = parseDeadline(flags.deadline);
+  if (names.length > 0 && flags.all) throw new UsageError('give scenario names or --all, not both');
+  if (names.length === 0 && !flags.all) {
+    const list = listScenarios();
+    io.stdout(flags.json ? JSON.stringify({ scenarios: list }, null, 2) + '\n' : renderList(list, color));
+    return EXIT.ok;
+  }
+  // every name is checked before anything runs
+  const scenarios: Scenario[] = flags.all ? listScenarios().map((s) => getScenario(s.name)) : names.map(getScenario);
+  const progress = io.isTTY && !flags.json;
+  const chains = new Map<string, Promise<CertChain>>();
+  const results: ScenarioResult[] = [];
+  for (const scenario of scenarios) {
+    if (io.signal.aborted) break;
+    const result = await runScenario(scenario, {
+      signal: io.signal,
+      deadlineMs,
+      chains,
+      onVariant: progress ? (variant, state) => io.stderr(state === 'start' ? `\r\x1b[K  running ${scenario.name}: ${variant}…` : '\r\x1b[K') : undefined,
+    });
+    results.push(result);
+    if (!flags.json) io.stdout(renderScenario(result, color));
+  }
+  if (flags.json) {
+    const passed = results.filter((r) => r.passed).length;
+    io.stdout(JSON.stringify({ passed, failed: results.length - passed, interrupted: io.signal.aborted, scenarios: results }) + '\n');
+  } else if (results.length > 1 || io.signal.aborted) {
+    io.stdout(renderSummary(results, color));
+  }
+  const allPassed = results.length === scenarios.length && results.every((r) => r.passed);
+  return allPassed ? EXIT.ok : EXIT.findings;
+}
+
+export function registerLab(program: Command, io: CliIO, result: CommandResult): void {
+  program
+    .command('lab')
+    .description('Reproduce connection pathologies on local servers, diagnose them, apply the fix and measure again')
+    .argument('[scenarios...]', 'scenario names (none: list them)')
+    .option('--all', 'run every scenario (what `npm start` runs)')
+    .option('--json', 'machine output on stdout: before/after records, findings and verdicts')
+    .option('--no-color', 'no colors (NO_COLOR is honoured too)')
+    .option('--deadline <ms>', 'longest a before- or after-run may take', '20000')
+    .action(async (names: string[], flags: LabFlags) => {
+      result.exitCode = await runLab(names, flags, io);
+    });
+}

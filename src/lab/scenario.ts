@@ -1,0 +1,79 @@
+import type { FindingId } from '../diagnose/catalog.js';
+import type { ConnectionRecord } from '../model/connection.js';
+import type { Facts } from '../model/facts.js';
+import type { Finding } from '../model/finding.js';
+import type { RequestTrace } from '../model/request.js';
+import type { SessionStats } from '../model/stats.js';
+import type { CertChain, CertChainOptions } from './certs.js';
+import type { Measured } from './measure.js';
+import type { MetricKey, RunMetrics } from './metrics.js';
+
+export type Variant = 'before' | 'after';
+
+/** The number a scenario's fix must move, and which way. */
+export interface ScenarioMetric {
+  key: MetricKey;
+  better: 'lower' | 'higher';
+  /**
+   * Least relative improvement that counts as measured rather than noise (0.2 = 20 %). Counts
+   * (errors, connections) use 0: any strict improvement; timings need a margin on a loaded machine.
+   */
+  minImprovement?: number;
+}
+
+export interface ScenarioContext {
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+  /** Deadline of one variant's workload (ms). */
+  deadlineMs: number;
+  /** Certificate chains, made once per options and shared by the scenarios of one run. */
+  chain(options?: CertChainOptions): Promise<CertChain>;
+}
+
+export interface Scenario {
+  name: string;
+  /** One line: the pathology. */
+  title: string;
+  /** What it reproduces and how, in two or three sentences. */
+  reproduces: string;
+  /** The finding the engine must report on the before-run and not on the after-run. */
+  expected: FindingId;
+  /** The configurations, in words (what the run sets up, not what it found). */
+  beforeConfig: string;
+  afterConfig: string;
+  metric: ScenarioMetric;
+  /** Starts this variant's servers, measures its client workload, tears everything down. */
+  run(variant: Variant, ctx: ScenarioContext): Promise<Measured>;
+}
+
+/** One variant's measurement, as reported and serialised. */
+export interface RunRecord {
+  metrics: RunMetrics;
+  findings: Finding[];
+  facts: Facts;
+  stats: SessionStats;
+  connections: ConnectionRecord[];
+  requests: RequestTrace[];
+}
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  reproduces: string;
+  expected: FindingId;
+  beforeConfig: string;
+  afterConfig: string;
+  metric: ScenarioMetric;
+  before?: RunRecord;
+  after?: RunRecord;
+  /** The expected finding was reported on the before-run. */
+  expectedAppeared: boolean;
+  /** The expected finding was absent from the after-run. */
+  expectedGone: boolean;
+  /** The scenario's metric moved the right way by at least its margin. */
+  improved: boolean;
+  passed: boolean;
+  /** Why the scenario could not run to the end (one line). */
+  error?: string;
+  durationMs: number;
+}
