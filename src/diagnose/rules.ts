@@ -12,6 +12,17 @@ import { idleBlackhole } from './idle-blackhole.js';
 import { tcpKeepaliveOff } from './tcp-keepalive-off.js';
 import { pipeliningLostRequests } from './pipelining-lost-requests.js';
 
+import { serverClosesConnection } from './server-closes-connection.js';
+import { serverMaxRequests } from './server-max-requests.js';
+import { idleTimeoutRace } from './idle-timeout-race.js';
+import { noSessionResumption } from './no-session-resumption.js';
+import { longCertChain } from './long-cert-chain.js';
+import { alpnNoOverlap } from './alpn-no-overlap.js';
+import { tlsVersionMismatch } from './tls-version-mismatch.js';
+import { h2AvailableNotUsed } from './h2-available-not-used.js';
+import { noOcspStapling } from './no-ocsp-stapling.js';
+import { eventLoopBlocked } from './event-loop-blocked.js';
+
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
   slowDns,
@@ -26,4 +37,14 @@ export const RULES: readonly Rule[] = [
   idleBlackhole,
   tcpKeepaliveOff,
   pipeliningLostRequests,
+  serverClosesConnection,
+  serverMaxRequests,
+  idleTimeoutRace,
+  noSessionResumption,
+  longCertChain,
+  alpnNoOverlap,
+  tlsVersionMismatch,
+  h2AvailableNotUsed,
+  noOcspStapling,
+  eventLoopBlocked,
 ];

@@ -1,0 +1,235 @@
+import type { Facts } from '../model/facts.js';
+import type { RequestTrace } from '../model/request.js';
+import { Session } from '../model/session.js';
+import { diagnose } from '../diagnose/index.js';
+import { DEFAULT_THRESHOLDS } from '../diagnose/thresholds.js';
+import { UsageError, type ConnscopeError } from '../errors.js';
+import { checkAlpn, type AlpnCheck } from './alpn.js';
+import { Deadline } from './deadline.js';
+import { toFailure } from './failure.js';
+import { H2Client } from './h2-client.js';
+import { handshake } from './handshake.js';
+import { Http1Client, type ClientTls, type Exchange, type RequestSpec } from './http1-client.js';
+import { readHttp2Settings } from './http2-settings.js';
+import { measureIdleTimeout, type IdleTimeoutMeasurement } from './idle-timeout.js';
+import { LoopLagSampler } from './loop-lag.js';
+import { countMaxRequests, type MaxRequestsCount } from './max-requests.js';
+import { tlsMatrix } from './matrix.js';
+import { DEFAULTS, resolveOptions, type ResolvedOptions } from './options.js';
+import { buildResult } from './result.js';
+import { parseTarget, type Target } from './target.js';
+import type { HandshakeOutcome, ProbeOptions, ProbeResult } from './types.js';
+
+/** Everything the steps of one probe learn; turned into a ProbeResult at the end. */
+export interface ProbeState {
+  target: Target;
+  options: ResolvedOptions;
+  startedAtEpoch: number;
+  startedAt: number;
+  exchanges: { exchange: Exchange; kind: 'series' | 'resumption' }[];
+  client: Http1Client | H2Client;
+  alpn?: AlpnCheck;
+  http2MaxConcurrentStreams?: number;
+  idle?: IdleTimeoutMeasurement;
+  maxRequests?: MaxRequestsCount;
+  matrix?: HandshakeOutcome[];
+  failure?: ConnscopeError;
+  facts: Facts;
+  loopMaxDelayMs?: number;
+}
+
+/**
+ * Probes one URL: a keep-alive request series, a new connection offering the cached TLS session, an ALPN
+ * check, and on request the idle timeout, the requests-per-connection limit and the TLS × ALPN matrix.
+ * Bad options throw a UsageError; network failures come back in `result.error` with whatever explains them.
+ */
+export async function probe(url: string, options: ProbeOptions = {}): Promise<ProbeResult> {
+  const target = parseTarget(url, options.resolve);
+  const o = resolveOptions(options);
+  const deadline = new Deadline(o.timeoutMs);
+  const tlsBase: ClientTls = {
+    ca: o.ca,
+    rejectUnauthorized: !o.insecure,
+    minVersion: o.tlsMin,
+    maxVersion: o.tlsMax,
+    ...(o.alpn ? { ALPNProtocols: o.alpn } : {}),
+  };
+  const spec = (): RequestSpec => ({ method: o.method, headers: o.headers, body: o.data, timeoutMs: deadline.limit() });
+  const newClient = (prefix = 'c'): Http1Client => new Http1Client(target, tlsBase, o.connectTimeoutMs, prefix);
+  const sampler = new LoopLagSampler();
+  const useH2 = o.protocol === 'h2';
+  if (useH2 && !target.secure) {
+    throw new UsageError('--http2 needs an https:// URL (connscope does not speak h2c)');
+  }
+  const state: ProbeState = {
+    target, options: o, startedAtEpoch: Date.now(), startedAt: performance.now(), exchanges: [],
+    client: useH2 ? new H2Client(target, tlsBase, o.connectTimeoutMs) : newClient(), facts: {},
+  };
+  const progress = (s: string): void => o.onProgress?.(s);
+  const stopped = (): boolean => Boolean(o.signal?.aborted) || deadline.expired();
+  try {
+    progress(`${o.requests} request${o.requests > 1 ? 's' : ''} over one keep-alive connection`);
+    for (let i = 0; i < o.requests && !stopped(); i++) {
+      const exchange = await state.client.request(spec());
+      state.exchanges.push({ exchange, kind: 'series' });
+      if (exchange.error) {
+        // a request lost on a reused connection is the stale-socket race: record it and go on
+        if (exchange.trace.reused && exchange.error.code !== 'CONNSCOPE_ERR_TIMEOUT') continue;
+        state.failure = exchange.error;
+        break;
+      }
+    }
+    if (target.secure && !state.failure && !stopped()) {
+      progress('new connection offering the cached TLS session');
+      state.client.dropIdle();
+      const exchange = await state.client.request(spec());
+      state.exchanges.push({ exchange, kind: 'resumption' });
+    }
+    if (target.secure && !stopped() && (!state.failure || state.failure.layer === 'tls')) {
+      await explainTls(state, tlsBase, deadline);
+    }
+    if (!state.failure && !useH2 && o.idleTimeoutMaxMs !== undefined && !o.signal?.aborted) {
+      progress(`holding an idle connection up to ${Math.round(o.idleTimeoutMaxMs / 1000)} s`);
+      const client = newClient('idle');
+      try {
+        state.idle = await measureIdleTimeout(client, { ...spec(), timeoutMs: o.timeoutMs }, o.idleTimeoutMaxMs, o.signal);
+      } finally {
+        client.close();
+      }
+    }
+    if (!state.failure && !useH2 && o.maxRequests !== undefined && !stopped()) {
+      progress(`counting requests per connection (up to ${o.maxRequests})`);
+      const client = newClient('max');
+      try {
+        state.maxRequests = await countMaxRequests(client, spec(), o.maxRequests, deadline, o.signal);
+      } finally {
+        client.close();
+      }
+    }
+    if (o.matrix && target.secure && !stopped()) {
+      progress('TLS 1.2/1.3 × h2/http1.1 matrix');
+      state.matrix = await tlsMatrix(target, { ...tlsBase, ALPNProtocols: undefined }, deadline.limit(o.connectTimeoutMs));
+    }
+  } finally {
+    state.client.close();
+    // a stall that ends with the last response is recorded on the sampler's next tick
+    await new Promise((r) => setTimeout(r, 15));
+    sampler.stop();
+  }
+  const requests = state.exchanges.map((e) => e.exchange.trace);
+  sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
+  state.loopMaxDelayMs = sampler.maxDelayMs;
+  state.facts = collectFacts(state, requests);
+  const session = new Session();
+  for (const c of state.client.connections.values()) session.addConnection(c);
+  for (const r of requests) session.addRequest(r);
+  session.facts = state.facts;
+  const findings = diagnose(session, { thresholds: o.thresholds });
+  return buildResult(state, requests, findings, state.failure ? toFailure(state.failure) : null);
+}
+
+/** ALPN check, HTTP/2 SETTINGS, and when the series failed in TLS: which version or ALPN offer was the cause. */
+async function explainTls(state: ProbeState, tlsBase: ClientTls, deadline: Deadline): Promise<void> {
+  const o = state.options;
+  const limit = (): number => deadline.limit(o.connectTimeoutMs);
+  state.options.onProgress?.('ALPN check');
+  const offered = o.alpn ?? [...DEFAULTS.alpn];
+  state.alpn = await checkAlpn(state.target, tlsBase, offered, limit());
+  if (state.alpn.selected === 'h2') {
+    const settings = await readHttp2Settings(state.target, tlsBase, limit());
+    if (settings?.maxConcurrentStreams !== undefined) state.http2MaxConcurrentStreams = settings.maxConcurrentStreams;
+  }
+  const tlsFailed = state.failure?.layer === 'tls' && state.failure.code === 'CONNSCOPE_ERR_TLS';
+  if ((tlsFailed || !state.alpn.ok) && (o.tlsMin || o.tlsMax)) {
+    // same offer without the version limits: if that works, the limits were the problem
+    const open = await handshake(state.target, { ...tlsBase, minVersion: undefined, maxVersion: undefined, ALPNProtocols: undefined }, limit());
+    const limited = await handshake(state.target, { ...tlsBase, ALPNProtocols: undefined }, limit());
+    if (open.ok && !limited.ok) {
+      state.facts.tls = {
+        ...state.facts.tls,
+        versionFailure: { min: o.tlsMin, max: o.tlsMax, message: limited.error?.message ?? 'handshake failed', serverVersion: open.info?.version },
+      };
+    }
+  }
+  if ((tlsFailed || state.alpn.noOverlap) && o.alpn) {
+    const wide = await checkAlpn(state.target, { ...tlsBase, minVersion: undefined, maxVersion: undefined }, ['h2', 'http/1.1'], limit());
+    const narrow = state.alpn.noOverlap ? state.alpn : await checkAlpn(state.target, tlsBase, o.alpn, limit());
+    if (narrow.noOverlap) {
+      state.facts.tls = {
+        ...state.facts.tls,
+        alpnFailure: { offered: o.alpn, message: narrow.error?.message ?? 'no common ALPN protocol', serverSelected: wide.selected ?? undefined },
+      };
+    }
+  }
+}
+
+function collectFacts(state: ProbeState, requests: RequestTrace[]): Facts {
+  const f: Facts = { ...state.facts, clientIdleTimeoutMs: state.options.clientIdleTimeoutMs };
+  const series = state.exchanges.filter((e) => e.kind === 'series').map((e) => e.exchange.trace);
+  const first = series.find((r) => r.status !== undefined);
+  const hint = first?.responseHeaders?.keepAlive;
+  const conn = first?.connectionId ? state.client.connections.get(first.connectionId) : undefined;
+  if (conn?.keepAliveHint?.timeoutMs !== undefined) f.hintedIdleTimeoutMs = conn.keepAliveHint.timeoutMs;
+  else if (hint === undefined) delete f.hintedIdleTimeoutMs;
+  const kept = serverKeptConnection(state, series);
+  if (kept !== undefined) {
+    f.serverKeptConnection = kept;
+    f.keepAliveEnabled = kept;
+  }
+  if (state.idle?.measuredMs != null) f.measuredIdleTimeoutMs = Math.round(state.idle.measuredMs);
+  if (state.idle?.blackholeAfterMs != null) f.idleBlackholeAfterMs = state.idle.blackholeAfterMs;
+  if (state.maxRequests?.perConnection != null) f.maxRequestsPerConnection = state.maxRequests.perConnection;
+  if (state.target.secure) {
+    const resumption = resumptionOf(state);
+    f.tls = {
+      ...f.tls,
+      ...(resumption ? { resumptionAttempted: true, resumptionSupported: resumption.resumed } : {}),
+      ...(resumption?.fullMs !== undefined ? { fullHandshakeMs: round(resumption.fullMs) } : {}),
+      ...(resumption?.resumedMs !== undefined ? { resumedHandshakeMs: round(resumption.resumedMs) } : {}),
+      ...(state.alpn ? { alpnOffered: state.alpn.offered } : {}),
+    };
+    const used = [...state.client.connections.values()].some((c) => c.protocol === 'h2');
+    const supported = state.alpn?.ok ? state.alpn.selected === 'h2' || used : used ? true : undefined;
+    f.http2 = {
+      ...(supported !== undefined ? { supported } : {}),
+      used,
+      ...(state.http2MaxConcurrentStreams !== undefined ? { maxConcurrentStreams: state.http2MaxConcurrentStreams } : {}),
+    };
+  }
+  if (state.loopMaxDelayMs !== undefined) f.eventLoop = { maxDelayMs: round(state.loopMaxDelayMs) };
+  f.durationMs = round(performance.now() - state.startedAt);
+  f.concurrency = 1;
+  f.poolSize = 1;
+  void requests;
+  return f;
+}
+
+/** Did the connection of the first request survive its response? */
+function serverKeptConnection(state: ProbeState, series: RequestTrace[]): boolean | undefined {
+  const first = series[0];
+  if (!first || first.status === undefined || !first.connectionId) return undefined;
+  if (first.responseHeaders?.connection?.toLowerCase() === 'close') return false;
+  const second = series[1];
+  if (second) return second.connectionId === first.connectionId && !second.error;
+  const c = state.client.connections.get(first.connectionId);
+  if (c?.close && c.close.closedBy === 'server') return false;
+  return undefined;
+}
+
+function resumptionOf(state: ProbeState): { resumed: boolean; fullMs?: number; resumedMs?: number } | undefined {
+  const check = state.exchanges.find((e) => e.kind === 'resumption');
+  if (!check || check.exchange.error || !check.exchange.trace.connectionId) return undefined;
+  const conns = [...state.client.connections.values()];
+  const second = state.client.connections.get(check.exchange.trace.connectionId);
+  const full = conns.find((c) => c.tls && !c.tls.resumed && c.establishment.tls !== undefined);
+  if (!second?.tls) return undefined;
+  return {
+    resumed: second.tls.resumed,
+    fullMs: full?.establishment.tls,
+    resumedMs: second.tls.resumed ? second.establishment.tls : undefined,
+  };
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}

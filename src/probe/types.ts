@@ -1,0 +1,125 @@
+import type { ConnectionRecord } from '../model/connection.js';
+import type { Facts } from '../model/facts.js';
+import type { Finding } from '../model/finding.js';
+import type { RequestTrace } from '../model/request.js';
+import type { Thresholds } from '../diagnose/thresholds.js';
+
+export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
+
+export interface ProbeOptions {
+  /** Sequential requests over one keep-alive pool (default 3). */
+  requests?: number;
+  method?: string;
+  /** Extra request headers; secret values never reach the output. */
+  headers?: Record<string, string>;
+  /** Request body. */
+  data?: string;
+  /** Protocol of the request series (default http1.1). */
+  protocol?: 'http1.1' | 'h2';
+  tlsMin?: TlsVersionName;
+  tlsMax?: TlsVersionName;
+  /** ALPN protocols to offer in the ALPN check (default ['h2', 'http/1.1']); also offered by the series when given. */
+  alpn?: string[];
+  /** Extra trust anchors (PEM). */
+  ca?: string | string[];
+  /** Turns certificate verification off. Only on explicit request. */
+  insecure?: boolean;
+  /** curl-style `host:port:addr` overrides of name resolution. */
+  resolve?: string[];
+  /** Deadline of one TCP+TLS connection establishment (default 10 000 ms). */
+  connectTimeoutMs?: number;
+  /** Overall deadline of the probe, idle-timeout measurement excluded (default 30 000 ms). */
+  timeoutMs?: number;
+  /** Measure the server's real idle timeout, holding an idle connection up to this many ms. */
+  idleTimeoutMaxMs?: number;
+  /** Count requests per connection until the server closes it, up to this many requests. */
+  maxRequests?: number;
+  /** TLS 1.2/1.3 × h2/http1.1 handshake matrix. */
+  matrix?: boolean;
+  /** Client idle timeout to check against the server's (default 4000, undici's keepAliveTimeout). */
+  clientIdleTimeoutMs?: number;
+  thresholds?: Partial<Thresholds>;
+  /** Aborts the probe (Ctrl-C); checks stop and the partial result is returned. */
+  signal?: AbortSignal;
+  /** Progress messages (one short line per step). */
+  onProgress?: (step: string) => void;
+}
+
+export interface ResumptionResult {
+  /** The server resumed the session offered on a new connection; null when not checked. */
+  supported: boolean | null;
+  resumed: boolean | null;
+  fullHandshakeMs: number | null;
+  resumedHandshakeMs: number | null;
+}
+
+export interface ProbeTls {
+  version: string | null;
+  cipher: string | null;
+  group: string | null;
+  alpn: string | null;
+  chain: { depth: number; bytes: number } | null;
+  leafValidTo: string | null;
+  ocspStapled: boolean | null;
+  resumption: ResumptionResult;
+}
+
+export interface ProbeKeepAlive {
+  connectionHeader: string | null;
+  keepAliveHeader: string | null;
+  hintedIdleTimeoutMs: number | null;
+  serverKeptConnection: boolean | null;
+  measuredIdleTimeoutMs: number | null;
+  /** An idle connection silently stopped answering (no FIN, no RST) within this many ms. */
+  idleBlackholeAfterMs: number | null;
+  maxRequestsPerConnection: number | null;
+  clientIdleTimeoutMs: number;
+}
+
+export interface ProbeHttp2 {
+  /** The server selected h2 when offered; null when not checked (plain http). */
+  supported: boolean | null;
+  used: boolean;
+  maxConcurrentStreams: number | null;
+}
+
+export interface HandshakeOutcome {
+  tls: TlsVersionName;
+  alpn: 'h2' | 'http/1.1';
+  ok: boolean;
+  negotiatedVersion: string | null;
+  negotiatedAlpn: string | null;
+  handshakeMs: number | null;
+  /** Why the combination does not work (alert, no ALPN selected, ...). */
+  reason: string | null;
+}
+
+export interface ProbeFailure {
+  code: string;
+  message: string;
+  layer: string | null;
+  hint: string | null;
+}
+
+/** What a probe of one URL found. Absent measurements are null, never guessed. */
+export interface ProbeResult {
+  /** The URL with credentials removed. */
+  url: string;
+  remoteAddress: string | null;
+  startedAt: string;
+  durationMs: number;
+  requests: RequestTrace[];
+  /** Why each request was made: 'series' or 'resumption' (the new connection offering the cached session). */
+  requestKinds: ('series' | 'resumption')[];
+  connections: ConnectionRecord[];
+  tls: ProbeTls | null;
+  keepAlive: ProbeKeepAlive;
+  http2: ProbeHttp2;
+  matrix: HandshakeOutcome[] | null;
+  facts: Facts;
+  findings: Finding[];
+  /** Set when the request series could not complete; the checks that explain it still ran. */
+  error: ProbeFailure | null;
+  /** Certificate verification was turned off by --insecure. */
+  insecure: boolean;
+}
