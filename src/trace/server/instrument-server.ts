@@ -44,8 +44,12 @@ class ServerTracerImpl extends SafeEmitter implements ServerTracer {
 
   counts(): ServerConnectionCounts {
     let active = 0;
-    for (const s of this.open.values()) if (s.inflight > 0) active++;
-    return { active, idle: this.open.size - active };
+    let requests = 0;
+    for (const s of this.open.values()) {
+      if (s.inflight > 0) active++;
+      requests += s.inflight;
+    }
+    return { active, idle: this.open.size - active, requests };
   }
 
   stop(): void {

@@ -15,8 +15,11 @@ export interface ServerTracerEvents {
 
 /** Connections a server has open right now, split by whether a request is in progress on them. */
 export interface ServerConnectionCounts {
+  /** Connections with a request (or h2 stream) in progress. */
   active: number;
   idle: number;
+  /** Requests (or h2 streams) in progress over all connections. */
+  requests: number;
 }
 
 export interface ServerTracer {
