@@ -10,14 +10,22 @@ export interface InstrumentOptions {
   http2?: boolean;
   /** Sample event-loop delay to mark requests whose wait overlapped a blocked loop (default true). */
   eventLoop?: boolean;
-  /** Only trace requests to origins this returns true for. */
+  /** Event-loop lag from which a request's wait counts as blocked (ms, default 50). */
+  eventLoopBlockedMs?: number;
+  /** How often the event loop is probed (ms, default 10). */
+  eventLoopIntervalMs?: number;
+  /** Only trace requests to origins ('https://host:port') this returns true for. */
   filter?: (origin: string) => boolean;
+  /** undici dispatchers (Agent, Pool, Client) to include in poolSnapshot(); the global one is always included. */
+  dispatchers?: object[];
 }
 
 /** A pool's state at one moment, per origin. */
 export interface PoolSnapshot {
   kind: 'http.Agent' | 'undici';
   origin: string;
+  /** Same id as ConnectionRecord.poolId for this agent, when the tracer has seen it. */
+  poolId?: string;
   /** Sockets in use. */
   active: number;
   /** Idle sockets kept for reuse. */
@@ -61,6 +69,10 @@ export interface Tracer {
   off<E extends keyof TracerEvents>(event: E, listener: (...args: TracerEvents[E]) => void): this;
   /** Pools the tracer has seen (plus the global agents), right now. */
   poolSnapshot(): PoolSnapshot[];
+  /** Adds an undici dispatcher (or http.Agent) to poolSnapshot(); held weakly. */
+  watchPool(pool: object): void;
+  /** Largest event-loop lag seen since start (ms); 0 when sampling is off. */
+  eventLoopMaxLagMs(): number;
   /** Requests started and not yet finished (bounded by what the host program keeps alive). */
   inflight(): InflightRequest[];
   /** Unsubscribes everything; idempotent. */

@@ -1,0 +1,48 @@
+import http from 'node:http';
+import { now } from './clock.js';
+
+/** How the agent handled a request at addRequest time. */
+export type Placement = 'reused' | 'new' | 'queued';
+
+export type AddRequestHook = (agent: http.Agent, req: http.ClientRequest, options: { host?: string; port?: number | string; servername?: string }, at: number, placement: Placement) => void;
+
+const hooks = new Set<AddRequestHook>();
+const proto = http.Agent.prototype as http.Agent & { addRequest: (...args: any[]) => unknown };
+let original: ((...args: any[]) => unknown) | undefined;
+let wrapper: ((...args: any[]) => unknown) | undefined;
+
+/**
+ * The only patch the http source makes: Agent.prototype.addRequest is wrapped (while a tracer is
+ * active) to learn when a request was created and whether it got a free socket, a new one, or had
+ * to queue — the `http.client.request.start` channel fires only after a socket is assigned, which
+ * would hide pool queueing. The wrapper calls the original first and never changes its result.
+ */
+export function addAgentHook(hook: AddRequestHook): void {
+  hooks.add(hook);
+  if (wrapper && proto.addRequest === wrapper) return;
+  const orig = proto.addRequest;
+  original = orig;
+  wrapper = function addRequest(this: http.Agent, req: http.ClientRequest, options: any, ...rest: unknown[]) {
+    if (hooks.size === 0) return orig.call(this, req, options, ...rest);
+    const at = now();
+    const before = (this as { totalSocketCount?: number }).totalSocketCount ?? 0;
+    const result = orig.call(this, req, options, ...rest);
+    try {
+      const placement: Placement = req.reusedSocket ? 'reused' : ((this as { totalSocketCount?: number }).totalSocketCount ?? 0) > before ? 'new' : 'queued';
+      const opts = typeof options === 'object' && options !== null ? options : { host: options, port: rest[0] };
+      for (const h of hooks) h(this, req, opts, at, placement);
+    } catch {}
+    return result;
+  };
+  proto.addRequest = wrapper;
+}
+
+export function removeAgentHook(hook: AddRequestHook): void {
+  hooks.delete(hook);
+  // Restore only if nobody wrapped on top of us; otherwise the wrapper stays as a pass-through.
+  if (hooks.size === 0 && wrapper && proto.addRequest === wrapper && original) {
+    proto.addRequest = original;
+    wrapper = undefined;
+    original = undefined;
+  }
+}

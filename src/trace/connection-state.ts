@@ -1,0 +1,100 @@
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { newIdleStats, type ConnectionRecord, type Protocol, type SourceKind } from '../model/connection.js';
+import type { ConnectionPhases } from '../model/phases.js';
+import { epochOf } from './clock.js';
+import { requestedOcsp, tlsInfoOf } from './tls-info.js';
+
+/** Establishment marks of one connection, on the tracer clock. */
+export interface ConnectionMarks {
+  /** Creation started (socket created / connector called). */
+  created: number;
+  dnsStart?: number;
+  dnsEnd?: number;
+  connectStart?: number;
+  connectEnd?: number;
+  tlsStart?: number;
+  tlsEnd?: number;
+}
+
+/** What the tracer remembers about one live connection; holds no reference to the socket. */
+export interface ConnectionState {
+  record: ConnectionRecord;
+  marks: ConnectionMarks;
+  /** We saw the connection being created (so its establishment phases are ours to report). */
+  seenFromStart: boolean;
+  /** `connection` event emitted. */
+  announced: boolean;
+  /** Requests assigned so far (index of the next one is assigned + 1). */
+  assigned: number;
+  inflight: number;
+  /** When the connection last became idle (end of its last request). */
+  idleSince?: number;
+  /** The last response said `Connection: close`. */
+  serverAskedClose?: boolean;
+  /** The last request said `Connection: close`. */
+  clientAskedClose?: boolean;
+  /** Set when the protocol told us why it will close (h2 GOAWAY). */
+  closeHint?: 'goaway';
+  ocspStapled?: boolean;
+}
+
+export function newConnectionState(init: {
+  id: string;
+  origin: string;
+  source: SourceKind;
+  poolId?: string;
+  protocol?: Protocol;
+  created: number;
+  seenFromStart: boolean;
+}): ConnectionState {
+  const record: ConnectionRecord = {
+    id: init.id,
+    origin: init.origin,
+    source: init.source,
+    protocol: init.protocol ?? 'http/1.1',
+    openedAt: init.created,
+    openedAtEpoch: epochOf(init.created),
+    establishment: { total: 0 },
+    requests: 0,
+    idle: newIdleStats(),
+  };
+  if (init.poolId) record.poolId = init.poolId;
+  return { record, marks: { created: init.created }, seenFromStart: init.seenFromStart, announced: false, assigned: 0, inflight: 0 };
+}
+
+/** Establishment phases from marks: each phase runs from the end of the previous one (gaps included). */
+export function establishmentOf(m: ConnectionMarks): ConnectionPhases {
+  const out: ConnectionPhases = { total: 0 };
+  let cursor = m.created;
+  const take = (name: 'dns' | 'connect' | 'tls', end: number | undefined): void => {
+    if (end === undefined) return;
+    const e = Math.max(end, cursor);
+    out[name] = e - cursor;
+    cursor = e;
+  };
+  if (m.dnsEnd !== undefined) take('dns', m.dnsEnd);
+  take('connect', m.connectEnd);
+  take('tls', m.tlsEnd);
+  out.total = cursor - m.created;
+  return out;
+}
+
+/** Copies addresses, protocol and TLS facts from an established socket onto the record. */
+export function describeSocket(state: ConnectionState, socket: Socket): void {
+  const r = state.record;
+  if (socket.remoteAddress) r.remoteAddress = socket.remoteAddress;
+  if (socket.remotePort) r.remotePort = socket.remotePort;
+  if (socket.localAddress) r.localAddress = socket.localAddress;
+  if (socket.localPort) r.localPort = socket.localPort;
+  const tlsSocket = socket as TLSSocket;
+  if (tlsSocket.encrypted) {
+    r.tls = tlsInfoOf(tlsSocket, requestedOcsp(tlsSocket) ? (state.ocspStapled ?? false) : undefined);
+    if (tlsSocket.alpnProtocol === 'h2') r.protocol = 'h2';
+  }
+}
+
+/** Finalises establishment phases from the marks collected so far. */
+export function settleEstablishment(state: ConnectionState): void {
+  if (state.seenFromStart) state.record.establishment = establishmentOf(state.marks);
+}

@@ -1,0 +1,133 @@
+import type { Socket } from 'node:net';
+import type { SourceKind } from '../model/connection.js';
+import { now } from './clock.js';
+import { closeInfoOf } from './close-reason.js';
+import { describeSocket, newConnectionState, settleEstablishment, type ConnectionState } from './connection-state.js';
+import { SafeEmitter } from './emitter.js';
+import type { EventLoopSampler } from './event-loop.js';
+import { Counter, PoolIds } from './ids.js';
+import { finishRequest, inflightView, newRequestState, type RequestState } from './request-state.js';
+import type { InflightRequest } from './types.js';
+
+/** In-flight requests remembered at most (a host that leaks requests must not grow the tracer). */
+export const MAX_INFLIGHT = 10_000;
+/** Pool owners remembered for snapshots. */
+const MAX_POOLS = 1_000;
+
+/** Shared state of one tracer, handed to each source (http, undici, http2). */
+export class TracerCore {
+  readonly events = new SafeEmitter();
+  readonly poolIds = new PoolIds();
+  private readonly connIds = new Counter('c');
+  private readonly reqIds = new Counter('r');
+  private readonly inflightMap = new Map<string, RequestState>();
+  /** Agents / dispatchers seen, weakly held, for poolSnapshot(). */
+  readonly pools = new Set<WeakRef<object>>();
+  private readonly poolSeen = new WeakSet<object>();
+  active = true;
+
+  constructor(
+    readonly filter: ((origin: string) => boolean) | undefined,
+    readonly eventLoop: EventLoopSampler | undefined,
+  ) {}
+
+  /** Runs fn; any throw becomes a diagnostic instead of reaching the host program. */
+  guard<A extends unknown[]>(where: string, fn: (...args: A) => void): (...args: A) => void {
+    const isActive = (): boolean => this.active;
+    const fail = (error: unknown): void => this.fail(where, error);
+    // A plain function so event listeners still see the emitter as `this`.
+    return function guarded(this: unknown, ...args: A): void {
+      if (!isActive()) return;
+      try {
+        fn.apply(this, args);
+      } catch (error) {
+        fail(error);
+      }
+    };
+  }
+
+  fail(where: string, error: unknown): void {
+    try {
+      this.events.diagnostic({ message: `tracer error in ${where}: ${error instanceof Error ? error.message : String(error)}`, where, error });
+    } catch {}
+  }
+
+  wants(origin: string): boolean {
+    if (!this.filter) return true;
+    try {
+      return this.filter(origin);
+    } catch (error) {
+      this.fail('filter', error);
+      return false;
+    }
+  }
+
+  rememberPool(owner: object): void {
+    if (this.poolSeen.has(owner)) return;
+    this.poolSeen.add(owner);
+    if (this.pools.size >= MAX_POOLS) {
+      for (const ref of this.pools) if (!ref.deref()) this.pools.delete(ref);
+      if (this.pools.size >= MAX_POOLS) return;
+    }
+    this.pools.add(new WeakRef(owner));
+  }
+
+  newConnection(init: { origin: string; source: SourceKind; poolId?: string; created: number; seenFromStart: boolean; protocol?: 'http/1.1' | 'h2' }): ConnectionState {
+    return newConnectionState({ id: this.connIds.next(), ...init });
+  }
+
+  newRequest(init: { origin: string; method: string; path: string; source: SourceKind; start: number; poolId?: string }): RequestState {
+    const st = newRequestState({ id: this.reqIds.next(), ...init });
+    if (this.inflightMap.size >= MAX_INFLIGHT) {
+      // Oldest first: Map iteration order is insertion order.
+      const oldest = this.inflightMap.keys().next().value;
+      if (oldest !== undefined) this.inflightMap.delete(oldest);
+    }
+    this.inflightMap.set(st.id, st);
+    return st;
+  }
+
+  /** Emits `connection` once the connection is established. */
+  announce(conn: ConnectionState, socket: Socket | undefined): void {
+    if (conn.announced) return;
+    conn.announced = true;
+    if (socket) describeSocket(conn, socket);
+    settleEstablishment(conn);
+    this.events.emit('connection', conn.record);
+  }
+
+  close(conn: ConnectionState, socket: Socket): void {
+    const at = now();
+    const r = conn.record;
+    if (r.closedAt !== undefined) return;
+    r.closedAt = at;
+    r.close = closeInfoOf(conn, socket, at);
+    if (socket.bytesWritten) r.bytesSent = socket.bytesWritten;
+    if (socket.bytesRead) r.bytesReceived = socket.bytesRead;
+    if (!conn.announced) {
+      conn.announced = true;
+      settleEstablishment(conn);
+    }
+    this.events.emit('close', r);
+  }
+
+  complete(st: RequestState, end = now()): void {
+    if (st.done) return;
+    this.inflightMap.delete(st.id);
+    const ev = this.eventLoop;
+    const trace = finishRequest(st, end, ev ? { overlap: (a, b) => ev.overlap(a, b), blockedMs: ev.options.blockedMs } : undefined);
+    this.events.emit('request', trace);
+  }
+
+  inflight(): InflightRequest[] {
+    const t = now();
+    const out: InflightRequest[] = [];
+    for (const st of this.inflightMap.values()) out.push(inflightView(st, t));
+    return out;
+  }
+
+  stop(): void {
+    this.active = false;
+    this.inflightMap.clear();
+  }
+}

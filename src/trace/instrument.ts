@@ -1,0 +1,108 @@
+import { TracerCore } from './core.js';
+import { EventLoopSampler } from './event-loop.js';
+import { traceHttp } from './http-client.js';
+import { traceHttp2 } from './http2-client.js';
+import { agentSnapshot, dispatcherSnapshot, globalAgents, globalDispatcher, isHttpAgent } from './pool-snapshot.js';
+import type { InflightRequest, InstrumentOptions, PoolSnapshot, Tracer, TracerEvents } from './types.js';
+import { traceUndici } from './undici-client.js';
+
+class TracerHandle implements Tracer {
+  private readonly stops: (() => void)[] = [];
+
+  constructor(
+    private readonly core: TracerCore,
+    private readonly sampler: EventLoopSampler | undefined,
+  ) {}
+
+  get active(): boolean {
+    return this.core.active;
+  }
+
+  start(options: InstrumentOptions): void {
+    const starters: [boolean, string, (core: TracerCore) => () => void][] = [
+      [options.http !== false, 'http', traceHttp],
+      [options.undici !== false, 'undici', traceUndici],
+      [options.http2 !== false, 'http2', traceHttp2],
+    ];
+    for (const [enabled, name, start] of starters) {
+      if (!enabled) continue;
+      try {
+        this.stops.push(start(this.core));
+      } catch (error) {
+        this.core.fail(`start:${name}`, error);
+      }
+    }
+    if (this.sampler) {
+      this.sampler.start();
+      this.stops.push(() => this.sampler?.stop());
+    }
+    for (const d of options.dispatchers ?? []) this.watchPool(d);
+  }
+
+  on<E extends keyof TracerEvents>(event: E, listener: (...args: TracerEvents[E]) => void): this {
+    this.core.events.on(event, listener);
+    return this;
+  }
+
+  off<E extends keyof TracerEvents>(event: E, listener: (...args: TracerEvents[E]) => void): this {
+    this.core.events.off(event, listener);
+    return this;
+  }
+
+  watchPool(pool: object): void {
+    this.core.rememberPool(pool);
+  }
+
+  poolSnapshot(): PoolSnapshot[] {
+    const out: PoolSnapshot[] = [];
+    try {
+      const owners = new Set<object>(globalAgents());
+      const gd = globalDispatcher();
+      if (gd) owners.add(gd);
+      for (const ref of this.core.pools) {
+        const o = ref.deref();
+        if (o) owners.add(o);
+      }
+      for (const o of owners) {
+        const entries = isHttpAgent(o) ? agentSnapshot(o) : dispatcherSnapshot(o);
+        const poolId = isHttpAgent(o) ? this.core.poolIds.of(o, 'agent') : undefined;
+        for (const e of entries) out.push(poolId ? { ...e, poolId } : e);
+      }
+    } catch (error) {
+      this.core.fail('poolSnapshot', error);
+    }
+    return out;
+  }
+
+  inflight(): InflightRequest[] {
+    return this.core.inflight();
+  }
+
+  eventLoopMaxLagMs(): number {
+    return this.sampler?.maxLagMs ?? 0;
+  }
+
+  stop(): void {
+    if (!this.core.active) return;
+    for (const s of this.stops.splice(0)) {
+      try {
+        s();
+      } catch (error) {
+        this.core.fail('stop', error);
+      }
+    }
+    this.core.stop();
+  }
+}
+
+/**
+ * Starts tracing HTTP clients in this process: node:http(s), undici / fetch and node:http2.
+ * Nothing is subscribed or patched until this is called, and stop() undoes it all.
+ */
+export function instrument(options: InstrumentOptions = {}): Tracer {
+  const sampler = options.eventLoop === false ? undefined : new EventLoopSampler({ intervalMs: options.eventLoopIntervalMs ?? 10, blockedMs: options.eventLoopBlockedMs ?? 50 });
+  const core = new TracerCore(options.filter, sampler);
+  const handle = new TracerHandle(core, sampler);
+  handle.start(options);
+  return handle;
+}

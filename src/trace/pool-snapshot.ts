@@ -1,0 +1,100 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { PoolSnapshot } from './types.js';
+
+type SocketLists = Record<string, unknown[] | undefined>;
+
+interface AgentLike {
+  protocol?: string;
+  defaultPort?: number;
+  sockets?: SocketLists;
+  freeSockets?: SocketLists;
+  requests?: SocketLists;
+}
+
+/** Agent names are 'host:port:localAddress[:family][:tls options...]'. */
+function originOfName(name: string, agent: AgentLike): string {
+  const protocol = agent.protocol || 'http:';
+  let host: string;
+  let rest: string;
+  if (name.startsWith('[')) {
+    const close = name.indexOf(']');
+    host = name.slice(0, close + 1);
+    rest = name.slice(close + 2);
+  } else {
+    const i = name.indexOf(':');
+    host = i === -1 ? name : name.slice(0, i);
+    rest = i === -1 ? '' : name.slice(i + 1);
+  }
+  const port = rest.split(':')[0] || String(agent.defaultPort ?? (protocol === 'https:' ? 443 : 80));
+  return `${protocol}//${host || 'localhost'}:${port}`;
+}
+
+export function isHttpAgent(x: object): boolean {
+  return x instanceof http.Agent;
+}
+
+/** Sockets in use, free sockets and queued requests per origin of one http.Agent. */
+export function agentSnapshot(agent: AgentLike): PoolSnapshot[] {
+  const byOrigin = new Map<string, PoolSnapshot>();
+  const add = (lists: SocketLists | undefined, field: 'active' | 'free' | 'queued'): void => {
+    for (const [name, list] of Object.entries(lists ?? {})) {
+      if (!list || list.length === 0) continue;
+      const origin = originOfName(name, agent);
+      let s = byOrigin.get(origin);
+      if (!s) byOrigin.set(origin, (s = { kind: 'http.Agent', origin, active: 0, free: 0, queued: 0 }));
+      s[field] += list.length;
+    }
+  };
+  add(agent.sockets, 'active');
+  add(agent.freeSockets, 'free');
+  add(agent.requests, 'queued');
+  return [...byOrigin.values()];
+}
+
+interface UndiciStats {
+  connected?: number;
+  free?: number;
+  pending?: number;
+  queued?: number;
+  running?: number;
+  size?: number;
+}
+
+function undiciEntry(origin: string, s: UndiciStats): PoolSnapshot {
+  const connected = s.connected ?? 0;
+  const free = s.free ?? 0;
+  return { kind: 'undici', origin, active: Math.max(0, connected - free), free, queued: s.pending ?? s.queued ?? 0 };
+}
+
+/**
+ * undici Pool / Client (`stats` with connected/free/pending) or Agent (`stats` keyed by origin).
+ * Returns [] for dispatchers without stats (Node's bundled undici before 7, custom dispatchers).
+ */
+export function dispatcherSnapshot(dispatcher: object, originHint?: string): PoolSnapshot[] {
+  let stats: unknown;
+  try {
+    stats = (dispatcher as { stats?: unknown }).stats;
+  } catch {
+    return [];
+  }
+  if (!stats || typeof stats !== 'object') return [];
+  const s = stats as UndiciStats & Record<string, unknown>;
+  if (typeof s.connected === 'number' || typeof s.free === 'number') {
+    const origin = originHint ?? String((dispatcher as { url?: URL })?.url?.origin ?? 'unknown');
+    return [undiciEntry(origin, s)];
+  }
+  const out: PoolSnapshot[] = [];
+  for (const [origin, v] of Object.entries(s)) if (v && typeof v === 'object') out.push(undiciEntry(origin, v as UndiciStats));
+  return out;
+}
+
+export function globalAgents(): object[] {
+  return [http.globalAgent, https.globalAgent];
+}
+
+/** The dispatcher fetch and undici use when none is given (shared through a global symbol). */
+export function globalDispatcher(): object | undefined {
+  const d = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
+  return d && typeof d === 'object' ? d : undefined;
+}

@@ -1,0 +1,156 @@
+import type { SourceKind } from '../model/connection.js';
+import { addIdlePeriod } from '../model/connection.js';
+import { phasesFromMarks, type RequestMarks } from '../model/phases.js';
+import type { RequestError, RequestTrace } from '../model/request.js';
+import { epochOf } from './clock.js';
+import type { ConnectionState } from './connection-state.js';
+import type { InflightRequest } from './types.js';
+
+/** A request in flight; holds no reference to the host's request or socket objects. */
+export interface RequestState {
+  id: string;
+  origin: string;
+  method: string;
+  path: string;
+  source: SourceKind;
+  poolId?: string;
+  marks: RequestMarks;
+  conn?: ConnectionState;
+  /** First request on a connection we saw created: it pays the establishment phases. */
+  paysEstablishment: boolean;
+  reused: boolean;
+  index?: number;
+  idleBeforeMs?: number;
+  status?: number;
+  httpVersion?: string;
+  responseHeaders?: { connection?: string; keepAlive?: string };
+  error?: RequestError;
+  done: boolean;
+}
+
+export function newRequestState(init: { id: string; origin: string; method: string; path: string; source: SourceKind; start: number; poolId?: string }): RequestState {
+  const st: RequestState = {
+    id: init.id,
+    origin: init.origin,
+    method: init.method,
+    path: init.path,
+    source: init.source,
+    marks: { start: init.start },
+    paysEstablishment: false,
+    reused: false,
+    done: false,
+  };
+  if (init.poolId) st.poolId = init.poolId;
+  return st;
+}
+
+/** Path without query or fragment: query values may carry secrets. */
+export function pathOnly(path: string | undefined): string {
+  if (!path) return '/';
+  const q = path.search(/[?#]/);
+  return q === -1 ? path : path.slice(0, q);
+}
+
+/**
+ * Puts a request on a connection at `at`. `hintReused` covers connections that existed before the
+ * tracer saw them (their earlier requests were never counted).
+ */
+export function assignRequest(st: RequestState, conn: ConnectionState, at: number, hintReused = false): void {
+  st.conn = conn;
+  conn.assigned++;
+  conn.record.requests++;
+  st.index = conn.assigned;
+  st.reused = conn.assigned > 1 || hintReused;
+  if (conn.record.poolId && !st.poolId) st.poolId = conn.record.poolId;
+  if (conn.inflight === 0 && conn.idleSince !== undefined) {
+    const idle = Math.max(0, at - conn.idleSince);
+    st.idleBeforeMs = idle;
+    addIdlePeriod(conn.record.idle, idle);
+  }
+  conn.idleSince = undefined;
+  conn.inflight++;
+  if (conn.assigned === 1 && conn.seenFromStart && !hintReused) {
+    st.paysEstablishment = true;
+    if (st.marks.assigned === undefined) st.marks.assigned = Math.max(st.marks.start, conn.marks.created);
+  } else if (st.marks.assigned === undefined) {
+    st.marks.assigned = at;
+  }
+}
+
+/** Response headers that matter for connection reuse. */
+export function noteResponseHeaders(st: RequestState, connection: string | undefined, keepAlive: string | undefined): void {
+  if (connection === undefined && keepAlive === undefined) return;
+  const h: { connection?: string; keepAlive?: string } = {};
+  if (connection !== undefined) h.connection = connection;
+  if (keepAlive !== undefined) h.keepAlive = keepAlive;
+  st.responseHeaders = h;
+}
+
+/** Marks the request finished and builds its trace; releases the connection. */
+export function finishRequest(st: RequestState, end: number, eventLoop?: { overlap(from: number, to: number): number; blockedMs: number }): RequestTrace {
+  st.done = true;
+  const m = st.marks;
+  m.end = end;
+  const conn = st.conn;
+  if (conn) {
+    if (st.paysEstablishment) {
+      const c = conn.marks;
+      if (c.dnsEnd !== undefined) {
+        m.dnsStart = c.dnsStart ?? c.created;
+        m.dnsEnd = c.dnsEnd;
+      }
+      if (c.connectEnd !== undefined) {
+        m.connectStart = c.connectStart ?? c.dnsEnd ?? c.created;
+        m.connectEnd = c.connectEnd;
+      }
+      if (c.tlsEnd !== undefined) {
+        m.tlsStart = c.tlsStart ?? c.connectEnd ?? c.created;
+        m.tlsEnd = c.tlsEnd;
+      }
+    }
+    conn.inflight = Math.max(0, conn.inflight - 1);
+    if (conn.inflight === 0) conn.idleSince = end;
+  }
+  const trace: RequestTrace = {
+    id: st.id,
+    origin: st.origin,
+    method: st.method,
+    path: st.path,
+    source: st.source,
+    startedAt: m.start,
+    startedAtEpoch: epochOf(m.start),
+    phases: phasesFromMarks(m),
+    reused: st.reused,
+  };
+  if (conn) trace.connectionId = conn.record.id;
+  if (st.poolId) trace.poolId = st.poolId;
+  if (st.index !== undefined) trace.requestIndexOnConnection = st.index;
+  if (st.reused && st.idleBeforeMs !== undefined) trace.idleBeforeMs = st.idleBeforeMs;
+  if (st.status !== undefined) trace.status = st.status;
+  if (st.httpVersion !== undefined) trace.httpVersion = st.httpVersion;
+  if (st.responseHeaders) trace.responseHeaders = st.responseHeaders;
+  if (st.error) trace.error = st.error;
+  if (eventLoop) {
+    const from = m.sent ?? m.assigned ?? m.start;
+    const to = m.firstByte ?? end;
+    const lag = eventLoop.overlap(from, to);
+    if (lag > 0) trace.eventLoopDelayMs = lag;
+    trace.eventLoopBlocked = lag >= eventLoop.blockedMs;
+  }
+  return trace;
+}
+
+export function inflightView(st: RequestState, at: number): InflightRequest {
+  const m = st.marks;
+  let state: InflightRequest['state'];
+  if (m.firstByte !== undefined) state = 'receiving';
+  else if (m.sent !== undefined) state = 'waiting';
+  else if (st.conn && (!st.paysEstablishment || st.conn.announced)) state = 'sending';
+  else if (st.conn) state = 'connecting';
+  else state = 'blocked';
+  const v: InflightRequest = { id: st.id, origin: st.origin, state, ageMs: at - m.start };
+  if (st.conn) v.connectionId = st.conn.record.id;
+  if (st.poolId) v.poolId = st.poolId;
+  if (m.firstByte !== undefined) v.sinceHeadersMs = at - m.firstByte;
+  return v;
+}

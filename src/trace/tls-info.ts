@@ -1,0 +1,57 @@
+import type { TLSSocket, DetailedPeerCertificate } from 'node:tls';
+import type { TlsChain, TlsInfo } from '../model/connection.js';
+
+const MAX_CHAIN = 16;
+
+/**
+ * Certificates the server sent, as far as Node exposes them. getPeerCertificate(true) links each
+ * certificate to its issuer and appends the trust anchor from the client's store, so the walk stops
+ * before a self-signed certificate: a root is not counted (servers rarely send it, and when they do
+ * Node's API cannot tell it apart from the client's own copy).
+ */
+export function peerChain(socket: TLSSocket): TlsChain | undefined {
+  let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
+  if (!cert || !cert.raw) return undefined;
+  let depth = 0;
+  let bytes = 0;
+  const seen = new Set<object>();
+  while (cert && cert.raw && !seen.has(cert) && depth < MAX_CHAIN) {
+    seen.add(cert);
+    const selfSigned = cert.issuerCertificate === cert || (cert.issuerCertificate === undefined && depth > 0 && cert.subject?.CN === cert.issuer?.CN);
+    if (selfSigned && depth > 0) break;
+    depth++;
+    bytes += cert.raw.length;
+    if (selfSigned) break;
+    cert = cert.issuerCertificate;
+  }
+  return { depth, bytes };
+}
+
+/** TLS facts of an established client socket; fields Node cannot tell us stay absent. */
+export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean): TlsInfo {
+  const info: TlsInfo = { resumed: socket.isSessionReused() };
+  const version = socket.getProtocol();
+  if (version) info.version = version;
+  const cipher = socket.getCipher();
+  if (cipher) info.cipher = cipher.standardName || cipher.name;
+  // Empty on the client for TLS 1.3 in some Node versions: then the group stays absent.
+  const eph = socket.getEphemeralKeyInfo() as { name?: string } | null;
+  if (eph && eph.name) info.group = eph.name;
+  info.alpn = socket.alpnProtocol ?? false;
+  const chain = peerChain(socket);
+  if (chain) info.chain = chain;
+  if (ocspStapled !== undefined) info.ocspStapled = ocspStapled;
+  const servername = (socket as { servername?: string | false }).servername;
+  if (typeof servername === 'string' && servername) info.servername = servername;
+  const leaf = socket.getPeerCertificate(false);
+  if (leaf && leaf.valid_to) {
+    const t = Date.parse(leaf.valid_to);
+    if (Number.isFinite(t)) info.leafValidTo = t;
+  }
+  return info;
+}
+
+/** Whether the socket was created with requestOCSP (only then is 'OCSPResponse' meaningful). */
+export function requestedOcsp(socket: TLSSocket): boolean {
+  return Boolean((socket as unknown as { _tlsOptions?: { requestOCSP?: boolean } })._tlsOptions?.requestOCSP);
+}
