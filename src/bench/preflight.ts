@@ -49,10 +49,16 @@ function describe(err: unknown, where: string, secure: boolean): ConnscopeError 
   if (e.layer === 'dns') return new DnsError(`cannot resolve ${where}: ${e.code}`, { cause: err });
   if (e.layer === 'tls' || (secure && e.code === 'ECONNRESET' && /TLS|SSL|secure/i.test(e.message))) {
     const certificate = /CERT|SELF_SIGNED|UNABLE_TO|altname/i.test(`${e.code} ${e.message}`);
-    return new TlsError(`TLS handshake with ${where} failed: ${e.message} (${e.code})`, {
+    return new TlsError(`TLS handshake with ${where} failed: ${firstLine(e.message)} (${e.code})`, {
       cause: err,
       hint: certificate ? 'pass the issuing CA with --ca <file>, or --insecure to skip verification' : undefined,
     });
   }
   return new ConnectError(`cannot connect to ${where}: ${e.code}`, { cause: err, hint: e.code === 'ECONNREFUSED' ? 'nothing listens there' : undefined });
+}
+
+function firstLine(message: string): string {
+  // OpenSSL messages carry the library's source location after the reason
+  const m = /:SSL routines:[^:]*:([^:]+)/.exec(message);
+  return m ? m[1]! : message.split('\n')[0]!;
 }

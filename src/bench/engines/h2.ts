@@ -134,12 +134,13 @@ export class H2Engine implements Engine {
     slot.session = session;
     this.slots.add(slot);
     const timer = setTimeout(() => session.destroy(Object.assign(new Error(`connect timed out after ${o.connectTimeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), o.connectTimeoutMs);
-    session.once('connect', () => {
-      clearTimeout(timer);
-      slot.tlsEnd = performance.now();
+    // streams start only once the server's SETTINGS are known, so none are refused over its limit
+    let connected = false;
+    let settings = false;
+    const ready = (): void => {
+      if (!connected || !settings || slot.state !== 'connecting') return;
       slot.state = 'open';
-      slot.lastActivity = slot.tlsEnd;
-      this.serverMaxStreams = session.remoteSettings.maxConcurrentStreams;
+      slot.lastActivity = performance.now();
       slot.record = this.record(slot, socket, secure);
       this.ctx.sink.connection(slot.record);
       if (o.idleTimeoutMs !== undefined) {
@@ -148,6 +149,16 @@ export class H2Engine implements Engine {
         });
       }
       this.pump();
+    };
+    session.once('connect', () => {
+      clearTimeout(timer);
+      slot.tlsEnd = performance.now();
+      connected = true;
+      ready();
+    });
+    session.once('remoteSettings', () => {
+      settings = true;
+      ready();
     });
     session.on('remoteSettings', (s) => (this.serverMaxStreams = s.maxConcurrentStreams));
     session.on('goaway', (code) => {
@@ -270,6 +281,8 @@ export class H2Engine implements Engine {
     stream.once('end', () => end(undefined));
     stream.once('error', (err) => end(err));
     stream.once('close', () => {
+      // the last DATA frame can close the stream before 'end' is emitted
+      if (!finished && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && status !== undefined) return end(undefined);
       if (!finished) end(Object.assign(new Error(`stream closed with code ${stream.rstCode}`), { code: stream.rstCode === http2.constants.NGHTTP2_CANCEL ? 'CONNSCOPE_ERR_TIMEOUT' : 'ERR_HTTP2_STREAM_ERROR' }));
     });
   }
