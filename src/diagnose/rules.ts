@@ -22,6 +22,12 @@ import { tlsVersionMismatch } from './tls-version-mismatch.js';
 import { h2AvailableNotUsed } from './h2-available-not-used.js';
 import { noOcspStapling } from './no-ocsp-stapling.js';
 import { eventLoopBlocked } from './event-loop-blocked.js';
+import { poolExhausted } from './pool-exhausted.js';
+import { keepaliveDisabled } from './keepalive-disabled.js';
+import { staleSocketReset } from './stale-socket-reset.js';
+import { resumptionLost } from './resumption-lost.js';
+import { h2StreamLimit } from './h2-stream-limit.js';
+import { h2Goaway } from './h2-goaway.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -47,4 +53,10 @@ export const RULES: readonly Rule[] = [
   h2AvailableNotUsed,
   noOcspStapling,
   eventLoopBlocked,
+  poolExhausted,
+  keepaliveDisabled,
+  staleSocketReset,
+  resumptionLost,
+  h2StreamLimit,
+  h2Goaway,
 ];
