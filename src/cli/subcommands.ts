@@ -1,7 +1,11 @@
 import type { Register } from './program.js';
 import { registerLab } from './lab.js';
+import { registerSockets } from './sockets.js';
+import { registerCheckServer } from './check-server.js';
 
 /** Every subcommand's register function; one file per subcommand, one line each here. */
 export const SUBCOMMANDS: Register[] = [
   registerLab,
+  registerSockets,
+  registerCheckServer,
 ];
