@@ -1,4 +1,5 @@
 import type { Register } from './program.js';
+import { registerProbe } from './probe.js';
 import { registerLab } from './lab.js';
 import { registerSockets } from './sockets.js';
 import { registerCheckServer } from './check-server.js';
@@ -8,4 +9,5 @@ export const SUBCOMMANDS: Register[] = [
   registerLab,
   registerSockets,
   registerCheckServer,
+  registerProbe,
 ];

@@ -47,6 +47,7 @@ export function buildResult(state: ProbeState, requests: RequestTrace[], finding
       measuredIdleTimeoutMs: f.measuredIdleTimeoutMs ?? null,
       idleBlackholeAfterMs: f.idleBlackholeAfterMs ?? null,
       maxRequestsPerConnection: f.maxRequestsPerConnection ?? null,
+      maxRequestsWithoutClose: state.maxRequests && state.maxRequests.perConnection === null ? state.maxRequests.sent : null,
       clientIdleTimeoutMs: state.options.clientIdleTimeoutMs,
     },
     http2: {

@@ -73,6 +73,8 @@ export interface ProbeKeepAlive {
   /** An idle connection silently stopped answering (no FIN, no RST) within this many ms. */
   idleBlackholeAfterMs: number | null;
   maxRequestsPerConnection: number | null;
+  /** Requests sent by --max-requests without the server closing the connection (the limit is above this); null when not checked. */
+  maxRequestsWithoutClose: number | null;
   clientIdleTimeoutMs: number;
 }
 

@@ -1,0 +1,88 @@
+import type { ProbeResult } from '../../probe/types.js';
+import { renderConnections } from './connections.js';
+import { renderFindings } from './findings.js';
+import { fmtBool, fmtBytes, fmtMs, heading, keyValues, palette, type Palette } from './style.js';
+import { renderTable } from './table.js';
+import { renderWaterfall } from './waterfall.js';
+
+export interface ProbeRenderOptions {
+  color: boolean;
+}
+
+/** The probe report: waterfall, connections, TLS, keep-alive, HTTP/2, matrix, findings. */
+export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
+  const p = palette(o.color);
+  let out = `${p.bold('connscope probe')} ${r.url}${r.remoteAddress ? p.dim(` (${r.remoteAddress})`) : ''}\n`;
+  if (r.insecure) out += `${p.yellow('warning:')} certificate verification is OFF (--insecure)\n`;
+  out += heading('Requests (ms)', p);
+  out += renderWaterfall(r.requests, { palette: p, color: o.color, labels: r.requestKinds });
+  out += heading('Connections', p) + renderConnections(r.connections);
+  if (r.tls) out += heading('TLS', p) + renderTls(r, p);
+  out += heading('Keep-alive', p) + renderKeepAlive(r, p);
+  out += heading('HTTP/2', p) + renderHttp2(r, p);
+  if (r.matrix) out += heading('TLS × ALPN matrix', p) + renderMatrix(r, p);
+  out += heading('Findings', p) + renderFindings(r.findings, p);
+  return out;
+}
+
+function renderTls(r: ProbeResult, p: Palette): string {
+  const t = r.tls!;
+  const res = t.resumption;
+  let resumption: string;
+  if (res.supported === null) resumption = 'not checked';
+  else if (res.supported) resumption = `${p.green('resumed')} (full ${fmtMs(res.fullHandshakeMs)} ms → resumed ${fmtMs(res.resumedHandshakeMs)} ms)`;
+  else resumption = `${p.yellow('not resumed')} (full handshake ${fmtMs(res.fullHandshakeMs)} ms every time)`;
+  const expiry = t.leafValidTo ? `${t.leafValidTo.slice(0, 10)} (${Math.floor((Date.parse(t.leafValidTo) - Date.now()) / 86_400_000)} days)` : null;
+  return keyValues([
+    ['version', t.version],
+    ['cipher', t.cipher],
+    ['key exchange', t.group],
+    ['ALPN', t.alpn ?? 'none'],
+    ['chain', t.chain ? `${t.chain.depth} certificates, ${fmtBytes(t.chain.bytes)}` : null],
+    ['leaf expires', expiry],
+    ['OCSP stapled', fmtBool(t.ocspStapled)],
+    ['resumption', resumption],
+  ], p);
+}
+
+function renderKeepAlive(r: ProbeResult, p: Palette): string {
+  const k = r.keepAlive;
+  const idle = k.measuredIdleTimeoutMs !== null
+    ? `${fmtMs(k.measuredIdleTimeoutMs)} ms (measured)`
+    : k.idleBlackholeAfterMs !== null
+      ? p.red(`the connection silently stopped answering within ${fmtMs(k.idleBlackholeAfterMs)} ms idle`)
+      : r.facts.measuredIdleTimeoutMs === undefined && r.facts.idleBlackholeAfterMs === undefined ? 'not measured (--idle-timeout)' : '-';
+  return keyValues([
+    ['Connection', k.connectionHeader],
+    ['Keep-Alive', k.keepAliveHeader],
+    ['hinted idle timeout', k.hintedIdleTimeoutMs !== null ? `${k.hintedIdleTimeoutMs} ms` : null],
+    ['server kept connection', fmtBool(k.serverKeptConnection)],
+    ['server idle timeout', idle],
+    ['requests per connection', k.maxRequestsPerConnection !== null
+      ? `${k.maxRequestsPerConnection} (then the server closes)`
+      : k.maxRequestsWithoutClose !== null ? `no limit within ${k.maxRequestsWithoutClose} requests` : 'not measured (--max-requests)'],
+    ['client idle timeout', `${k.clientIdleTimeoutMs} ms (checked against the server)`],
+  ], p);
+}
+
+function renderHttp2(r: ProbeResult, p: Palette): string {
+  const h = r.http2;
+  const streams = h.maxConcurrentStreams === null ? null : h.maxConcurrentStreams >= 2 ** 32 - 1 ? 'unlimited (not advertised)' : String(h.maxConcurrentStreams);
+  return keyValues([
+    ['negotiated', h.supported === null ? 'not checked' : h.supported ? 'h2 offered and selected' : 'no (the server does not select h2)'],
+    ['used by this probe', fmtBool(h.used)],
+    ['max concurrent streams', streams],
+  ], p);
+}
+
+function renderMatrix(r: ProbeResult, p: Palette): string {
+  const rows = r.matrix!.map((m) => [
+    m.tls,
+    m.alpn,
+    m.ok ? p.green('ok') : p.red('fails'),
+    m.negotiatedAlpn ?? '-',
+    fmtMs(m.handshakeMs),
+    m.reason ?? '',
+  ]);
+  return renderTable(['tls', 'alpn', 'result', 'selected', 'ms', 'why'], rows, { alignRight: [4] });
+}
