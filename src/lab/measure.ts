@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TimeoutError } from '../errors.js';
 import { diagnose } from '../diagnose/index.js';
@@ -49,6 +50,8 @@ export async function measure(options: MeasureOptions, workload: Workload): Prom
   const stopCollecting = session.collect(tracer as Parameters<Session['collect']>[0]);
   const deadline = AbortSignal.timeout(options.deadlineMs);
   const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // every request of a workload listens on this one signal
+  setMaxListeners(1000, signal);
   const started = performance.now();
   let facts: Facts | void;
   let graceTimer: NodeJS.Timeout | undefined;

@@ -46,6 +46,7 @@ export async function runScenario(nameOrScenario: string | Scenario, options: Ru
   const ctx: ScenarioContext = {
     signal: options.signal,
     deadlineMs: options.deadlineMs ?? 20_000,
+    shared: new Map(),
     chain: (o?: CertChainOptions) => {
       const key = JSON.stringify(o ?? {});
       let c = chains.get(key);

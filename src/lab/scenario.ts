@@ -28,6 +28,8 @@ export interface ScenarioContext {
   deadlineMs: number;
   /** Certificate chains, made once per options and shared by the scenarios of one run. */
   chain(options?: CertChainOptions): Promise<CertChain>;
+  /** Values the before-run learns for the after-run (a measured server timeout), per scenario run. */
+  shared: Map<string, unknown>;
 }
 
 export interface Scenario {

@@ -5,9 +5,9 @@ import { measure } from '../measure.js';
 import type { Scenario } from '../scenario.js';
 import { okHandler, startHttpServer } from '../servers.js';
 
-const REQUESTS = 10;
-const BLOCK_EVERY_MS = 40;
-const BLOCK_FOR_MS = 120;
+const REQUESTS = 8;
+const BLOCK_EVERY_MS = 100;
+const BLOCK_FOR_MS = 80;
 
 /** Synchronous work that holds the event loop, like a big JSON.parse or a sync crypto call. */
 function busy(ms: number): void {

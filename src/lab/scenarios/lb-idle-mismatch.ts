@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import { paced, undiciGet } from '../clients.js';
+import { raceGaps, sharedIdleTimeout } from '../idle-timeout.js';
 import { startLatencyProxy } from '../latency-proxy.js';
 import { startLbProxy } from '../lb-proxy.js';
 import { measure } from '../measure.js';
@@ -9,11 +10,9 @@ import { closeAll } from './shared.js';
 
 const LB_IDLE_MS = 10_000;
 const BEFORE = { keepAliveTimeout: 1000, headersTimeout: 1000 };
-const AFTER = { keepAliveTimeout: LB_IDLE_MS + 1000, headersTimeout: LB_IDLE_MS + 2000 };
+const AFTER = { keepAliveTimeout: LB_IDLE_MS + 5000, headersTimeout: LB_IDLE_MS + 6000 };
 /** Between proxy and server, so the server's FIN reaches the proxy late, as across a network. */
 const DELAY_MS = 150;
-/** The long gaps land in the proxy's race window (server idle − 2 × delay, server idle). */
-const GAPS_MS = [0, 200, 850, 200, 850, 200, 850];
 
 export const lbIdleMismatch: Scenario = {
   name: 'lb-idle-mismatch',
@@ -33,7 +32,10 @@ export const lbIdleMismatch: Scenario = {
     const client = new Pool(lb.origin, { connections: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 30_000 });
     try {
       return await measure({ origins: [lb.origin], servers: [lb], deadlineMs: ctx.deadlineMs, signal: ctx.signal }, async ({ signal }) => {
-        await paced(GAPS_MS, signal, () => undiciGet(client, lb.origin, '/', signal));
+        // gaps placed on the before-server's real idle close (measured directly, once), so the
+        // proxy's reuse lands in the race window; the after-run repeats the same gaps
+        const serverIdle = await sharedIdleTimeout(ctx.shared, server.port, BEFORE.keepAliveTimeout, signal);
+        await paced(raceGaps(serverIdle, DELAY_MS), signal, () => undiciGet(client, lb.origin, '/', signal));
         await client.close();
         // what check-server reads from a live server object, plus the proxy's configured idle timeout
         return {

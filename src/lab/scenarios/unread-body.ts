@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inParallel, nodeGet } from '../clients.js';
 import { measure } from '../measure.js';
@@ -30,6 +31,7 @@ export const unreadBody: Scenario = {
     try {
       return await measure({ origins: [server.origin], servers: [server], deadlineMs: ctx.deadlineMs, signal: ctx.signal }, async ({ signal, tracer }) => {
         const patience = AbortSignal.any([signal, AbortSignal.timeout(PATIENCE_MS)]);
+        setMaxListeners(100, patience);
         const consume = variant === 'after';
         let unconsumed = 0;
         // sample in-flight requests the way leak detection does: responses sitting in 'receiving'
@@ -38,9 +40,9 @@ export const unreadBody: Scenario = {
           unconsumed = tracer.inflight().filter((r) => r.state === 'receiving' && (r.sinceHeadersMs ?? 0) >= UNREAD_AFTER_MS).length;
         })();
         await inParallel(REQUESTS, REQUESTS, patience, () => nodeGet(server.origin + '/', { agent, signal: patience, consume }));
-        if (!consume) await new Promise((resolve) => patience.addEventListener('abort', resolve, { once: true }));
+        if (!consume && !patience.aborted) await new Promise((resolve) => patience.addEventListener('abort', resolve, { once: true }));
         await sampler;
-        return { keepAliveEnabled: true, poolSize: POOL, concurrency: REQUESTS, unconsumedBodies: unconsumed };
+        return { keepAliveEnabled: true, poolSize: POOL, concurrency: REQUESTS, unconsumedBodies: unconsumed, unconsumedBodiesByOrigin: { [server.origin]: unconsumed } };
       });
     } finally {
       agent.destroy();
