@@ -1,0 +1,72 @@
+import { CaptureFormatError } from '../errors.js';
+import { isSupportedLinkType, MAX_PACKET_BYTES, type CaptureFileReader, type PacketSink } from './packet-sink.js';
+import { RecordSplitter } from './record-splitter.js';
+
+const FILE_HEADER = 24;
+const RECORD_HEADER = 16;
+
+/** Classic libpcap files: either byte order, microsecond or nanosecond timestamps. */
+export class PcapReader extends RecordSplitter implements CaptureFileReader {
+  readonly format = 'pcap';
+  readonly linkTypes = new Set<number>();
+  packets = 0;
+  private headerDone = false;
+  private le = true;
+  /** Milliseconds per timestamp fraction unit (1e-3 for µs, 1e-6 for ns). */
+  private fracToMs = 1e-3;
+  private linkType = -1;
+
+  constructor(private readonly sink: PacketSink) {
+    super();
+  }
+
+  protected headerBytes(): number {
+    return this.headerDone ? RECORD_HEADER : FILE_HEADER;
+  }
+
+  protected recordLength(buf: Buffer, pos: number): number {
+    if (!this.headerDone) return FILE_HEADER;
+    const caplen = this.le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+    if (caplen > MAX_PACKET_BYTES) {
+      throw new CaptureFormatError(`pcap packet ${this.packets + 1} claims ${caplen} captured bytes (more than ${MAX_PACKET_BYTES})`, this.offset + 8);
+    }
+    return RECORD_HEADER + caplen;
+  }
+
+  protected handleRecord(buf: Buffer, pos: number, length: number, fileOffset: number): void {
+    if (!this.headerDone) {
+      this.readFileHeader(buf, pos);
+      return;
+    }
+    const le = this.le;
+    const sec = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
+    const frac = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+    this.packets++;
+    this.sink(buf, pos + RECORD_HEADER, pos + length, sec * 1000 + frac * this.fracToMs, this.linkType, fileOffset);
+  }
+
+  private readFileHeader(buf: Buffer, pos: number): void {
+    const magic = buf.readUInt32LE(pos);
+    switch (magic) {
+      case 0xa1b2c3d4: this.le = true; this.fracToMs = 1e-3; break;
+      case 0xa1b23c4d: this.le = true; this.fracToMs = 1e-6; break;
+      case 0xd4c3b2a1: this.le = false; this.fracToMs = 1e-3; break;
+      case 0x4d3cb2a1: this.le = false; this.fracToMs = 1e-6; break;
+      default:
+        throw new CaptureFormatError(`not a pcap file (magic 0x${magic.toString(16).padStart(8, '0')})`, 0);
+    }
+    const major = this.le ? buf.readUInt16LE(pos + 4) : buf.readUInt16BE(pos + 4);
+    if (major !== 2) throw new CaptureFormatError(`unsupported pcap version ${major}`, 4);
+    // the upper bits of the link-type field carry FCS information
+    const link = (this.le ? buf.readUInt32LE(pos + 20) : buf.readUInt32BE(pos + 20)) & 0x0fffffff;
+    if (!isSupportedLinkType(link)) throw new CaptureFormatError(`unsupported link type ${link}`, 20);
+    this.linkType = link;
+    this.linkTypes.add(link);
+    this.headerDone = true;
+  }
+
+  end(): void {
+    if (!this.headerDone) throw new CaptureFormatError('truncated pcap file header', this.offset);
+    this.checkComplete(`pcap packet ${this.packets + 1}`);
+  }
+}
