@@ -53,13 +53,15 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
   const o = resolveOptions(options);
   await preflight(o);
   let tally = new Tally();
+  let counting = true;
   const sink: RecordSink = {
     connection: (c) => tally.connection(c),
-    request: (r) => tally.request(r),
+    // requests abandoned when the run stops fail as the pool closes; they are not the server's doing
+    request: (r) => counting && tally.request(r),
     close: (c, idle) => tally.close(c, idle),
   };
   const engine = await createEngine({ options: o, sink });
-  const detach = engine.selfAccounting ? undefined : await attachTracer(o, sink);
+  const detach = engine.selfAccounting ? undefined : attachTracer(o, sink);
   let warmup: BenchResult['warmup'];
   let main: Awaited<ReturnType<typeof runLoad>>;
   try {
@@ -80,6 +82,7 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       onTick: progress(o, 'run', current),
     });
   } finally {
+    counting = false;
     await engine.close();
     // close events of the pool arrive on the next turns of the loop
     await new Promise((r) => setTimeout(r, 20));
@@ -129,6 +132,7 @@ function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: 
   const res = tally.resumptionEarlyLate();
   if (res) f.tls = { ...f.tls, resumptionRateEarly: res.early, resumptionRateLate: res.late };
   if (stats.handshakes.resumed > 0) f.tls = { ...f.tls, resumptionSupported: true };
+  if (o.discardBody) f.unconsumedBodies = stats.requests - stats.errors;
   if (o.client === 'h2') {
     f.http2 = { ...f.http2, used: true, goaways: tally.h2Goaways };
   }

@@ -27,6 +27,9 @@ export const poolExhausted: Rule = {
     const measured = blockedShareOf(requests);
     const share = facts.blockedShare ?? measured?.share;
     if (share === undefined || share < ctx.thresholds.poolBlockedShare) return undefined;
+    // a pool as large as the work in flight cannot make requests queue unless sockets are held by unread bodies;
+    // the wait then comes from a busy event loop, not from the pool
+    if (facts.poolSize !== undefined && facts.concurrency !== undefined && facts.poolSize >= facts.concurrency && !facts.unconsumedBodies) return undefined;
     return finding('pool-exhausted', {
       evidence: {
         blockedShare: Math.round(share * 1000) / 1000,

@@ -27,6 +27,8 @@ export class HttpEngine implements Engine {
     const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
     const headers = requestHeaders(o);
     if (o.body !== undefined) headers['content-length'] = String(o.body.length);
+    // an Agent without keepAlive still hands a socket to a queued request, so ask the server to close
+    if (!o.keepAlive) headers.connection = 'close';
     this.base = {
       agent: this.agent,
       host,

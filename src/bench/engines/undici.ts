@@ -54,22 +54,29 @@ export class UndiciEngine implements Engine {
   send(done: RequestDone): void {
     const discard = this.ctx.options.discardBody;
     let status = 0;
-    this.pool.dispatch(this.dispatchOptions, {
-      onResponseStart(controller, statusCode) {
+    // the callback handler API: no stream objects per request (Pool.dispatch does not unwrap the controller API)
+    const handler = {
+      onConnect() {},
+      onHeaders(statusCode: number) {
         status = statusCode;
         if (discard) {
           // the body is never read: the connection stays taken, as with an unconsumed response
-          controller.pause();
           done(statusCode, undefined);
+          return false;
         }
+        return true;
       },
-      onResponseEnd() {
+      onData() {
+        return true;
+      },
+      onComplete() {
         if (!discard) done(status, undefined);
       },
-      onResponseError(_controller, err) {
+      onError(err: Error) {
         done(status || undefined, err);
       },
-    });
+    };
+    this.pool.dispatch(this.dispatchOptions, handler as unknown as Dispatcher.DispatchHandler);
   }
 
   async close(): Promise<void> {
