@@ -3,6 +3,7 @@ import { registerProbe } from './probe.js';
 import { registerLab } from './lab.js';
 import { registerSockets } from './sockets.js';
 import { registerCheckServer } from './check-server.js';
+import { registerBench } from './bench.js';
 
 /** Every subcommand's register function; one file per subcommand, one line each here. */
 export const SUBCOMMANDS: Register[] = [
@@ -10,4 +11,5 @@ export const SUBCOMMANDS: Register[] = [
   registerSockets,
   registerCheckServer,
   registerProbe,
+  registerBench,
 ];
