@@ -7,3 +7,4 @@ export { makeCertChain, type CertChain, type CertChainOptions } from './lab/cert
 export { startLatencyProxy, type LatencyProxy, type LatencyProxyOptions } from './lab/latency-proxy.js';
 export { instrument } from './trace/index.js';
 export type { InstrumentOptions, Tracer, TracerEvents, TracerDiagnostic, PoolSnapshot, InflightRequest } from './trace/index.js';
+export * from './bench/index.js';
