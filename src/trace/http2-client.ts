@@ -29,9 +29,15 @@ function h2CloseInfo(conn: ConnectionState, socket: Socket | undefined, serverEn
   return { closedBy: 'client', reason: 'client-closed' };
 }
 
+/** undici's h2 client runs over node:http2 and tags its sessions; undici's channels already trace them. */
+function ownedByUndici(session: http2.ClientHttp2Session): boolean {
+  return Object.getOwnPropertySymbols(session).some((s) => s.description === 'client');
+}
+
 /** node:http2 client sessions: one connection per session, one request per stream. */
 export function traceHttp2(core: TracerCore): () => void {
   const sessions = new WeakMap<http2.ClientHttp2Session, ConnectionState>();
+  const pending = new WeakMap<http2.ClientHttp2Session, { origin: string; at: number }>();
 
   const track = (session: http2.ClientHttp2Session, origin: string, created: number, seenFromStart: boolean): ConnectionState => {
     const conn = core.newConnection({ origin, source: 'http2', protocol: 'h2', poolId: core.poolIds.of(session, 'h2session'), created, seenFromStart });
@@ -86,15 +92,28 @@ export function traceHttp2(core: TracerCore): () => void {
   const onSession: SessionHook = core.guard('h2:session', (session, authority, at) => {
     const origin = originOf(authority);
     if (!core.wants(origin)) return;
-    track(session, origin, at, true);
+    // After the synchronous caller has had a chance to tag the session (undici does); a stream
+    // opened before that tracks it from pending.
+    pending.set(session, { origin, at });
+    queueMicrotask(core.guard('h2:session-track', () => {
+      pending.delete(session);
+      if (!ownedByUndici(session) && !sessions.has(session)) track(session, origin, at, true);
+    }));
   }) as SessionHook;
 
   const onStream: StreamHook = core.guard('h2:stream', (session, stream, headers, at) => {
     let conn = sessions.get(session);
     if (!conn) {
-      const origin = originOf(session.originSet?.[0] ?? 'unknown://');
-      if (!core.wants(origin)) return;
-      conn = track(session, origin, at, false);
+      if (ownedByUndici(session)) return;
+      const early = pending.get(session);
+      if (early) {
+        pending.delete(session);
+        conn = track(session, early.origin, early.at, true);
+      } else {
+        const origin = originOf(session.originSet?.[0] ?? 'unknown://');
+        if (!core.wants(origin)) return;
+        conn = track(session, origin, at, false);
+      }
     }
     const method = String(headers?.[':method'] ?? 'GET');
     const st = core.newRequest({ origin: conn.record.origin, method, path: pathOnly(String(headers?.[':path'] ?? '/')), source: 'http2', start: at, ...(conn.record.poolId ? { poolId: conn.record.poolId } : {}) });

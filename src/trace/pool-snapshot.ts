@@ -61,10 +61,22 @@ interface UndiciStats {
   size?: number;
 }
 
+/** undici's own `free` counts clients able to take more work, so busy/idle sockets come from running. */
 function undiciEntry(origin: string, s: UndiciStats): PoolSnapshot {
   const connected = s.connected ?? 0;
-  const free = s.free ?? 0;
-  return { kind: 'undici', origin, active: Math.max(0, connected - free), free, queued: s.pending ?? s.queued ?? 0 };
+  const running = s.running ?? 0;
+  const active = Math.min(connected, running);
+  const queued = s.size !== undefined ? Math.max(0, s.size - running) : (s.pending ?? 0) + (s.queued ?? 0);
+  return { kind: 'undici', origin, active, free: Math.max(0, connected - active), queued };
+}
+
+/** A Pool or Client keeps its origin under a private `url` symbol; there is no public getter. */
+function dispatcherOrigin(dispatcher: object): string | undefined {
+  const key = Object.getOwnPropertySymbols(dispatcher).find((s) => s.description === 'url');
+  const url = key ? (dispatcher as Record<symbol, unknown>)[key] : undefined;
+  if (!(url instanceof URL)) return undefined;
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return `${url.protocol}//${url.hostname}:${port}`;
 }
 
 /**
@@ -81,7 +93,7 @@ export function dispatcherSnapshot(dispatcher: object, originHint?: string): Poo
   if (!stats || typeof stats !== 'object') return [];
   const s = stats as UndiciStats & Record<string, unknown>;
   if (typeof s.connected === 'number' || typeof s.free === 'number') {
-    const origin = originHint ?? String((dispatcher as { url?: URL })?.url?.origin ?? 'unknown');
+    const origin = originHint ?? dispatcherOrigin(dispatcher) ?? 'unknown';
     return [undiciEntry(origin, s)];
   }
   const out: PoolSnapshot[] = [];

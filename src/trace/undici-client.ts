@@ -7,6 +7,7 @@ import { now } from './clock.js';
 import type { ConnectionState } from './connection-state.js';
 import type { TracerCore } from './core.js';
 import { NetTimings } from './perf-entries.js';
+import { hookUndiciPoolQueue, poolDispatchTime, unhookUndiciPoolQueue } from './undici-queue-hook.js';
 import { assignRequest, noteResponseHeaders, pathOnly, type RequestState } from './request-state.js';
 
 interface UndiciRequest {
@@ -84,7 +85,10 @@ export function traceUndici(core: TracerCore): () => void {
     const origin = normaliseOrigin(request.origin);
     if (!core.wants(origin)) return;
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
-    const st = core.newRequest({ origin, method: request.method || 'GET', path: pathOnly(request.path), source, start: now() });
+    const t = now();
+    const queuedSince = poolDispatchTime(request);
+    const start = queuedSince !== undefined && queuedSince < t ? queuedSince : t;
+    const st = core.newRequest({ origin, method: request.method || 'GET', path: pathOnly(request.path), source, start });
     requests.set(request, st);
   });
 
@@ -98,16 +102,18 @@ export function traceUndici(core: TracerCore): () => void {
 
   const settleMarks = (conn: ConnectionState, params: ConnectParams, tls: boolean, end: number): void => {
     const m = conn.marks;
-    const hostname = params.hostname ?? '';
-    if (hostname && !isIP(hostname.replace(/^\[|\]$/g, ''))) {
-      const dns = net.take('dns', m.created, end, { host: hostname });
-      if (dns) {
-        m.dnsStart = dns.start;
-        m.dnsEnd = dns.end;
-      }
-    }
     const port = Number(params.port || (params.protocol === 'https:' ? 443 : 80));
     const tcp = net.take('net', m.created, end, { port });
+    const hostname = (params.hostname ?? '').replace(/^\[|\]$/g, '');
+    if (hostname && !isIP(hostname)) {
+      // Everything before the TCP connect started was name resolution (a custom lookup included).
+      const lookup = net.take('dns', m.created, end, { host: hostname });
+      const dnsEnd = tcp?.start ?? lookup?.end;
+      if (dnsEnd !== undefined) {
+        m.dnsStart = m.created;
+        m.dnsEnd = dnsEnd;
+      }
+    }
     if (tcp) {
       m.connectStart = tcp.start;
       m.connectEnd = tcp.end;
@@ -136,8 +142,17 @@ export function traceUndici(core: TracerCore): () => void {
     });
     conns.set(socket, conn);
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
-    settleMarks(conn, connectParams, tls, t);
-    core.announce(conn, socket);
+    if (tls) {
+      settleMarks(conn, connectParams, tls, t);
+      core.announce(conn, socket);
+    } else {
+      // A plain socket's 'net' perf entry is recorded just after its 'connect' event, which is
+      // where undici publishes `connected`: settle once that call stack has unwound.
+      process.nextTick(core.guard('undici:settle', () => {
+        settleMarks(conn, connectParams, tls, t);
+        core.announce(conn, socket);
+      }));
+    }
     socket.once('close', core.guard('undici:close', () => core.close(conn, socket)));
   });
 
@@ -214,9 +229,11 @@ export function traceUndici(core: TracerCore): () => void {
     ['undici:request:error', onError],
   ];
   net.start();
+  hookUndiciPoolQueue();
   for (const [name, fn] of subs) dc.subscribe(name, fn);
   return () => {
     for (const [name, fn] of subs) dc.unsubscribe(name, fn);
     net.stop();
+    unhookUndiciPoolQueue();
   };
 }

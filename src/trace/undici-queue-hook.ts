@@ -1,0 +1,58 @@
+import { Pool } from 'undici';
+import { now } from './clock.js';
+
+type DispatchFn = (this: object, opts: unknown, handler: object) => unknown;
+
+/** When each handler was handed to a Pool, for the handlers the Pool had to queue. */
+const dispatchedAt = new WeakMap<object, number>();
+let users = 0;
+let proto: Record<symbol, DispatchFn> | undefined;
+let key: symbol | undefined;
+let original: DispatchFn | undefined;
+let wrapper: DispatchFn | undefined;
+let handlerKey: symbol | null | undefined;
+
+/**
+ * undici creates a Request (and publishes `undici:request:create`) only when a Pool hands the
+ * request to one of its clients; while every client is busy the Pool keeps it in its own queue,
+ * invisibly to the channels. To measure that wait (the `blocked` phase) the Pool's internal
+ * dispatch of this package's undici copy is wrapped to remember when each handler arrived.
+ * Node's bundled undici (fetch's default dispatcher) cannot be reached; its pools have no
+ * connection limit, so they do not queue.
+ */
+export function hookUndiciPoolQueue(): void {
+  users++;
+  if (wrapper) return;
+  const p = Object.getPrototypeOf(Pool.prototype) as Record<symbol, DispatchFn>;
+  const k = Object.getOwnPropertySymbols(p).find((s) => s.description === 'dispatch');
+  if (!k || typeof p[k] !== 'function') return;
+  const orig = p[k]!;
+  proto = p;
+  key = k;
+  original = orig;
+  wrapper = function dispatch(this: object, opts: unknown, handler: object) {
+    if (users > 0 && handler && typeof handler === 'object') dispatchedAt.set(handler, now());
+    return orig.call(this, opts, handler);
+  };
+  p[k] = wrapper;
+}
+
+export function unhookUndiciPoolQueue(): void {
+  users = Math.max(0, users - 1);
+  if (users > 0 || !wrapper || !proto || !key || !original) return;
+  if (proto[key] === wrapper) {
+    proto[key] = original;
+    wrapper = undefined;
+    original = undefined;
+  }
+}
+
+/** When the request's handler reached a Pool (earlier than request creation if it queued there). */
+export function poolDispatchTime(request: object): number | undefined {
+  if (handlerKey === undefined) {
+    handlerKey = Object.getOwnPropertySymbols(request).find((s) => s.description === 'handler') ?? null;
+  }
+  if (!handlerKey) return undefined;
+  const handler = (request as Record<symbol, unknown>)[handlerKey];
+  return handler && typeof handler === 'object' ? dispatchedAt.get(handler) : undefined;
+}
