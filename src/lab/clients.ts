@@ -101,6 +101,8 @@ export class H2Client {
   /** Server's SETTINGS_MAX_CONCURRENT_STREAMS on the last session. */
   maxConcurrentStreams: number | undefined;
   private readonly opened = new Set<http2.ClientHttp2Session>();
+  /** Creation and close times of every stream, in creation order. */
+  readonly streams: Array<{ created: number; closed?: number }> = [];
 
   constructor(private readonly origin: string, private readonly ca: string) {}
 
@@ -134,6 +136,11 @@ export class H2Client {
         resolve({ error: codeOf(err) });
         return;
       }
+      const times: { created: number; closed?: number } = { created: performance.now() };
+      this.streams.push(times);
+      stream.on('close', () => {
+        times.closed = performance.now();
+      });
       let status = 0;
       stream.on('response', (h) => {
         status = Number(h[':status']);
@@ -143,6 +150,26 @@ export class H2Client {
       stream.on('close', () => resolve(status ? { status } : { error: 'ERR_HTTP2_STREAM_CLOSED' }));
       stream.resume();
     });
+  }
+
+  /**
+   * Share of stream time spent held back by the peer's concurrent-stream limit. nghttp2 keeps
+   * streams above the limit and sends them in submission order without telling Node when, so a
+   * stream's send time is when the stream `limit` places ahead of it closed.
+   */
+  queuedShare(limit: number): { queued: number; share: number } {
+    let blocked = 0;
+    let total = 0;
+    let queued = 0;
+    this.streams.forEach((s, k) => {
+      if (s.closed === undefined) return;
+      const ahead = k >= limit ? this.streams[k - limit]!.closed : undefined;
+      const sent = ahead !== undefined && ahead > s.created ? ahead : s.created;
+      if (sent > s.created) queued++;
+      blocked += sent - s.created;
+      total += s.closed - s.created;
+    });
+    return { queued, share: total > 0 ? blocked / total : 0 };
   }
 
   close(): void {

@@ -25,19 +25,11 @@ export const h2StreamLimit: Scenario = {
       return await measure({ origins: [server.origin], servers: [server], deadlineMs: ctx.deadlineMs, signal: ctx.signal }, async ({ signal }) => {
         // one warm-up stream so the server's SETTINGS are known before the burst
         await client.get('/', signal);
-        let inFlight = 0;
-        let queued = 0;
-        await inParallel(STREAMS, STREAMS, signal, async () => {
-          if (inFlight >= (client.maxConcurrentStreams ?? Infinity)) queued++;
-          inFlight++;
-          try {
-            return await client.get('/', signal);
-          } finally {
-            inFlight--;
-          }
-        });
+        client.streams.length = 0;
+        await inParallel(STREAMS, STREAMS, signal, () => client.get('/', signal));
+        const { queued, share } = client.queuedShare(client.maxConcurrentStreams ?? Infinity);
         client.close();
-        return { http2: { supported: true, used: true, maxConcurrentStreams: client.maxConcurrentStreams, streamsQueued: queued }, concurrency: STREAMS };
+        return { http2: { supported: true, used: true, maxConcurrentStreams: client.maxConcurrentStreams, streamsQueued: queued }, concurrency: STREAMS, blockedShare: share };
       });
     } finally {
       client.close();

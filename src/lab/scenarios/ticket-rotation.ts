@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { nodeGet, paced } from '../clients.js';
+import type { ConnectionRecord } from '../../model/connection.js';
 import { measure } from '../measure.js';
 import type { Scenario } from '../scenario.js';
 import { okHandler, startHttpsServer } from '../servers.js';
@@ -27,9 +28,9 @@ export const ticketRotation: Scenario = {
     // keepAlive off so each request needs a new connection and a handshake: the resumption is what is measured
     const agent = new https.Agent({ keepAlive: false, maxCachedSessions: 100 });
     try {
-      return await measure({ origins: [server.origin], servers: [server], deadlineMs: ctx.deadlineMs, signal: ctx.signal }, async ({ signal }) => {
+      return await measure({ origins: [server.origin], servers: [server], deadlineMs: ctx.deadlineMs, signal: ctx.signal }, async ({ signal, session }) => {
         await paced(Array(CONNECTIONS).fill(5), signal, () => nodeGet(server.origin + '/', { agent, signal, ca: chain.caPem }));
-        return { keepAliveEnabled: false, tls: { resumptionAttempted: true, clientSessionCacheSize: 100 } };
+        return { keepAliveEnabled: false, tls: { ...resumptionFacts(session.connections.values()), clientSessionCacheSize: 100 } };
       });
     } finally {
       agent.destroy();
@@ -37,3 +38,21 @@ export const ticketRotation: Scenario = {
     }
   },
 };
+
+/**
+ * What the probe's resumption check concludes, from the handshakes measured: every connection
+ * after the first offered the cached session, so resumption is supported when any of them resumed.
+ */
+function resumptionFacts(connections: Iterable<ConnectionRecord>): { resumptionAttempted: boolean; resumptionSupported?: boolean; fullHandshakeMs?: number; resumedHandshakeMs?: number } {
+  const tls = [...connections].filter((c) => c.tls).sort((a, b) => a.openedAt - b.openedAt);
+  if (tls.length < 2) return { resumptionAttempted: false };
+  const median = (xs: number[]): number | undefined => (xs.length ? xs.sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] : undefined);
+  const full = median(tls.filter((c) => !c.tls!.resumed && c.establishment.tls !== undefined).map((c) => c.establishment.tls!));
+  const resumed = median(tls.filter((c) => c.tls!.resumed && c.establishment.tls !== undefined).map((c) => c.establishment.tls!));
+  return {
+    resumptionAttempted: true,
+    resumptionSupported: tls.slice(1).some((c) => c.tls!.resumed),
+    ...(full !== undefined ? { fullHandshakeMs: full } : {}),
+    ...(resumed !== undefined ? { resumedHandshakeMs: resumed } : {}),
+  };
+}
