@@ -1,0 +1,114 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { run } from '../../src/cli/program.js';
+import type { CliIO } from '../../src/cli/io.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface RawServer {
+  port: number;
+  origin: string;
+  readonly connections: number;
+  close(): Promise<void>;
+}
+
+/** A raw TCP server on 127.0.0.1 where the test controls every byte. */
+export async function rawServer(onSocket: (s: net.Socket) => void): Promise<RawServer> {
+  let connections = 0;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    connections++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    onSocket(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+}
+
+/**
+ * Answers each request (one per `\r\n\r\n`, bodiless GETs) with `response(n)`, n counting from 1 per connection;
+ * `afterResponse` may end the socket.
+ */
+export function httpResponder(
+  response: (n: number) => string,
+  afterResponse?: (s: net.Socket, n: number) => void,
+): (s: net.Socket) => void {
+  return (s) => {
+    let buf = '';
+    let n = 0;
+    s.on('data', (d) => {
+      buf += d.toString('latin1');
+      let i: number;
+      while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
+        buf = buf.slice(i + 4);
+        n++;
+        s.write(response(n));
+        afterResponse?.(s, n);
+      }
+    });
+  };
+}
+
+export function okResponse(headers: Record<string, string> = {}, body = 'ok'): string {
+  const h = Object.entries({ 'content-length': String(body.length), ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return `HTTP/1.1 200 OK\r\n${h}\r\n${body}`;
+}
+
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in-process with a captured io. */
+export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, isTTY = false): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIO = {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    env,
+    isTTY,
+    signal: new AbortController().signal,
+  };
+  const code = await run(argv, io);
+  return { code, stdout, stderr };
+}
+
+/** Spawns the real binary (`node --import tsx src/cli/main.ts`) with a hard deadline. */
+export function spawnCli(argv: string[], env: Record<string, string> = {}, deadlineMs = 30_000): Promise<Captured> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`connscope did not exit within ${deadlineMs} ms; stderr: ${stderr}`));
+    }, deadlineMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
