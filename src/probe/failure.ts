@@ -32,7 +32,7 @@ export function explainError(err: unknown, ctx: FailureContext): ConnscopeError 
   }
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return new TlsError(`certificate verification failed: the certificate does not cover ${ctx.host}`, {
-      ...d, hint: 'use a name the certificate was issued for (with --resolve to pin the address)',
+      ...d, hint: 'use a name the certificate was issued for; --resolve pins the address',
     });
   }
   if (isCertCode(code)) {

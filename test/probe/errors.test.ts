@@ -1,0 +1,131 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { httpsServer } from '../helpers/servers.js';
+import { httpResponder, rawServer, runCli, spawnCli, type Captured } from './helpers.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups) await c();
+});
+
+/** One line on stderr, no stack trace. */
+function oneLine(r: Captured, pattern: RegExp): void {
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+  assert.match(lines[0]!, pattern);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+}
+
+test('malformed URL → exit 2', async () => {
+  const r = await runCli(['probe', 'http://exa mple.com:99999/']);
+  assert.equal(r.code, 2);
+  oneLine(r, /^connscope: malformed URL/);
+});
+
+test('unsupported scheme → exit 2', async () => {
+  const r = await runCli(['probe', 'ftp://127.0.0.1/file']);
+  assert.equal(r.code, 2);
+  oneLine(r, /unsupported scheme "ftp"/);
+});
+
+test('bad option values → exit 2 before any traffic', async () => {
+  for (const argv of [
+    ['--fail-on', 'fatal'],
+    ['--tls-max', '1.1'],
+    ['--ca', '/nonexistent/ca.pem'],
+    ['-H', 'no-colon-here'],
+    ['--requests', '0'],
+    ['--timeout', 'soon'],
+    ['--resolve', 'example.com:443'],
+    ['--http1.1', '--http2'],
+    ['--tls-min', '1.3', '--tls-max', '1.2'],
+  ]) {
+    const r = await runCli(['probe', 'https://127.0.0.1:1/', ...argv]);
+    assert.equal(r.code, 2, `${argv.join(' ')} → ${r.stderr}`);
+    oneLine(r, /^connscope: /);
+  }
+});
+
+test('DNS failure (.invalid, RFC 6761) → exit 3', { timeout: 20_000 }, async () => {
+  const r = await runCli(['probe', 'http://connscope-test.invalid/', '--timeout', '10']);
+  assert.equal(r.code, 3);
+  oneLine(r, /cannot resolve connscope-test\.invalid/);
+  assert.equal(r.stdout, '');
+});
+
+test('refused connection → exit 3', { timeout: 10_000 }, async () => {
+  const server = net.createServer();
+  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((res) => server.close(() => res()));
+  const r = await runCli(['probe', `http://127.0.0.1:${port}/`]);
+  assert.equal(r.code, 3);
+  oneLine(r, new RegExp(`connection refused by 127\\.0\\.0\\.1:${port}`));
+});
+
+test('certificate failure → exit 3, says why and suggests --ca; --insecure works and warns', { timeout: 15_000 }, async () => {
+  const s = await httpsServer((_q, res) => res.end('x'));
+  cleanups.push(s.close);
+  const r = await runCli(['probe', `https://localhost:${s.port}/`]);
+  assert.equal(r.code, 3);
+  oneLine(r, /certificate verification failed: .*--ca/);
+  const k = await runCli(['probe', `https://localhost:${s.port}/`, '--insecure', '-n', '1']);
+  assert.equal(k.code, 0, k.stderr);
+  assert.match(k.stderr, /--insecure: certificate verification is OFF/);
+  assert.match(k.stdout, /certificate verification is OFF/);
+});
+
+test('wrong host name on the certificate → exit 3 with the name', { timeout: 15_000 }, async () => {
+  const s = await httpsServer((_q, res) => res.end('x'));
+  cleanups.push(s.close);
+  const r = await runCli(['probe', `https://wrong.localhost:${s.port}/`, '--resolve', `wrong.localhost:${s.port}:127.0.0.1`, '--ca', '/dev/null']);
+  assert.equal(r.code, 3);
+  oneLine(r, /does not cover wrong\.localhost|certificate verification failed/);
+});
+
+test('a server that accepts and never answers → exit 3 within the deadline', { timeout: 15_000 }, async () => {
+  const s = await rawServer(() => undefined);
+  cleanups.push(s.close);
+  const started = performance.now();
+  const r = await runCli(['probe', `${s.origin}/`, '--timeout', '800ms']);
+  assert.equal(r.code, 3);
+  oneLine(r, /timed out after \d+ ms waiting for a response .*never answered/);
+  assert.ok(performance.now() - started < 5000, 'the deadline held');
+});
+
+test('a server that sends garbage → exit 3', { timeout: 10_000 }, async () => {
+  const s = await rawServer(httpResponder(() => 'SSH-2.0-OpenSSH_9.6\r\nnot http at all\r\n\r\n'));
+  cleanups.push(s.close);
+  const r = await runCli(['probe', `${s.origin}/`]);
+  assert.equal(r.code, 3);
+  oneLine(r, /not valid HTTP/);
+});
+
+test('a server that resets mid-response → exit 3', { timeout: 10_000 }, async () => {
+  const s = await rawServer(httpResponder(() => 'HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n0123456789', (sock) => {
+    setTimeout(() => sock.resetAndDestroy(), 20);
+  }));
+  cleanups.push(s.close);
+  const r = await runCli(['probe', `${s.origin}/`]);
+  assert.equal(r.code, 3);
+  oneLine(r, /reset mid-response after 10 body bytes/);
+});
+
+test('plain HTTP server probed with https:// → exit 3, says it is not TLS', { timeout: 10_000 }, async () => {
+  const s = await rawServer(httpResponder(() => 'HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n'));
+  cleanups.push(s.close);
+  const r = await runCli(['probe', `https://127.0.0.1:${s.port}/`, '--timeout', '3']);
+  assert.equal(r.code, 3);
+  oneLine(r, /did not answer with TLS|TLS/);
+});
+
+test('the real binary: DNS failure and garbage give their exit codes and one line', { timeout: 40_000 }, async () => {
+  const dnsFail = await spawnCli(['probe', 'https://connscope-test.invalid/', '--timeout', '10']);
+  assert.equal(dnsFail.code, 3);
+  oneLine(dnsFail, /cannot resolve/);
+  const usage = await spawnCli(['probe', 'gopher://127.0.0.1/']);
+  assert.equal(usage.code, 2);
+  oneLine(usage, /unsupported scheme/);
+});
