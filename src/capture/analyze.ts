@@ -55,7 +55,7 @@ function readerFor(magic: Buffer, sink: PacketSink): CaptureFileReader {
   const le = magic.readUInt32LE(0);
   if (le === 0x0a0d0d0a) return new PcapngReader(sink);
   if ([0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1].includes(le)) return new PcapReader(sink);
-  throw new CaptureFormatError(`not a pcap or pcapng file (magic 0x${magic.toString('hex')})`, 0);
+  throw new CaptureFormatError(`not a pcap or pcapng file (magic 0x${magic.subarray(0, 4).toString('hex')})`, 0);
 }
 
 function hostFilter(host: string | undefined): { filter: FlowFilter; name?: string } {

@@ -90,7 +90,7 @@ export function writePcap(frames: { tsMs: number; data: Buffer }[], o: PcapOptio
   w16(h, 4, 6);
   w32(h, 262144, 16);
   w32(h, o.linkType, 20);
-  const parts = [h];
+  const parts: Buffer[] = [h];
   for (const f of frames) {
     const r = Buffer.alloc(16);
     const sec = Math.floor(f.tsMs / 1000);
@@ -162,7 +162,7 @@ export function writePcapng(ifaces: NgInterface[], packets: NgPacket[], o: { big
       parts.push(block(3, Buffer.concat([b32(p.data.length), pad4(p.data)]), be));
       continue;
     }
-    const r = ifaces[p.iface]!.tsresol ?? 6;
+    const r = ifaces[p.iface]?.tsresol ?? 6;
     const unitsPerMs = r & 0x80 ? 2 ** (r & 0x7f) / 1000 : 10 ** r / 1000;
     const units = BigInt(Math.round(p.tsMs * 1000)) * BigInt(Math.round(unitsPerMs * 1000)) / 1_000_000n;
     const hi = Number(units >> 32n);

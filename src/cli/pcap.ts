@@ -1,0 +1,165 @@
+import type { Command } from 'commander';
+import { statSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import { analyzeCapture, type AnalyzeOptions } from '../capture/analyze.js';
+import type { CaptureSession } from '../capture/capture-session.js';
+import type { PcapConnectionRecord } from '../capture/pcap-record.js';
+import { exceeds } from '../diagnose/engine.js';
+import { EXIT, UsageError } from '../errors.js';
+import type { Severity } from '../model/finding.js';
+import type { Distribution } from '../model/stats.js';
+import { fmtBytes, fmtMs, heading, keyValues, palette, renderFindings, renderTable, type Palette } from '../report/terminal/index.js';
+import { useColor, type CliIO } from './io.js';
+import type { CommandResult } from './program.js';
+
+export interface PcapFlags {
+  port?: string;
+  host?: string;
+  json?: boolean;
+  color?: boolean;
+  failOn?: string;
+  idleClose?: string;
+  top?: string;
+  slowConnect?: string;
+  slowTls?: string;
+}
+
+const LINK_NAMES: Record<number, string> = {
+  0: 'BSD loopback', 1: 'Ethernet', 12: 'raw IP', 14: 'raw IP', 101: 'raw IP', 108: 'OpenBSD loopback', 113: 'Linux cooked (SLL)',
+  228: 'raw IPv4', 229: 'raw IPv6', 276: 'Linux cooked v2 (SLL2)',
+};
+
+function intFlag(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid ${name} '${v}'`, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; failOn?: Severity; top: number } {
+  let failOn: Severity | undefined;
+  if (flags.failOn !== undefined) {
+    if (flags.failOn !== 'warn' && flags.failOn !== 'error') throw new UsageError(`invalid --fail-on '${flags.failOn}'`, 'warn or error');
+    failOn = flags.failOn;
+  }
+  const thresholds: NonNullable<AnalyzeOptions['thresholds']> = {};
+  const slowConnect = intFlag('--slow-connect', flags.slowConnect, 0, 600_000);
+  const slowTls = intFlag('--slow-tls', flags.slowTls, 0, 600_000);
+  if (slowConnect !== undefined) thresholds.slowConnectMs = slowConnect;
+  if (slowTls !== undefined) thresholds.slowTlsMs = slowTls;
+  if (flags.host !== undefined && !/^[\w.:[\]-]+$/.test(flags.host)) throw new UsageError(`invalid --host '${flags.host}'`, 'an IP address or a TLS server name');
+  return {
+    options: {
+      port: intFlag('--port', flags.port, 1, 65535),
+      host: flags.host,
+      idleCloseMs: intFlag('--idle-close', flags.idleClose, 1, 3_600_000),
+      thresholds,
+    },
+    failOn,
+    top: intFlag('--top', flags.top, 1, 100_000) ?? 20,
+  };
+}
+
+export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promise<number> {
+  const { options, failOn, top } = pcapOptionsFrom(flags);
+  let size: number | undefined;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new UsageError(`${file} is not a file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  // a bar only for people watching a terminal, never in machine output
+  const bar = io.isTTY && !flags.json && size > 8 * 1024 * 1024
+    ? new cliProgress.SingleBar({ format: 'reading {bar} {percentage}% {value}/{total} MiB', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
+    : undefined;
+  bar?.start(Math.ceil(size / 1048576), 0);
+  let session: CaptureSession;
+  try {
+    session = await analyzeCapture(file, { ...options, signal: io.signal, onProgress: bar ? (n) => bar.update(Math.floor(n / 1048576)) : undefined });
+  } finally {
+    bar?.stop();
+  }
+  if (flags.json) io.stdout(JSON.stringify(session) + '\n');
+  else io.stdout(renderCapture(session, palette(useColor(io, flags.color)), top));
+  if (failOn && exceeds(session.findings, failOn)) return EXIT.findings;
+  return EXIT.ok;
+}
+
+function dist(d: Distribution | undefined): string | undefined {
+  return d ? `p50 ${fmtMs(d.p50)} ms, p90 ${fmtMs(d.p90)} ms, max ${fmtMs(d.max)} ms (${d.count})` : undefined;
+}
+
+function counts(r: Record<string, number>): string | undefined {
+  const parts = Object.entries(r).map(([k, v]) => `${k} ×${v}`);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+export function renderCapture(s: CaptureSession, p: Palette, top: number): string {
+  const c = s.capture;
+  const sum = s.summary;
+  let out = `${p.bold('capture')} ${c.file ?? '(stream)'}  ${c.format}, ${c.linkTypes.map((l) => LINK_NAMES[l] ?? `link ${l}`).join(' + ')}, `
+    + `${c.packets} packets (${c.tcpPackets} TCP), ${fmtBytes(c.bytes)}, ${fmtMs(c.durationMs)} ms of traffic, read in ${fmtMs(c.elapsedMs)} ms\n`;
+
+  const conns = [...s.connections.values()] as PcapConnectionRecord[];
+  out += heading(`Connections (${sum.connections}: TLS ${sum.byApp.tls}, HTTP ${sum.byApp.http}, other ${sum.byApp.other + sum.byApp.none})`, p);
+  if (conns.length) {
+    const rows = conns.slice(0, top).map((r) => {
+      const t = r.pcap.tls;
+      return [
+        r.id, r.pcap.client, r.pcap.server, t?.sni ?? (r.pcap.app === 'tls' ? '-' : r.pcap.app),
+        r.tls?.version?.replace('TLSv', '') ?? '-',
+        t ? `${t.resumed ? 'resumed' : 'full'}${t.helloRetry ? '+HRR' : ''}${t.unparsable ? ' (unparsable)' : ''}` : '-',
+        fmtMs(t?.handshakeMs), fmtMs(r.pcap.rttMs), `${r.requests}${r.pcap.requestsEstimated && r.requests ? '~' : ''}`,
+        `${fmtBytes(r.bytesSent)}/${fmtBytes(r.bytesReceived)}`,
+        r.pcap.firstClose ? `${r.pcap.firstClose.side} ${r.pcap.firstClose.flag}` : 'open',
+        r.close?.reason ?? '-',
+      ];
+    });
+    out += renderTable(['id', 'client', 'server', 'sni', 'tls', 'handshake', 'hs ms', 'rtt ms', 'req', 'bytes ↑/↓', 'first close', 'reason'], rows, { alignRight: [6, 7, 8] });
+    if (conns.length > top) out += `  … ${conns.length - top} more (--top, or --json for all)\n`;
+    if (c.droppedConnections) out += `  ${c.droppedConnections} older connection records were not kept (the summary counts them)\n`;
+  }
+
+  const t = sum.tls;
+  const closes = sum.closes;
+  out += heading('Summary', p);
+  out += keyValues(([
+    ['requests', `${sum.requests}${sum.requestsPerConnection ? `  (per connection: mean ${sum.requestsPerConnection.mean.toFixed(2)}, max ${sum.requestsPerConnection.max})` : ''}`],
+    ['TLS versions', counts(t.versions)],
+    ['ALPN chosen', counts(t.alpn) ?? (t.connections ? 'not visible (TLS 1.3 encrypts it) or none' : undefined)],
+    ['resumption', t.connections ? `attempted ${t.resumptionAttempted}, accepted ${t.resumed} of ${t.connections} TLS connections` : undefined],
+    ['full handshakes', dist(t.fullHandshakeMs)],
+    ['resumed handshakes', dist(t.resumedHandshakeMs)],
+    ['hello retries', t.helloRetries || undefined],
+    ['unparsable TLS', t.unparsable || undefined],
+    ['closed first by', `client FIN ${closes.client.fin}, RST ${closes.client.rst}; server FIN ${closes.server.fin}, RST ${closes.server.rst}; still open ${closes.open}`],
+    ['close reasons', counts(closes.reasons)],
+    ['network RTT', dist(sum.rttMs)],
+    ['retransmissions', sum.retransmissions],
+  ] as [string, string | number | undefined][]).filter(([, v]) => v !== undefined) as [string, string | number][], p);
+  out += heading('Findings', p);
+  out += renderFindings(s.findings, p);
+  return out;
+}
+
+export function registerPcap(program: Command, io: CliIO, result: CommandResult): void {
+  program
+    .command('pcap')
+    .description('Analyse a packet capture (pcap/pcapng): TCP connections, TLS handshakes and resumption, HTTP/1.1 requests, who closed, and the findings')
+    .argument('<file>', 'capture file (tcpdump -w, dumpcap, Wireshark)')
+    .option('--port <n>', 'only connections with this port on either side')
+    .option('--host <addr>', 'only connections with this IP on either side, or this TLS server name (SNI)')
+    .option('--idle-close <ms>', 'a FIN this long after the last data counts as an idle timeout', '250')
+    .option('--top <n>', 'connection rows to print', '20')
+    .option('--slow-connect <ms>', 'slow-connect threshold (default 200)')
+    .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
+    .option('--fail-on <level>', 'exit 1 when a finding of this severity or worse is present (warn|error)')
+    .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
+    .option('--no-color', 'no colors (NO_COLOR is honoured too)')
+    .action(async (file: string, flags: PcapFlags) => {
+      result.exitCode = await runPcap(file, flags, io);
+    });
+}
