@@ -4,6 +4,7 @@ import { registerLab } from './lab.js';
 import { registerSockets } from './sockets.js';
 import { registerCheckServer } from './check-server.js';
 import { registerBench } from './bench.js';
+import { registerPcap } from './pcap.js';
 
 /** Every subcommand's register function; one file per subcommand, one line each here. */
 export const SUBCOMMANDS: Register[] = [
@@ -12,4 +13,5 @@ export const SUBCOMMANDS: Register[] = [
   registerCheckServer,
   registerProbe,
   registerBench,
+  registerPcap,
 ];
