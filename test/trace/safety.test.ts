@@ -25,7 +25,8 @@ describe('tracer: safety', { timeout: 30_000 }, () => {
   after(() => srv.close());
 
   test('stop() unsubscribes and unpatches: no events afterwards', async () => {
-    const original = http.Agent.prototype.addRequest;
+    const proto = http.Agent.prototype as unknown as { addRequest: unknown };
+    const original = proto.addRequest;
     const t = collect();
     assert.ok(dc.channel('undici:request:create').hasSubscribers);
     assert.ok(dc.channel('http.client.request.start').hasSubscribers);
@@ -34,7 +35,7 @@ describe('tracer: safety', { timeout: 30_000 }, () => {
     assert.equal(t.tracer.active, false);
     assert.equal(dc.channel('undici:request:create').hasSubscribers, false);
     assert.equal(dc.channel('http.client.request.start').hasSubscribers, false);
-    assert.equal(http.Agent.prototype.addRequest, original);
+    assert.equal(proto.addRequest, original);
     const agent = new http.Agent({ keepAlive: true });
     const pool = new Pool(srv.origin);
     try {
