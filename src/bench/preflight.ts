@@ -30,7 +30,12 @@ export function preflight(o: ResolvedBenchOptions): Promise<void> {
     const finish = (err?: ConnscopeError): void => {
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
+      if (err) socket.destroy();
+      else {
+        // a graceful close, so the server sees a complete handshake and counts the connection
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref();
+      }
       if (err) reject(err);
       else resolve();
     };

@@ -5,6 +5,7 @@ import { diagnose } from '../diagnose/index.js';
 import { redactUrl } from '../redact.js';
 import type { Engine, RecordSink } from './engine.js';
 import { createEngine } from './engines/index.js';
+import { effectiveIdleTimeout } from './engines/idle-timeout.js';
 import { resolveOptions, type BenchOptions, type ClientKind, type ResolvedBenchOptions } from './options.js';
 import { preflight } from './preflight.js';
 import { runLoad } from './scheduler.js';
@@ -125,6 +126,12 @@ function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: 
   f.durationMs = stats.durationMs;
   if (stats.blockedShare !== null) f.blockedShare = stats.blockedShare;
   if (tally.hintedIdleTimeoutMs !== undefined) f.hintedIdleTimeoutMs = tally.hintedIdleTimeoutMs;
+  if (o.client === 'undici' || o.client === 'fetch' || o.client === 'http') {
+    // these clients shorten their idle timeout to the server's Keep-Alive hint: report what they really apply
+    const effective = effectiveIdleTimeout(o.client, o.idleTimeoutMs, tally.hintedIdleTimeoutMs);
+    if (effective === undefined) delete f.clientIdleTimeoutMs;
+    else f.clientIdleTimeoutMs = effective;
+  }
   if (tally.serverIdleCloses.length > 0) {
     const sorted = [...tally.serverIdleCloses].sort((a, b) => a - b);
     f.measuredIdleTimeoutMs = Math.round(sorted[Math.floor(sorted.length / 2)]!);

@@ -11,6 +11,8 @@ export class HttpEngine implements Engine {
   private readonly agent: http.Agent;
   private readonly request: typeof http.request;
   private readonly base: http.RequestOptions;
+  private readonly inflight = new Set<http.ClientRequest>();
+  private closed = false;
 
   constructor(private readonly ctx: EngineContext) {
     const o = ctx.options;
@@ -51,6 +53,7 @@ export class HttpEngine implements Engine {
 
   send(done: RequestDone): void {
     const o = this.ctx.options;
+    if (this.closed) return;
     const req = this.request(this.base, (res) => {
       const status = res.statusCode;
       if (o.discardBody) {
@@ -64,10 +67,18 @@ export class HttpEngine implements Engine {
     });
     req.setTimeout(o.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${o.timeoutMs} ms`), { code: 'CONNSCOPE_ERR_TIMEOUT' })));
     req.on('error', (err) => done(undefined, err));
+    this.inflight.add(req);
+    req.on('close', () => this.inflight.delete(req));
     req.end(o.body);
   }
 
   async close(): Promise<void> {
+    // queued requests first: destroying only the agent's sockets would hand them fresh ones
+    this.closed = true;
+    const queued = (this.agent as unknown as { requests: Record<string, unknown[]> }).requests;
+    for (const name of Object.keys(queued)) delete queued[name];
+    for (const req of this.inflight) req.destroy();
+    this.inflight.clear();
     this.agent.destroy();
   }
 }
