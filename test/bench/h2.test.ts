@@ -27,7 +27,7 @@ test('h2: streams beyond the server limit queue → h2-stream-limit; more sessio
 
 test('h2: the server ends sessions with GOAWAY → sessions re-established and h2-goaway', { timeout: 20_000 }, async () => {
   const server = http2.createSecureServer({ key: chain.keyPem, cert: chain.chainPem });
-  const served = new WeakMap<http2.ServerHttp2Session, number>();
+  const served = new WeakMap<http2.Http2Session, number>();
   server.on('stream', (stream) => {
     const session = stream.session!;
     const n = (served.get(session) ?? 0) + 1;
