@@ -6,6 +6,7 @@ import type { CliIO } from '../../src/cli/io.js';
 import { EXIT } from '../../src/errors.js';
 
 const DIR = 'test/fixtures/pcap';
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 
 function captured(env: Record<string, string | undefined> = {}, isTTY = false): CliIO & { out: string; err: string } {
   const io = {
@@ -42,7 +43,7 @@ test('pcap text report: connections, summary, findings; no colors off a TTY; sec
   assert.match(io.out, /server-idle-timeout/);
   assert.match(io.out, /client RST/);
   assert.match(io.out, /Findings/);
-  assert.doesNotMatch(io.out, /\x1b\[/);
+  assert.doesNotMatch(io.out, ANSI);
   const json = captured();
   await run(['pcap', `${DIR}/http1-keepalive.pcap`, '--json'], json);
   // the fixture's requests carry `Authorization: Bearer secret-token`
@@ -55,13 +56,13 @@ test('pcap text report: connections, summary, findings; no colors off a TTY; sec
 test('colors on a TTY unless NO_COLOR or --no-color', async () => {
   const tty = captured({}, true);
   await run(['pcap', `${DIR}/tls12-resume.pcap`], tty);
-  assert.match(tty.out, /\x1b\[/);
+  assert.match(tty.out, ANSI);
   const noColor = captured({ NO_COLOR: '1' }, true);
   await run(['pcap', `${DIR}/tls12-resume.pcap`], noColor);
-  assert.doesNotMatch(noColor.out, /\x1b\[/);
+  assert.doesNotMatch(noColor.out, ANSI);
   const flag = captured({}, true);
   await run(['pcap', `${DIR}/tls12-resume.pcap`, '--no-color'], flag);
-  assert.doesNotMatch(flag.out, /\x1b\[/);
+  assert.doesNotMatch(flag.out, ANSI);
 });
 
 test('--port/--host filters and --fail-on', async () => {
