@@ -5,9 +5,11 @@ import { measure } from '../measure.js';
 import type { Scenario } from '../scenario.js';
 import { okHandler, startHttpServer } from '../servers.js';
 
-const REQUESTS = 8;
-const BLOCK_EVERY_MS = 100;
-const BLOCK_FOR_MS = 80;
+const REQUESTS = 6;
+/** The loop is free only ~10 ms between blocks, less than one request takes: every request meets a block. */
+const BLOCK_EVERY_MS = 70;
+const BLOCK_FOR_MS = 60;
+const SERVER_MS = 30;
 
 /** Synchronous work that holds the event loop, like a big JSON.parse or a sync crypto call. */
 function busy(ms: number): void {
@@ -28,7 +30,7 @@ export const eventLoopBlocked: Scenario = {
   afterConfig: 'the same work moved off the loop (no synchronous blocking while requests run)',
   metric: { key: 'waitP99', better: 'lower', minImprovement: 0.3 },
   async run(variant, ctx) {
-    const server = await startHttpServer(okHandler({ delayMs: 10 }), { keepAliveTimeout: 5000 });
+    const server = await startHttpServer(okHandler({ delayMs: SERVER_MS }), { keepAliveTimeout: 5000 });
     const pool = new Pool(server.origin, { connections: 2 });
     const histogram = monitorEventLoopDelay({ resolution: 10 });
     let blocker: NodeJS.Timeout | undefined;

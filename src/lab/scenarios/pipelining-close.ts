@@ -7,6 +7,7 @@ import type { Scenario } from '../scenario.js';
 const REQUESTS = 12;
 const CLOSE_AFTER = 3;
 const BEFORE_PIPELINING = 4;
+const AFTER_CONNECTIONS = 4;
 
 export const pipeliningClose: Scenario = {
   name: 'pipelining-close',
@@ -16,12 +17,12 @@ export const pipeliningClose: Scenario = {
     `so the requests already written behind the last answered one die with the socket.`,
   expected: 'pipelining-lost-requests',
   beforeConfig: `undici Pool connections 1, pipelining ${BEFORE_PIPELINING}`,
-  afterConfig: 'undici Pool connections 1, pipelining 1 (the default)',
+  afterConfig: `undici Pool connections ${AFTER_CONNECTIONS}, pipelining 1 (the default): parallelism from connections`,
   metric: { key: 'failures', better: 'lower' },
   async run(variant, ctx) {
     const server = await startPipelineServer({ closeAfter: CLOSE_AFTER });
     const pipelining = variant === 'before' ? BEFORE_PIPELINING : 1;
-    const pool = new Pool(server.origin, { connections: 1, pipelining });
+    const pool = new Pool(server.origin, { connections: variant === 'before' ? 1 : AFTER_CONNECTIONS, pipelining });
     try {
       return await measure({ origins: [server.origin], servers: [server], deadlineMs: ctx.deadlineMs, signal: ctx.signal }, async ({ signal }) => {
         await inParallel(REQUESTS, REQUESTS, signal, () => undiciGet(pool, server.origin, '/', signal));
