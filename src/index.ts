@@ -13,3 +13,5 @@ export type { ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, H
 export { probeToJson } from './report/json.js';
 export { renderProbe, renderWaterfall, renderFindings, renderConnections, renderTable, palette, fmtMs, fmtBytes } from './report/terminal/index.js';
 export { analyzeCapture, CaptureSession, type AnalyzeOptions, type CaptureInput, type CaptureFileStats, type CaptureSummary, type PcapConnectionRecord, type PcapConnectionInfo, type PcapTlsInfo } from './capture/index.js';
+export { listScenarios, runScenario, renderScenario, renderSummary, startLbProxy, startPipelineServer, measureIdleTimeout } from './lab/index.js';
+export type { Scenario, ScenarioResult, ScenarioInfo, RunRecord, RunMetrics, RunScenarioOptions } from './lab/index.js';
