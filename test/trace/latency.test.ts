@@ -27,8 +27,13 @@ describe('tracer: phases through a 25 ms each-way latency proxy', { timeout: 30_
     await srv.close();
   });
 
-  const checkTls = (tls: number | undefined, connect: number | undefined): void => {
-    assert.ok(tls !== undefined && tls >= RTT * 0.8 && tls <= RTT * 1.2, `tls ${tls} ms, expected ${RTT} ± 20%`);
+  /**
+   * On a loaded machine the proxy's timers fire late, so one round trip can cost more than 50 ms;
+   * the upper bound uses the round trip measured on the same path (fastest reused request's wait).
+   */
+  const checkTls = (tls: number | undefined, connect: number | undefined, measuredRtt: number): void => {
+    const rtt = Math.max(RTT, measuredRtt);
+    assert.ok(tls !== undefined && tls >= RTT * 0.8 && tls <= rtt * 1.2, `tls ${tls} ms, expected ${rtt.toFixed(1)} ± 20%`);
     assert.ok(connect !== undefined && connect < ONE_WAY_MS, `connect ${connect} ms is the local accept only`);
   };
 
@@ -36,10 +41,12 @@ describe('tracer: phases through a 25 ms each-way latency proxy', { timeout: 30_
     const t = collect();
     const agent = new https.Agent({ keepAlive: true, ca: srv.chain.caPem, maxVersion: 'TLSv1.3', minVersion: 'TLSv1.3' });
     try {
-      await get(`https://localhost:${proxy.port}/`, { agent, servername: 'localhost' });
-      await until(() => t.requests.length === 1, 3000, 'request');
+      for (let i = 0; i < 3; i++) await get(`https://localhost:${proxy.port}/`, { agent, servername: 'localhost' });
+      await until(() => t.requests.length === 3, 3000, 'requests');
       const r = t.requests[0]!;
-      checkTls(r.phases.tls, r.phases.connect);
+      const rtt = Math.min(...t.requests.slice(1).map((x) => x.phases.wait!));
+      assert.equal(t.connections.length, 1);
+      checkTls(r.phases.tls, r.phases.connect, rtt);
       assert.ok(r.phases.wait! >= RTT * 0.8 && r.phases.wait! <= RTT * 1.6, `wait ${r.phases.wait}`);
       assert.ok(phasesConsistent(r));
     } finally {
@@ -52,10 +59,11 @@ describe('tracer: phases through a 25 ms each-way latency proxy', { timeout: 30_
     const t = collect();
     const agent = new Agent({ connect: { ca: srv.chain.caPem, servername: 'localhost', maxVersion: 'TLSv1.3', minVersion: 'TLSv1.3' } });
     try {
-      await (await request(`https://localhost:${proxy.port}/`, { dispatcher: agent })).body.text();
-      await until(() => t.requests.length === 1, 3000, 'request');
+      for (let i = 0; i < 3; i++) await (await request(`https://localhost:${proxy.port}/`, { dispatcher: agent })).body.text();
+      await until(() => t.requests.length === 3, 3000, 'requests');
       const c = t.connections[0]!;
-      checkTls(c.establishment.tls, c.establishment.connect);
+      const rtt = Math.min(...t.requests.filter((x) => x.reused).map((x) => x.phases.wait!));
+      checkTls(c.establishment.tls, c.establishment.connect, rtt);
       assert.ok(phasesConsistent(t.requests[0]!));
     } finally {
       await agent.close();
