@@ -39,8 +39,9 @@ export const idleBlackhole: Rule = {
     const measured = seen.failed.length > 0 && idleExplains;
     const probed = facts.idleBlackholeAfterMs !== undefined && (facts.clientIdleTimeoutMs === undefined || facts.clientIdleTimeoutMs >= facts.idleBlackholeAfterMs);
     if (!measured && !probed) return undefined;
-    const dropMs = facts.idleBlackholeAfterMs ?? seen.minFailedIdleMs;
-    const safeMs = dropMs !== undefined ? Math.max(100, Math.floor(Math.min(dropMs, seen.maxOkIdleMs ?? dropMs) * 0.8)) : undefined;
+    // the drop lies between the longest idle that worked and the shortest that failed: stay below the first
+    const base = facts.idleBlackholeAfterMs ?? seen.maxOkIdleMs ?? (seen.minFailedIdleMs !== undefined ? seen.minFailedIdleMs / 2 : undefined);
+    const safeMs = base !== undefined ? Math.max(100, Math.floor(base * 0.8)) : undefined;
     const value = safeMs !== undefined ? String(safeMs) : '<below the drop>';
     return finding('idle-blackhole', {
       evidence: {

@@ -56,14 +56,15 @@ export async function startLbProxy(options: LbProxyOptions): Promise<LbProxy> {
   server.headersTimeout = options.idleTimeoutMs + 2000;
   const lab = await track(server, 'http', 'connection');
   const close = lab.close;
-  return Object.assign(lab, {
-    idleTimeoutMs: options.idleTimeoutMs,
-    get badGateways() {
-      return badGateways;
+  // a getter, not Object.assign: assign would copy the count once
+  return Object.defineProperties(lab, {
+    idleTimeoutMs: { value: options.idleTimeoutMs, enumerable: true },
+    badGateways: { get: () => badGateways, enumerable: true },
+    close: {
+      value: async () => {
+        await close();
+        await pool.destroy();
+      },
     },
-    close: async () => {
-      await close();
-      await pool.destroy();
-    },
-  });
+  }) as LbProxy;
 }

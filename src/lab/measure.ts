@@ -48,8 +48,10 @@ export async function measure(options: MeasureOptions, workload: Workload): Prom
   const tracer = instrument({ filter: (origin) => origins.has(origin) });
   const session = new Session();
   const stopCollecting = session.collect(tracer as Parameters<Session['collect']>[0]);
-  const deadline = AbortSignal.timeout(options.deadlineMs);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
+  // a ref'd timer, unlike AbortSignal.timeout: a stuck workload must still reach its deadline
+  const deadline = new AbortController();
+  const deadlineTimer = setTimeout(() => deadline.abort(new TimeoutError(`lab workload passed its ${options.deadlineMs} ms deadline`)), options.deadlineMs);
+  const signal = options.signal ? AbortSignal.any([deadline.signal, options.signal]) : deadline.signal;
   // every request of a workload listens on this one signal
   setMaxListeners(1000, signal);
   const started = performance.now();
@@ -59,7 +61,6 @@ export async function measure(options: MeasureOptions, workload: Workload): Prom
     const overrun = new Promise<never>((_, reject) => {
       const fail = (): void => {
         graceTimer = setTimeout(() => reject(new TimeoutError(`lab workload did not stop within ${options.deadlineMs + GRACE_MS} ms`)), GRACE_MS);
-        graceTimer.unref();
       };
       if (signal.aborted) fail();
       else signal.addEventListener('abort', fail, { once: true });
@@ -68,6 +69,7 @@ export async function measure(options: MeasureOptions, workload: Workload): Prom
     facts = await Promise.race([workload({ signal, tracer, session }), overrun]);
     await sleep(SETTLE_MS);
   } finally {
+    clearTimeout(deadlineTimer);
     clearTimeout(graceTimer);
     stopCollecting();
     tracer.stop();
