@@ -10,7 +10,7 @@ import { okHandler, startHttpServer } from '../../src/lab/servers.js';
 import type { Scenario } from '../../src/lab/scenario.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const ANSI = /\x1b\[/;
+const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 
 function captured(env: Record<string, string | undefined> = {}, isTTY = false): CliIO & { out: string; err: string } {
   const io = {

@@ -64,6 +64,9 @@ test('tcp-keepalive-off: off, or probing later than the drop, with a drop or lon
   assert.ok(!ids(session([], { tcpKeepAlive: false }, [conn({ idle: { count: 1, totalMs: 500, maxMs: 500, recent: [500] } })])).includes('tcp-keepalive-off'));
   assert.ok(ids(session([], { tcpKeepAlive: false }, [conn({ idle: { count: 1, totalMs: 90_000, maxMs: 90_000, recent: [90_000] } })])).includes('tcp-keepalive-off'));
   assert.ok(!ids(session([], { idleBlackholeAfterMs: 5000 })).includes('tcp-keepalive-off'), 'unknown keepalive state: no finding');
+  const f = tcpKeepaliveOff.evaluate({ session: session([], { tcpKeepAlive: false, idleBlackholeAfterMs: 5000 }), thresholds: {} as never });
+  assert.ok(f && !Array.isArray(f));
+  assert.match(f.fix.undici ?? '', /keepAliveInitialDelay: 2500/);
 });
 
 test('pipelining-lost-requests: socket-close errors with pipelining on, counted with the server closes', () => {
