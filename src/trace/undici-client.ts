@@ -27,7 +27,21 @@ interface ConnectParams {
 interface PendingConnect {
   created: number;
   origin: string;
-  poolId: string;
+}
+
+/**
+ * The object a connection's pool id is keyed on. undici tags each socket with its Client; a Pool
+ * (also each Pool inside an Agent, and fetch's global dispatcher) registers the same 'connect'
+ * listener on all of its Clients, so that listener identifies the Pool. A bare Client is its own pool.
+ */
+function poolOwner(socket: Socket, connector: object): object {
+  const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'client');
+  const client = key ? (socket as unknown as Record<symbol, unknown>)[key] : undefined;
+  if (client && typeof (client as { listeners?: unknown }).listeners === 'function') {
+    const first = (client as { listeners(e: string): object[] }).listeners('connect')[0];
+    return first ?? (client as object);
+  }
+  return connector;
 }
 
 /** Headers from undici's raw form: [name, value, ...] as Buffers or strings, or 'k: v\r\n' text. */
@@ -96,7 +110,7 @@ export function traceUndici(core: TracerCore): () => void {
     const { connectParams, connector } = msg as { connectParams: ConnectParams; connector: object };
     const origin = originOfParams(connectParams);
     const list = connecting.get(connector) ?? [];
-    list.push({ created: now(), origin, poolId: core.poolIds.of(connector, 'undici') });
+    list.push({ created: now(), origin });
     connecting.set(connector, list);
   });
 
@@ -135,7 +149,7 @@ export function traceUndici(core: TracerCore): () => void {
     const conn = core.newConnection({
       origin,
       source: 'undici',
-      poolId: pending?.poolId ?? core.poolIds.of(connector, 'undici'),
+      poolId: core.poolIds.of(poolOwner(socket, connector), 'undici'),
       created: pending?.created ?? t,
       seenFromStart: pending !== undefined,
       protocol: (socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2' ? 'h2' : 'http/1.1',
