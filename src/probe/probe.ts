@@ -1,3 +1,4 @@
+import type { ConnectionRecord } from '../model/connection.js';
 import type { Facts } from '../model/facts.js';
 import type { RequestTrace } from '../model/request.js';
 import { Session } from '../model/session.js';
@@ -15,6 +16,7 @@ import { measureIdleTimeout, type IdleTimeoutMeasurement } from './idle-timeout.
 import { LoopLagSampler } from './loop-lag.js';
 import { countMaxRequests, type MaxRequestsCount } from './max-requests.js';
 import { tlsMatrix } from './matrix.js';
+import { TracedSeries } from './traced-series.js';
 import { DEFAULTS, resolveOptions, type ResolvedOptions } from './options.js';
 import { buildResult } from './result.js';
 import { parseTarget, type Target } from './target.js';
@@ -28,6 +30,9 @@ export interface ProbeState {
   startedAt: number;
   exchanges: { exchange: Exchange; kind: 'series' | 'resumption' }[];
   client: Http1Client | H2Client;
+  /** Connection records of the series (the tracer's when they line up with the probe's own, else the probe's). */
+  connections: Map<string, ConnectionRecord>;
+  recordsFrom: 'tracer' | 'socket-events';
   alpn?: AlpnCheck;
   http2MaxConcurrentStreams?: number;
   idle?: IdleTimeoutMeasurement;
@@ -64,7 +69,11 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   const state: ProbeState = {
     target, options: o, startedAtEpoch: Date.now(), startedAt: performance.now(), exchanges: [],
     client: useH2 ? new H2Client(target, tlsBase, o.connectTimeoutMs) : newClient(), facts: {},
+    connections: new Map(), recordsFrom: 'socket-events',
   };
+  // node:https series go through the tracer; the h2 series (own TLS socket per session) is recorded from socket events
+  const traced = useH2 ? undefined : new TracedSeries(target);
+  traced?.start();
   const progress = (s: string): void => o.onProgress?.(s);
   const stopped = (): boolean => Boolean(o.signal?.aborted) || deadline.expired();
   try {
@@ -112,20 +121,48 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     }
   } finally {
     state.client.close();
-    // a stall that ends with the last response is recorded on the sampler's next tick
+    // a stall that ends with the last response is recorded on the sampler's next tick; closes land too
     await new Promise((r) => setTimeout(r, 15));
     sampler.stop();
+    traced?.stop();
   }
+  adoptRecords(state, traced);
   const requests = state.exchanges.map((e) => e.exchange.trace);
   sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
   state.loopMaxDelayMs = sampler.maxDelayMs;
   state.facts = collectFacts(state, requests);
   const session = new Session();
-  for (const c of state.client.connections.values()) session.addConnection(c);
+  for (const c of state.connections.values()) session.addConnection(c);
   for (const r of requests) session.addRequest(r);
   session.facts = state.facts;
   const findings = diagnose(session, { thresholds: o.thresholds });
   return buildResult(state, requests, findings, state.failure ? toFailure(state.failure) : null);
+}
+
+/**
+ * Uses the tracer's records for the series when they match the probe's own one to one; the probe's explained
+ * errors and response headers are kept (the tracer keeps raw error codes).
+ */
+function adoptRecords(state: ProbeState, traced: TracedSeries | undefined): void {
+  const own = { connections: [...state.client.connections.values()], requests: state.exchanges.map((e) => e.exchange.trace) };
+  const fromTracer = traced?.recordsFor(own);
+  if (!fromTracer) {
+    state.connections = new Map(own.connections.map((c) => [c.id, c]));
+    state.recordsFrom = 'socket-events';
+    return;
+  }
+  state.connections = new Map(fromTracer.connections.map((c) => [c.id, { ...c, source: 'probe' }]));
+  state.exchanges.forEach((e, i) => {
+    const t = fromTracer.requests[i]!;
+    const mine = e.exchange.trace;
+    e.exchange.trace = {
+      ...t,
+      source: 'probe',
+      ...(mine.error ? { error: mine.error } : {}),
+      ...(t.responseHeaders === undefined && mine.responseHeaders ? { responseHeaders: mine.responseHeaders } : {}),
+    };
+  });
+  state.recordsFrom = 'tracer';
 }
 
 /** ALPN check, HTTP/2 SETTINGS, and when the series failed in TLS: which version or ALPN offer was the cause. */
@@ -168,7 +205,7 @@ function collectFacts(state: ProbeState, requests: RequestTrace[]): Facts {
   const series = state.exchanges.filter((e) => e.kind === 'series').map((e) => e.exchange.trace);
   const first = series.find((r) => r.status !== undefined);
   const hint = first?.responseHeaders?.keepAlive;
-  const conn = first?.connectionId ? state.client.connections.get(first.connectionId) : undefined;
+  const conn = first?.connectionId ? state.connections.get(first.connectionId) : undefined;
   if (conn?.keepAliveHint?.timeoutMs !== undefined) f.hintedIdleTimeoutMs = conn.keepAliveHint.timeoutMs;
   else if (hint === undefined) delete f.hintedIdleTimeoutMs;
   const kept = serverKeptConnection(state, series);
@@ -188,7 +225,7 @@ function collectFacts(state: ProbeState, requests: RequestTrace[]): Facts {
       ...(resumption?.resumedMs !== undefined ? { resumedHandshakeMs: round(resumption.resumedMs) } : {}),
       ...(state.alpn ? { alpnOffered: state.alpn.offered } : {}),
     };
-    const used = [...state.client.connections.values()].some((c) => c.protocol === 'h2');
+    const used = [...state.connections.values()].some((c) => c.protocol === 'h2');
     const supported = state.alpn?.ok ? state.alpn.selected === 'h2' || used : used ? true : undefined;
     f.http2 = {
       ...(supported !== undefined ? { supported } : {}),
@@ -211,7 +248,7 @@ function serverKeptConnection(state: ProbeState, series: RequestTrace[]): boolea
   if (first.responseHeaders?.connection?.toLowerCase() === 'close') return false;
   const second = series[1];
   if (second) return second.connectionId === first.connectionId && !second.error;
-  const c = state.client.connections.get(first.connectionId);
+  const c = state.connections.get(first.connectionId);
   if (c?.close && c.close.closedBy === 'server') return false;
   return undefined;
 }
@@ -219,8 +256,8 @@ function serverKeptConnection(state: ProbeState, series: RequestTrace[]): boolea
 function resumptionOf(state: ProbeState): { resumed: boolean; fullMs?: number; resumedMs?: number } | undefined {
   const check = state.exchanges.find((e) => e.kind === 'resumption');
   if (!check || check.exchange.error || !check.exchange.trace.connectionId) return undefined;
-  const conns = [...state.client.connections.values()];
-  const second = state.client.connections.get(check.exchange.trace.connectionId);
+  const conns = [...state.connections.values()];
+  const second = state.connections.get(check.exchange.trace.connectionId);
   const full = conns.find((c) => c.tls && !c.tls.resumed && c.establishment.tls !== undefined);
   if (!second?.tls) return undefined;
   return {

@@ -6,7 +6,7 @@ import type { ProbeFailure, ProbeResult, ProbeTls } from './types.js';
 /** Assembles the public result; every measurement that was not made is null. */
 export function buildResult(state: ProbeState, requests: RequestTrace[], findings: Finding[], error: ProbeFailure | null): ProbeResult {
   const f = state.facts;
-  const connections = [...state.client.connections.values()];
+  const connections = [...state.connections.values()];
   const series = state.exchanges.filter((e) => e.kind === 'series').map((e) => e.exchange.trace);
   const first = series.find((r) => r.status !== undefined);
   const firstConn = connections.find((c) => c.tls && !c.tls.resumed) ?? connections[0];
@@ -60,5 +60,6 @@ export function buildResult(state: ProbeState, requests: RequestTrace[], finding
     findings,
     error,
     insecure: Boolean(state.options.insecure),
+    recordsFrom: state.recordsFrom,
   };
 }

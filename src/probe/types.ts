@@ -124,4 +124,6 @@ export interface ProbeResult {
   error: ProbeFailure | null;
   /** Certificate verification was turned off by --insecure. */
   insecure: boolean;
+  /** Where the request and connection records came from: the in-process tracer, or the probe's own socket events. */
+  recordsFrom: 'tracer' | 'socket-events';
 }
