@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
 import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -40,8 +40,26 @@ export type CaptureInput = string | Buffer | Readable | AsyncIterable<Buffer | U
 
 const CHUNK = 1 << 20;
 
+/**
+ * Reads a file into one reused buffer: the readers copy whatever must outlive a chunk, so nothing else
+ * is allocated per chunk (less garbage, lower RSS on big captures).
+ */
+async function* readFileChunks(path: string): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 function openInput(input: CaptureInput): AsyncIterable<Buffer | Uint8Array> {
-  if (typeof input === 'string') return createReadStream(input, { highWaterMark: CHUNK });
+  if (typeof input === 'string') return readFileChunks(input);
   if (Buffer.isBuffer(input)) {
     return (async function* () {
       for (let i = 0; i < input.length; i += CHUNK) yield input.subarray(i, i + CHUNK);
@@ -120,7 +138,8 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
       let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       bytes += chunk.length;
       if (!reader) {
-        head = head ? Buffer.concat([head, chunk]) : chunk;
+        // a copy: the chunk's buffer is reused by the next read
+        head = head ? Buffer.concat([head, chunk]) : Buffer.from(chunk);
         if (head.length < 4) continue;
         reader = readerFor(head, sink);
         chunk = head;

@@ -25,13 +25,56 @@ export interface FlowTableOptions {
   onExchange?: (c: TcpConnection, x: HttpExchange) => void;
 }
 
-const pairKey = (a: number | string, b: number | string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+/**
+ * Connections by their two endpoints, either order. IPv4 endpoints are exact integers (ip * 65536 + port),
+ * so IPv4 lookups are two numeric Map lookups with no string built per packet; IPv6 uses a string key.
+ */
+class ConnectionIndex {
+  private readonly v4 = new Map<number, Map<number, TcpConnection>>();
+  private readonly v6 = new Map<string, TcpConnection>();
+  size = 0;
+
+  get(a: number | string, b: number | string): TcpConnection | undefined {
+    if (typeof a === 'number' && typeof b === 'number') return a < b ? this.v4.get(a)?.get(b) : this.v4.get(b)?.get(a);
+    return this.v6.get(a < b ? `${a}|${b}` : `${b}|${a}`);
+  }
+
+  set(a: number | string, b: number | string, c: TcpConnection): void {
+    if (this.get(a, b) === undefined) this.size++;
+    if (typeof a === 'number' && typeof b === 'number') {
+      const lo = a < b ? a : b;
+      const hi = a < b ? b : a;
+      let inner = this.v4.get(lo);
+      if (!inner) this.v4.set(lo, (inner = new Map()));
+      inner.set(hi, c);
+    } else {
+      this.v6.set(a < b ? `${a}|${b}` : `${b}|${a}`, c);
+    }
+  }
+
+  delete(a: number | string, b: number | string): void {
+    if (this.get(a, b) === undefined) return;
+    this.size--;
+    if (typeof a === 'number' && typeof b === 'number') {
+      const lo = a < b ? a : b;
+      const inner = this.v4.get(lo);
+      inner?.delete(a < b ? b : a);
+      if (inner?.size === 0) this.v4.delete(lo);
+    } else {
+      this.v6.delete(a < b ? `${a}|${b}` : `${b}|${a}`);
+    }
+  }
+
+  *values(): IterableIterator<TcpConnection> {
+    for (const inner of this.v4.values()) yield* inner.values();
+    yield* this.v6.values();
+  }
+}
 
 /** Tracks every TCP connection of a capture, packet by packet, and hands over each one when it is done. */
 export class FlowTable {
-  private readonly flows = new Map<string, TcpConnection>();
+  private readonly flows = new ConnectionIndex();
   private readonly closed = new Set<TcpConnection>();
-  private readonly keys = new WeakMap<TcpConnection, string>();
   private readonly seg: TcpSegment = newSegment();
   private nextId = 1;
   private sinceSweep = 0;
@@ -60,8 +103,7 @@ export class FlowTable {
       return;
     }
     this.tcpPackets++;
-    const key = pairKey(seg.srcKey, seg.dstKey);
-    let conn = this.flows.get(key);
+    let conn = this.flows.get(seg.srcKey, seg.dstKey);
     const synOnly = (seg.flags & (TCP_FLAG.syn | TCP_FLAG.ack)) === TCP_FLAG.syn;
     if (conn && synOnly && conn.closed) {
       // the port pair is being reused for a new connection
@@ -70,8 +112,7 @@ export class FlowTable {
     }
     if (!conn) {
       conn = this.create(seg, ts);
-      this.flows.set(key, conn);
-      this.keys.set(conn, key);
+      this.flows.set(seg.srcKey, seg.dstKey, conn);
     }
     try {
       conn.segment(seg, seg.srcKey === conn.clientKey, ts);
@@ -111,8 +152,7 @@ export class FlowTable {
   }
 
   private finish(c: TcpConnection): void {
-    const key = this.keys.get(c);
-    if (key !== undefined && this.flows.get(key) === c) this.flows.delete(key);
+    if (this.flows.get(c.clientKey, c.serverKey) === c) this.flows.delete(c.clientKey, c.serverKey);
     this.closed.delete(c);
     try {
       c.finish();
