@@ -60,4 +60,4 @@ const flows = best(() => {
   return ms;
 });
 const row = (ms: number): { ms: number; MBps: number; Mpps: number } => ({ ms: Math.round(ms), MBps: Math.round(mb / (ms / 1000)), Mpps: Math.round((packets / REPS / (ms / 1000)) / 1e4) / 100 });
-process.stdout.write(JSON.stringify({ file, sizeMB: Math.round(mb), packets: packets / REPS, read: row(read), decode: row(decode), flows: row(flows), connections: conns / REPS }, null, 2) + '\n');
+process.stdout.write(JSON.stringify({ file, sizeMB: Math.round(mb), packets: packets / REPS, tcpPackets: tcp / REPS, read: row(read), decode: row(decode), flows: row(flows), connections: conns / REPS }, null, 2) + '\n');
