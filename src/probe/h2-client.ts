@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import { newIdleStats, type ConnectionRecord } from '../model/connection.js';
 import { phasesFromMarks, type RequestMarks } from '../model/phases.js';
 import type { RequestTrace } from '../model/request.js';
-import { classifyError, type ConnscopeError } from '../errors.js';
+import { H2Error, classifyError, type ConnscopeError } from '../errors.js';
 import { explainError, phaseTimeout, type FailedIn } from './failure.js';
 import { tlsInfoOf } from './tls-info.js';
 import type { Target } from './target.js';
@@ -87,7 +87,7 @@ export class H2Client {
         e.tls = state.secureAt - (state.connectAt ?? createdAt);
         e.total = state.secureAt - createdAt;
         if (socket.alpnProtocol !== 'h2') {
-          const err = explainError(new Error(`the server did not select h2 (ALPN: ${socket.alpnProtocol || 'none'})`), { host: this.target.host, port: this.target.port, phase: 'tls' });
+          const err = new H2Error(`the server did not select h2 when offered (ALPN: ${socket.alpnProtocol || 'none'})`, { hint: 'it speaks HTTP/1.1 only: drop --http2' });
           session.destroy();
           reject(err);
         } else resolve();

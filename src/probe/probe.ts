@@ -188,13 +188,15 @@ async function explainTls(state: ProbeState, tlsBase: ClientTls, deadline: Deadl
       };
     }
   }
-  if ((tlsFailed || state.alpn.noOverlap) && o.alpn) {
+  // what the series offered: --alpn, or only h2 for --http2
+  const seriesAlpn = o.alpn ?? (o.protocol === 'h2' ? ['h2'] : undefined);
+  if ((tlsFailed || state.alpn.noOverlap) && seriesAlpn) {
     const wide = await checkAlpn(state.target, { ...tlsBase, minVersion: undefined, maxVersion: undefined }, ['h2', 'http/1.1'], limit());
-    const narrow = state.alpn.noOverlap ? state.alpn : await checkAlpn(state.target, tlsBase, o.alpn, limit());
+    const narrow = state.alpn.noOverlap ? state.alpn : await checkAlpn(state.target, tlsBase, seriesAlpn, limit());
     if (narrow.noOverlap) {
       state.facts.tls = {
         ...state.facts.tls,
-        alpnFailure: { offered: o.alpn, message: narrow.error?.message ?? 'no common ALPN protocol', serverSelected: wide.selected ?? undefined },
+        alpnFailure: { offered: seriesAlpn, message: narrow.error?.message ?? 'no common ALPN protocol', serverSelected: wide.selected ?? undefined },
       };
     }
   }

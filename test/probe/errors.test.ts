@@ -129,3 +129,25 @@ test('the real binary: DNS failure and garbage give their exit codes and one lin
   assert.equal(usage.code, 2);
   oneLine(usage, /unsupported scheme/);
 });
+
+test('a TCP server that never completes the TLS handshake → exit 3 at --connect-timeout', { timeout: 15_000 }, async () => {
+  const s = await rawServer(() => undefined);
+  cleanups.push(s.close);
+  const started = performance.now();
+  const r = await runCli(['probe', `https://127.0.0.1:${s.port}/`, '--connect-timeout', '500ms']);
+  assert.equal(r.code, 3);
+  oneLine(r, /timed out after 500 ms the TLS handshake/);
+  assert.ok(performance.now() - started < 5000);
+});
+
+test('--http2 against an HTTP/1.1-only server → exit 3, says so', { timeout: 15_000 }, async () => {
+  const s = await httpsServer((_q, res) => res.end('x'));
+  cleanups.push(s.close);
+  const r = await runCli(['probe', `https://127.0.0.1:${s.port}/`, '--http2', '--insecure']);
+  assert.equal(r.code, 3);
+  // a node:https server refuses an h2-only offer with alert 120; the report explains it
+  assert.match(r.stderr, /no application protocol|did not select h2/);
+  assert.match(r.stdout, /alpn-no-overlap/);
+  assert.match(r.stdout, /serverSelects=http\/1\.1/);
+  assert.doesNotMatch(r.stderr, /^\s+at /m);
+});
