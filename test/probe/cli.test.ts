@@ -126,3 +126,13 @@ test('the real binary: --json on stdout only, exit 0, server-side reuse', { time
   assert.equal(human.code, 0);
   assert.match(human.stdout, /timeline: /);
 });
+
+test('threshold flags reach the rules: --slow-tls 0 and --long-chain-depth 1 fire on any https server', { timeout: 15_000 }, async () => {
+  const s = await httpsServer((_q, res) => res.end('x'));
+  cleanups.push(s.close);
+  const r = await runCli(['probe', `https://127.0.0.1:${s.port}/`, '--insecure', '-n', '1', '--json', '--slow-tls', '0', '--long-chain-depth', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const findings = JSON.parse(r.stdout).findings as { id: string; evidence: Record<string, unknown> }[];
+  assert.equal(findings.find((f) => f.id === 'slow-tls')?.evidence.thresholdMs, 0);
+  assert.equal(findings.find((f) => f.id === 'long-cert-chain')?.evidence.maxDepth, 1);
+});

@@ -162,3 +162,21 @@ test('a TLS server that rejects every handshake (alert): one clear error', { tim
   assert.equal(r.error?.code, 'CONNSCOPE_ERR_TLS');
   assert.match(r.error!.message, /alert|closed during the TLS handshake|certificate required/i);
 });
+
+test('TLS through a 160 ms-each-way proxy: slow-tls at the default 300 ms; --slow-tls raises the bar', { timeout: 20_000 }, async () => {
+  const { startLatencyProxy } = await import('../../src/lab/latency-proxy.js');
+  const s = await httpsServer((_q, res) => res.end('x'));
+  cleanups.push(s.close);
+  const proxy = await startLatencyProxy({ targetHost: '127.0.0.1', targetPort: s.port, delayMs: 160 });
+  cleanups.push(proxy.close);
+  const url = `https://localhost:${proxy.port}/`;
+  const r = await probe(url, { ca: s.chain.caPem, requests: 1 });
+  assert.equal(r.error, null);
+  const tlsMs = r.connections[0]!.establishment.tls!;
+  assert.ok(tlsMs >= 300, `one TLS 1.3 round trip through the proxy is >= 320 ms, got ${tlsMs}`);
+  const f = r.findings.find((x) => x.id === 'slow-tls');
+  assert.ok(f);
+  assert.equal(f.evidence.thresholdMs, 300);
+  const relaxed = await probe(url, { ca: s.chain.caPem, requests: 1, thresholds: { slowTlsMs: 5000 } });
+  assert.ok(!relaxed.findings.some((x) => x.id === 'slow-tls'));
+});
