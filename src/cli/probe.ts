@@ -159,7 +159,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--tls-min <version>', 'lowest TLS version to offer (1.2 or 1.3)')
     .option('--tls-max <version>', 'highest TLS version to offer (1.2 or 1.3)')
     .option('--alpn <list>', 'ALPN protocols to offer, comma-separated (default h2,http/1.1 in the ALPN check)')
-    .option('--ca <file>', 'PEM file of CA certificates to trust (in addition to the system ones)')
+    .option('--ca <file>', 'PEM file of the CA certificates to trust (replaces the system store, like curl --cacert)')
     .option('-k, --insecure', 'turn certificate verification OFF (warns)')
     .option('--resolve <host:port:addr>', 'pin host:port to an address, as in curl (repeatable)', collect, [])
     .option('--connect-timeout <duration>', 'deadline of one TCP+TLS connection (seconds, or 500ms)', '10')

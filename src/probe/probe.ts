@@ -130,7 +130,7 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   const requests = state.exchanges.map((e) => e.exchange.trace);
   sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
   state.loopMaxDelayMs = sampler.maxDelayMs;
-  state.facts = collectFacts(state, requests);
+  state.facts = collectFacts(state);
   const session = new Session();
   for (const c of state.connections.values()) session.addConnection(c);
   for (const r of requests) session.addRequest(r);
@@ -202,7 +202,7 @@ async function explainTls(state: ProbeState, tlsBase: ClientTls, deadline: Deadl
   }
 }
 
-function collectFacts(state: ProbeState, requests: RequestTrace[]): Facts {
+function collectFacts(state: ProbeState): Facts {
   const f: Facts = { ...state.facts, clientIdleTimeoutMs: state.options.clientIdleTimeoutMs };
   const series = state.exchanges.filter((e) => e.kind === 'series').map((e) => e.exchange.trace);
   const first = series.find((r) => r.status !== undefined);
@@ -239,7 +239,6 @@ function collectFacts(state: ProbeState, requests: RequestTrace[]): Facts {
   f.durationMs = round(performance.now() - state.startedAt);
   f.concurrency = 1;
   f.poolSize = 1;
-  void requests;
   return f;
 }
 

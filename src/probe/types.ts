@@ -20,7 +20,7 @@ export interface ProbeOptions {
   tlsMax?: TlsVersionName;
   /** ALPN protocols to offer in the ALPN check (default ['h2', 'http/1.1']); also offered by the series when given. */
   alpn?: string[];
-  /** Extra trust anchors (PEM). */
+  /** Trust anchors (PEM); they replace the system store, like curl --cacert. */
   ca?: string | string[];
   /** Turns certificate verification off. Only on explicit request. */
   insecure?: boolean;

@@ -136,3 +136,14 @@ test('threshold flags reach the rules: --slow-tls 0 and --long-chain-depth 1 fir
   assert.equal(findings.find((f) => f.id === 'slow-tls')?.evidence.thresholdMs, 0);
   assert.equal(findings.find((f) => f.id === 'long-cert-chain')?.evidence.maxDepth, 1);
 });
+
+test('progress goes to stderr only on a TTY and never with --json', { timeout: 15_000 }, async () => {
+  const s = await httpServer((_q, res) => res.end('x'));
+  cleanups.push(s.close);
+  const tty = await runCli(['probe', `${s.origin}/`, '-n', '1'], {}, true);
+  assert.match(tty.stderr, /probing: /);
+  assert.ok(!tty.stdout.includes('probing: '));
+  const json = await runCli(['probe', `${s.origin}/`, '-n', '1', '--json'], {}, true);
+  assert.equal(json.stderr, '');
+  JSON.parse(json.stdout);
+});
