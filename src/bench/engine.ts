@@ -9,6 +9,8 @@ export interface RecordSink {
   request(r: RequestTrace): void;
   /** `idleMs`: how long the connection had been idle when it closed, when the engine knows. */
   close(c: ConnectionRecord, idleMs?: number): void;
+  /** Hot path for a successful request on a reused connection; false means "send the full record". */
+  reusedOk?(blockedMs: number, waitMs: number, totalMs: number, index: number): boolean;
 }
 
 /** Called once per request: a status, or the error the caller would have seen. */

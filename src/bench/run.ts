@@ -60,6 +60,7 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
     // requests abandoned when the run stops fail as the pool closes; they are not the server's doing
     request: (r) => counting && tally.request(r),
     close: (c, idle) => tally.close(c, idle),
+    reusedOk: (b, w, t, i) => !counting || tally.reusedOk(b, w, t, i),
   };
   const engine = await createEngine({ options: o, sink });
   const detach = engine.selfAccounting ? undefined : attachTracer(o, sink);

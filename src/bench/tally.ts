@@ -128,6 +128,22 @@ export class Tally {
     }
   }
 
+  /**
+   * A successful request on a reused connection, counted without building a record (the raw
+   * engine's hot path). Returns false while the sample still wants full records.
+   */
+  reusedOk(blockedMs: number, waitMs: number, totalMs: number, index: number): boolean {
+    if (this.sampledOk < SAMPLE_REQUESTS) return false;
+    this.traced++;
+    this.reused++;
+    if (index > this.maxIndex) this.maxIndex = index;
+    this.phaseHist.blocked.recordMs(blockedMs);
+    this.phaseHist.wait.recordMs(waitMs);
+    this.blockedSum += blockedMs;
+    this.totalSum += totalMs;
+    return true;
+  }
+
   connection(c: ConnectionRecord): void {
     this.opened++;
     this.setup.recordMs(c.establishment.total);

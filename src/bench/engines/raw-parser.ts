@@ -145,40 +145,39 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): ResponseHead | null {
-    // skip interim 1xx responses by parsing the last head only when status is final
-    const m = /^HTTP\/1\.([01]) (\d{3})/.exec(text);
-    if (!m) return null;
-    const minor = m[1];
-    const status = Number(m[2]);
-    let contentLength = -1;
-    let chunked = false;
-    let connection = '';
-    let keepAlive: string | undefined;
-    let start = text.indexOf('\n') + 1;
-    while (start > 0 && start < text.length) {
-      let nl = text.indexOf('\n', start);
-      if (nl < 0) nl = text.length;
-      const line = text.slice(start, nl);
-      const colon = line.indexOf(':');
-      if (colon > 0) {
-        const name = line.slice(0, colon).toLowerCase();
-        if (name === 'content-length') contentLength = Number(line.slice(colon + 1).trim());
-        else if (name === 'transfer-encoding') chunked = line.slice(colon + 1).toLowerCase().includes('chunked');
-        else if (name === 'connection') connection = line.slice(colon + 1).trim().toLowerCase();
-        else if (name === 'keep-alive') keepAlive = line.slice(colon + 1).trim();
-      }
-      start = nl + 1;
-    }
+    // 'HTTP/1.x NNN': checked by position, no regex on the hot path
+    if (text.length < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return null;
+    const minor = text[7];
+    const status = Number(text.slice(9, 12));
+    if (!(status >= 100 && status < 1000)) return null;
+    const lower = text.toLowerCase();
+    const contentLength = headerValue(lower, '\ncontent-length:');
+    const te = headerValue(lower, '\ntransfer-encoding:');
+    const chunked = te !== undefined && te.includes('chunked');
+    const connection = headerValue(lower, '\nconnection:') ?? '';
+    const keepAlive = headerValue(lower, '\nkeep-alive:');
     if (status >= 100 && status < 200) return { status, close: false };
     const close = connection.includes('close') || (minor === '0' && !connection.includes('keep-alive'));
     if (this.noBody || status === 204 || status === 304) {
       this.bodyless = true;
     } else if (chunked) this.state = State.ChunkSize;
-    else if (contentLength >= 0) {
-      this.remaining = contentLength;
-      if (contentLength === 0) this.bodyless = true;
+    else if (contentLength !== undefined) {
+      const n = Number(contentLength);
+      if (!Number.isInteger(n) || n < 0) return null;
+      this.remaining = n;
+      if (n === 0) this.bodyless = true;
       else this.state = State.FixedBody;
     } else this.state = State.UntilClose;
     return { status, close, keepAlive };
   }
+}
+
+/** Value of a header in a lower-cased head (`name` starts with '\n' and ends with ':'), trimmed. */
+function headerValue(lowerHead: string, name: string): string | undefined {
+  const at = lowerHead.indexOf(name);
+  if (at < 0) return undefined;
+  const from = at + name.length;
+  let to = lowerHead.indexOf('\r', from);
+  if (to < 0) to = lowerHead.length;
+  return lowerHead.slice(from, to).trim();
 }

@@ -34,6 +34,8 @@ class RawConnection {
   lastActivity = 0;
   idleTimer: NodeJS.Timeout | undefined;
   serverAskedClose = false;
+  /** Requests assigned but not yet written (flushed once per loop turn). */
+  unwritten = 0;
   readonly connectStart = performance.now();
   dnsEnd: number | undefined;
   connectEnd: number | undefined;
@@ -75,6 +77,8 @@ export class RawEngine implements Engine {
   private readonly origin: string;
   private readonly path: string;
   private readonly sweep: NodeJS.Timeout;
+  private toFlush: RawConnection[] = [];
+  private flushScheduled = false;
 
   constructor(ctx: EngineContext) {
     this.o = ctx.options;
@@ -126,8 +130,27 @@ export class RawEngine implements Engine {
     }
     p.index = ++conn.served;
     conn.inflight.push(p);
-    conn.socket.write(this.requestBuffer);
+    // writes are gathered and flushed once per turn of the event loop, after all reads of that turn:
+    // the server then wakes once for a batch of requests instead of once per request
+    conn.unwritten++;
+    if (conn.unwritten === 1) this.toFlush.push(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const list = this.toFlush;
+    this.toFlush = [];
+    for (const conn of list) {
+      const n = conn.unwritten;
+      conn.unwritten = 0;
+      if (conn.state !== 'open') continue;
+      conn.socket.write(n === 1 ? this.requestBuffer : Buffer.concat(Array(n).fill(this.requestBuffer)));
+    }
+  };
 
   private open(): void {
     const { url } = this.o;
@@ -228,7 +251,8 @@ export class RawEngine implements Engine {
     const now = performance.now();
     conn.lastActivity = now;
     if (conn.record) conn.record.requests++;
-    this.sink.request(this.trace(conn, p, now, undefined));
+    const fast = p.index > 1 && this.sink.reusedOk?.(p.assigned - p.start, p.firstByte - p.assigned, now - p.start, p.index);
+    if (!fast) this.sink.request(this.trace(conn, p, now, undefined));
     if (conn.serverAskedClose || !this.o.keepAlive) {
       const close: CloseInfo = this.o.keepAlive
         ? { closedBy: 'server', reason: 'server-connection-close' }

@@ -1,0 +1,177 @@
+/**
+ * connscope bench engines against autocannon and wrk, on one nginx answering `return 200`.
+ * Run by hand:  npx tsx bench/engines-compare.ts [--duration 10] [--connections 50] [--memory 300]
+ *
+ * Everything runs one after the other in one process tree (2 cores shared by nginx, the load
+ * generator and everything else), so compare ratios from the same run, not absolute numbers.
+ * --memory N: afterwards, one N-second undici run with RSS sampled every second.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bench } from '../src/bench/run.js';
+import type { ClientKind } from '../src/bench/options.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const arg = (name: string, def: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const DURATION_S = arg('duration', 10);
+const CONNECTIONS = arg('connections', 50);
+const MEMORY_S = arg('memory', 0);
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function waitForPort(port: number, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), r(true)));
+      s.once('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+async function startNginx(): Promise<{ url: string; stop: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'connscope-nginx-'));
+  const port = await freePort();
+  const conf = `daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 75s;
+  server {
+    listen 127.0.0.1:${port};
+    location / { return 200 'ok'; }
+  }
+}
+`;
+  writeFileSync(join(dir, 'nginx.conf'), conf);
+  const child: ChildProcess = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
+  await waitForPort(port, 5000);
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function runChild(cmd: string, argv: string[], timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', () => undefined);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+interface Row {
+  tool: string;
+  reqPerSec: number;
+  p50?: number;
+  p99?: number;
+  note?: string;
+}
+
+async function connscope(url: string, client: ClientKind): Promise<Row> {
+  const r = await bench({ url, client, concurrency: CONNECTIONS, connections: CONNECTIONS, durationMs: DURATION_S * 1000, warmupMs: 1000 });
+  return {
+    tool: `connscope ${client}`,
+    reqPerSec: r.stats.reqPerSec,
+    p50: r.stats.latency?.p50,
+    p99: r.stats.latency?.p99,
+    note: `${r.stats.requests} req, ${r.stats.errors} errors, ${r.stats.connectionsOpened} conns, reuse ${(r.stats.reuseRate ?? 0).toFixed(4)}`,
+  };
+}
+
+async function autocannon(url: string): Promise<Row> {
+  const bin = join(here, 'node_modules/.bin/autocannon');
+  if (!existsSync(bin)) return { tool: 'autocannon', reqPerSec: NaN, note: 'not installed (npm ci in bench/)' };
+  const out = await runChild(bin, ['-c', String(CONNECTIONS), '-d', String(DURATION_S), '--json', url], (DURATION_S + 30) * 1000);
+  const j = JSON.parse(out);
+  return { tool: 'autocannon', reqPerSec: j.requests.total / j.duration, p50: j.latency.p50, p99: j.latency.p99, note: `${j.requests.total} req, ${j.errors} errors` };
+}
+
+async function wrk(url: string): Promise<Row> {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+  } catch {
+    // wrk --version exits 1 but exists
+  }
+  const out = await runChild('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '--latency', url], (DURATION_S + 30) * 1000);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const ms = (s: string | undefined): number | undefined => {
+    if (!s) return undefined;
+    const m = /([\d.]+)(us|ms|s)/.exec(s);
+    if (!m) return undefined;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  return { tool: 'wrk -t1', reqPerSec: rps, p50: ms(/50%\s+(\S+)/.exec(out)?.[1]), p99: ms(/99%\s+(\S+)/.exec(out)?.[1]) };
+}
+
+async function memoryRun(url: string): Promise<void> {
+  let max = 0;
+  const start = process.memoryUsage().rss;
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    samples.push(rss);
+    if (rss > max) max = rss;
+  }, 1000);
+  const r = await bench({ url, client: 'undici', concurrency: CONNECTIONS, connections: CONNECTIONS, durationMs: MEMORY_S * 1000 });
+  clearInterval(timer);
+  const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
+  console.log(`\nmemory: undici engine, ${MEMORY_S} s, ${r.stats.requests} requests (${r.stats.reqPerSec.toFixed(0)} req/s)`);
+  console.log(`  RSS at start ${mb(start)} MB, max ${mb(max)} MB, at end ${mb(samples[samples.length - 1] ?? 0)} MB (goal < 150 MB)`);
+}
+
+const nginx = await startNginx();
+try {
+  console.log(`target ${nginx.url}: nginx, 1 worker, return 200; ${CONNECTIONS} connections, ${DURATION_S} s each, run one after the other\n`);
+  const rows: Row[] = [];
+  for (const step of [() => connscope(nginx.url, 'raw'), () => autocannon(nginx.url), () => wrk(nginx.url), () => connscope(nginx.url, 'undici'), () => connscope(nginx.url, 'http'), () => connscope(nginx.url, 'fetch')]) {
+    const row = await step();
+    rows.push(row);
+    console.log(`${row.tool.padEnd(18)} ${row.reqPerSec.toFixed(0).padStart(8)} req/s  p50 ${row.p50?.toFixed(2) ?? '-'} ms  p99 ${row.p99?.toFixed(2) ?? '-'} ms  ${row.note ?? ''}`);
+  }
+  const get = (t: string): number => rows.find((r) => r.tool === t)?.reqPerSec ?? NaN;
+  console.log('\nratios (same run):');
+  console.log(`  raw / autocannon     ${(get('connscope raw') / get('autocannon')).toFixed(2)}  (goal >= 1.2)`);
+  console.log(`  raw / wrk            ${(get('connscope raw') / get('wrk -t1')).toFixed(2)}`);
+  console.log(`  undici / autocannon  ${(get('connscope undici') / get('autocannon')).toFixed(2)}`);
+  if (MEMORY_S > 0) await memoryRun(nginx.url);
+} finally {
+  nginx.stop();
+}
