@@ -1,6 +1,7 @@
 import pc from 'picocolors';
 import Table from 'cli-table3';
 import type { Finding } from '../model/finding.js';
+import { renderFindings } from '../report/terminal/findings.js';
 import type { MetricKey, RunMetrics } from './metrics.js';
 import type { RunRecord, ScenarioResult } from './scenario.js';
 import type { ScenarioInfo } from './runner.js';
@@ -53,35 +54,17 @@ function metricsLine(m: RunMetrics, extra: MetricKey): string {
   return keys.map((k) => `${LABELS[k]} ${formatMetric(k, m[k])}`).join('  ·  ');
 }
 
-function evidenceLine(f: Finding): string {
-  return Object.entries(f.evidence)
-    .filter(([, v]) => v !== null)
-    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : String(v)}`)
-    .join(' ');
-}
-
 function severityMark(f: Finding, c: Colors): string {
   if (f.severity === 'error') return c.red('✖ error');
   if (f.severity === 'warn') return c.yellow('▲ warn ');
   return c.cyan('ℹ info ');
 }
 
+/** Full findings (evidence and fixes) through the shared terminal renderer; ids only when `full` is false. */
 function findingsBlock(findings: readonly Finding[], expected: string, c: Colors, full: boolean): string[] {
   if (findings.length === 0) return [`    ${c.dim('(no findings)')}`];
-  const lines: string[] = [];
-  for (const f of findings) {
-    const id = f.id === expected ? c.bold(f.id) : f.id;
-    lines.push(`    ${severityMark(f, c)} ${id}  ${f.title}`);
-    if (!full) continue;
-    const ev = evidenceLine(f);
-    if (ev) lines.push(`        ${c.dim('evidence:')} ${ev}`);
-    lines.push(`        ${c.dim('fix:')} ${f.fix.summary}`);
-    for (const [k, label] of [['nodeHttp', 'node:http'], ['undici', 'undici'], ['fetch', 'fetch'], ['server', 'server']] as const) {
-      const v = f.fix[k];
-      if (v) lines.push(`          ${c.dim(label + ':')} ${v}`);
-    }
-  }
-  return lines;
+  if (full) return renderFindings(findings, c).trimEnd().split('\n').map((l) => `  ${l}`);
+  return findings.map((f) => `    ${severityMark(f, c)} ${f.id === expected ? c.bold(f.id) : f.id}  ${f.title}`);
 }
 
 function differenceLine(before: RunMetrics, after: RunMetrics, result: ScenarioResult, c: Colors): string {
