@@ -36,13 +36,14 @@ export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promi
   const progress = io.isTTY && !flags.json;
   const chains = new Map<string, Promise<CertChain>>();
   const results: ScenarioResult[] = [];
-  for (const scenario of scenarios) {
+  for (const [i, scenario] of scenarios.entries()) {
     if (io.signal.aborted) break;
+    const step = scenarios.length > 1 ? `[${i + 1}/${scenarios.length}] ` : '';
     const result = await runScenario(scenario, {
       signal: io.signal,
       deadlineMs,
       chains,
-      onVariant: progress ? (variant, state) => io.stderr(state === 'start' ? `\r\x1b[K  running ${scenario.name}: ${variant}…` : '\r\x1b[K') : undefined,
+      onVariant: progress ? (variant, state) => io.stderr(state === 'start' ? `\r\x1b[K  ${step}running ${scenario.name}: ${variant}…` : '\r\x1b[K') : undefined,
     });
     results.push(result);
     if (!flags.json) io.stdout(renderScenario(result, color));
