@@ -135,3 +135,20 @@ test('the real binary: `connscope lab pipelining-close --json` exits 0; an unkno
   assert.match(bad.err, /^connscope: unknown lab scenario 'bogus'/);
   assert.doesNotMatch(bad.err, /\n\s+at /, 'no stack trace');
 });
+
+test('the --all summary has a row per scenario with its verdict and the metric moved', async () => {
+  const { renderSummary } = await import('../../src/lab/render.js');
+  const metrics = (failures: number) => ({ failures }) as never;
+  const base = { title: 't', reproduces: 'r', beforeConfig: 'b', afterConfig: 'a', durationMs: 1000, metric: { key: 'failures' as const, better: 'lower' as const } };
+  const rec = (failures: number) => ({ metrics: metrics(failures), findings: [], facts: {}, stats: {} as never, connections: [], requests: [] });
+  const out = renderSummary(
+    [
+      { ...base, name: 'good-one', expected: 'idle-blackhole', before: rec(3), after: rec(0), expectedAppeared: true, expectedGone: true, improved: true, passed: true },
+      { ...base, name: 'bad-one', expected: 'h2-goaway', before: rec(1), after: rec(1), expectedAppeared: true, expectedGone: false, improved: false, passed: false },
+    ],
+    false,
+  );
+  assert.match(out, /good-one .*idle-blackhole .*✓ found .*✓ gone .*✓ failures 3 → 0 .*PASS/);
+  assert.match(out, /bad-one .*h2-goaway .*✓ found .*✗ gone .*✗ failures 1 → 1 .*FAIL/);
+  assert.match(out, /1\/2 scenarios behaved as expected/);
+});
