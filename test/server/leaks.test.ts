@@ -1,0 +1,184 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { Agent, request } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { instrument, type Tracer } from '../../src/trace/index.js';
+import type { ConnectionRecord } from '../../src/model/connection.js';
+import type { RequestTrace } from '../../src/model/request.js';
+import { watchLeaks } from '../../src/trace/leaks.js';
+import { diagnose } from '../../src/diagnose/index.js';
+import { Session } from '../../src/model/session.js';
+import { httpServer } from '../helpers/servers.js';
+import { withDeadline } from './wait.js';
+
+const T = { timeout: 30_000 };
+
+/** Session.collect() does not accept the Tracer type as declared today; the same wiring by hand. */
+function collectInto(session: Session, tracer: Tracer): () => void {
+  const onConn = (c: ConnectionRecord): void => session.addConnection(c);
+  const onReq = (r: RequestTrace): void => session.addRequest(r);
+  tracer.on('connection', onConn).on('close', onConn).on('request', onReq);
+  return () => void tracer.off('connection', onConn).off('close', onConn).off('request', onReq);
+}
+
+function getWith(agent: http.Agent, url: string, read: boolean): Promise<http.IncomingMessage> {
+  return withDeadline(
+    new Promise((resolve, reject) => {
+      const req = http.get(url, { agent }, (res) => {
+        if (!read) return resolve(res);
+        res.resume();
+        res.on('end', () => resolve(res));
+      });
+      req.on('error', reject);
+    }),
+    5_000,
+    `GET ${url}`,
+  );
+}
+
+test('a new keep-alive Agent per request: pool-per-request, and sockets growing while concurrency stays flat', T, async () => {
+  const served = await httpServer((_req, res) => res.end('ok'));
+  const tracer = instrument({ eventLoop: false });
+  const session = new Session();
+  const stopCollecting = collectInto(session, tracer);
+  const watcher = watchLeaks(tracer, { intervalMs: 60_000, facts: session.facts });
+  const agents: http.Agent[] = [];
+  try {
+    watcher.sample();
+    for (let i = 0; i < 10; i++) {
+      // the bug under test: an agent per request, each keeping its socket open afterwards
+      const agent = new http.Agent({ keepAlive: true });
+      agents.push(agent);
+      await getWith(agent, `${served.origin}/item/${i}`, true);
+      watcher.sample();
+    }
+    assert.equal(served.connections, 10, 'server side: one connection per request');
+    const f = watcher.facts();
+    assert.equal(f.poolsCreated?.[served.origin], 10);
+    const series = f.socketSamples?.[served.origin] ?? [];
+    assert.equal(series.length, 10, 'one sample per request (the origin was unknown before the first)');
+    assert.equal(series[series.length - 1]!.open, 10, 'all ten sockets still open');
+    assert.ok(series.every((s) => s.inflight <= 1));
+
+    const findings = diagnose(session);
+    const ppr = findings.find((x) => x.id === 'pool-per-request');
+    assert.ok(ppr, `pool-per-request in ${findings.map((x) => x.id)}`);
+    assert.equal(ppr.evidence.origin, served.origin);
+    assert.equal(ppr.evidence.pools, 10);
+    assert.equal(ppr.evidence.requests, 10);
+    const grow = findings.find((x) => x.id === 'sockets-growing');
+    assert.ok(grow, 'sockets-growing');
+    assert.equal(grow.evidence.origin, served.origin);
+    assert.ok(Number(grow.evidence.openEnd) >= 8 && Number(grow.evidence.openStart) <= 3, JSON.stringify(grow.evidence));
+  } finally {
+    watcher.stop();
+    stopCollecting();
+    tracer.stop();
+    for (const a of agents) a.destroy();
+    await served.close();
+  }
+});
+
+test('undici and fetch with a new dispatcher per request: pool-per-request', T, async () => {
+  const served = await httpServer((_req, res) => res.end('ok'));
+  const tracer = instrument({ eventLoop: false });
+  const session = new Session();
+  const stopCollecting = collectInto(session, tracer);
+  const dispatchers: Agent[] = [];
+  try {
+    for (let i = 0; i < 6; i++) {
+      const dispatcher = new Agent();
+      dispatchers.push(dispatcher);
+      if (i % 2 === 0) {
+        const { body } = await withDeadline(request(`${served.origin}/u${i}`, { dispatcher }), 5_000, 'undici request');
+        await body.dump();
+      } else {
+        const res = await withDeadline(fetch(`${served.origin}/f${i}`, { dispatcher } as unknown as RequestInit), 5_000, 'fetch');
+        await res.arrayBuffer();
+      }
+    }
+    assert.equal(served.connections, 6);
+    const f = diagnose(session).find((x) => x.id === 'pool-per-request');
+    assert.ok(f);
+    assert.equal(f.evidence.pools, 6);
+    assert.match(f.fix.fetch!, /dispatcher/);
+  } finally {
+    stopCollecting();
+    tracer.stop();
+    await Promise.all(dispatchers.map((d) => d.close()));
+    await served.close();
+  }
+});
+
+test('one shared agent for the same load gives neither finding (the rules can tell the fix worked)', T, async () => {
+  const served = await httpServer((_req, res) => res.end('ok'));
+  const tracer = instrument({ eventLoop: false });
+  const session = new Session();
+  const stopCollecting = collectInto(session, tracer);
+  const watcher = watchLeaks(tracer, { intervalMs: 60_000, facts: session.facts });
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    watcher.sample();
+    for (let i = 0; i < 10; i++) {
+      await getWith(agent, `${served.origin}/item/${i}`, true);
+      watcher.sample();
+    }
+    assert.equal(served.connections, 1);
+    const ids = diagnose(session).map((x) => x.id);
+    assert.ok(!ids.includes('pool-per-request') && !ids.includes('sockets-growing') && !ids.includes('unconsumed-body'), ids.join());
+  } finally {
+    watcher.stop();
+    stopCollecting();
+    tracer.stop();
+    agent.destroy();
+    await served.close();
+  }
+});
+
+test('responses never read keep their sockets: unconsumed-body with the count and the origin', T, async () => {
+  // a body bigger than the socket buffers, so it cannot arrive in full while nobody reads it
+  const big = Buffer.alloc(4 * 1024 * 1024, 0x61);
+  const served = await httpServer((_req, res) => res.end(big));
+  const tracer = instrument({ eventLoop: false });
+  const session = new Session();
+  const stopCollecting = collectInto(session, tracer);
+  const watcher = watchLeaks(tracer, { intervalMs: 50, unconsumedAfterMs: 150, facts: session.facts });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+  const unread: http.IncomingMessage[] = [];
+  try {
+    for (let i = 0; i < 3; i++) unread.push(await getWith(agent, `${served.origin}/report/${i}`, false));
+    await withDeadline((async () => {
+      while ((watcher.facts().unconsumedBodies ?? 0) < 3) await sleep(25);
+    })(), 5_000, 'three unread bodies seen');
+    assert.equal(served.connections, 3, 'each unread response kept its socket, so each request opened a new one');
+    const findings = diagnose(session);
+    const f = findings.find((x) => x.id === 'unconsumed-body');
+    assert.ok(f, findings.map((x) => x.id).join());
+    assert.equal(f.evidence.unconsumedBodies, 3);
+    assert.equal(f.evidence.topOrigin, served.origin);
+    assert.match(f.fix.nodeHttp!, /res\.resume\(\)/);
+  } finally {
+    watcher.stop();
+    stopCollecting();
+    tracer.stop();
+    for (const r of unread) r.destroy();
+    agent.destroy();
+    await served.close();
+  }
+});
+
+test('watchLeaks stays bounded and stops by itself after durationMs', T, async () => {
+  const tracer = instrument({ eventLoop: false });
+  const watcher = watchLeaks(tracer, { intervalMs: 20, durationMs: 100, maxSamples: 3 });
+  try {
+    await sleep(300);
+    const before = JSON.stringify(watcher.facts());
+    await sleep(100);
+    assert.equal(JSON.stringify(watcher.facts()), before, 'no sampling after durationMs');
+    for (const series of Object.values(watcher.facts().socketSamples ?? {})) assert.ok(series.length <= 3);
+  } finally {
+    watcher.stop();
+    tracer.stop();
+  }
+});
