@@ -1,7 +1,7 @@
 import type { CliIO } from '../../src/cli/io.js';
 
 /** A captured CliIO for in-process CLI runs. */
-export function captureIO(env: Record<string, string | undefined> = {}, signal = new AbortController().signal): CliIO & { out: () => string; err: () => string } {
+export function captureIO(env: Record<string, string | undefined> = {}, signal: AbortSignal = new AbortController().signal): CliIO & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
