@@ -28,6 +28,11 @@ export function resolveOptions(o: ProbeOptions): ResolvedOptions {
     clientIdleTimeoutMs: o.clientIdleTimeoutMs ?? DEFAULTS.clientIdleTimeoutMs,
     headers: o.headers ?? {},
   };
+  // an ALPN offer without http/1.1 cannot carry an HTTP/1.1 series
+  if (!r.protocol && r.alpn?.includes('h2') && !r.alpn.includes('http/1.1')) r.protocol = 'h2';
+  if (r.protocol === 'http1.1' && r.alpn && !r.alpn.includes('http/1.1')) {
+    throw new UsageError(`--alpn ${r.alpn.join(',')} does not offer http/1.1, which an HTTP/1.1 series needs`, 'add http/1.1, or use --http2');
+  }
   positiveInt('--requests', r.requests, 1, 1000);
   positive('--connect-timeout', r.connectTimeoutMs);
   positive('--timeout', r.timeoutMs);

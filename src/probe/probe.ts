@@ -33,6 +33,7 @@ export interface ProbeState {
   /** Connection records of the series (the tracer's when they line up with the probe's own, else the probe's). */
   connections: Map<string, ConnectionRecord>;
   recordsFrom: 'tracer' | 'socket-events';
+  recordsFallbackReason?: string;
   alpn?: AlpnCheck;
   http2MaxConcurrentStreams?: number;
   idle?: IdleTimeoutMeasurement;
@@ -149,6 +150,7 @@ function adoptRecords(state: ProbeState, traced: TracedSeries | undefined): void
   if (!fromTracer) {
     state.connections = new Map(own.connections.map((c) => [c.id, c]));
     state.recordsFrom = 'socket-events';
+    if (traced?.fallbackReason) state.recordsFallbackReason = traced.fallbackReason;
     return;
   }
   state.connections = new Map(fromTracer.connections.map((c) => [c.id, { ...c, source: 'probe' }]));

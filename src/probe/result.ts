@@ -61,5 +61,6 @@ export function buildResult(state: ProbeState, requests: RequestTrace[], finding
     error,
     insecure: Boolean(state.options.insecure),
     recordsFrom: state.recordsFrom,
+    recordsFallbackReason: state.recordsFallbackReason ?? null,
   };
 }

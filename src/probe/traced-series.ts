@@ -58,8 +58,30 @@ export class TracedSeries {
       this.fallbackReason = `tracer saw ${connections.length}/${ownKeys.size} connections and ${requests.length}/${own.requests.length} requests`;
       return undefined;
     }
+    const mismatch = firstMismatch(ownTraced, requests);
+    if (mismatch) {
+      this.fallbackReason = `tracer records disagree with the probe's: ${mismatch}`;
+      return undefined;
+    }
     return { connections, requests };
   }
+}
+
+/** Same requests, same order, same reuse and connection grouping, sane phases; else why not. */
+function firstMismatch(own: RequestTrace[], traced: RequestTrace[]): string | undefined {
+  const sameConn = new Map<string, string>();
+  for (let i = 0; i < own.length; i++) {
+    const a = own[i]!;
+    const b = traced[i]!;
+    if (!Number.isFinite(b.phases.total) || b.phases.total < 0) return `request ${i + 1} has no total`;
+    if (a.reused !== b.reused) return `request ${i + 1} reused ${b.reused}, probe saw ${a.reused}`;
+    if (a.status !== b.status) return `request ${i + 1} status ${b.status}, probe saw ${a.status}`;
+    if (Math.abs(a.startedAt - b.startedAt) > 50) return `request ${i + 1} started ${Math.round(b.startedAt - a.startedAt)} ms apart`;
+    const mapped = sameConn.get(a.connectionId!);
+    if (mapped === undefined) sameConn.set(a.connectionId!, b.connectionId!);
+    else if (mapped !== b.connectionId) return `request ${i + 1} on another connection`;
+  }
+  return undefined;
 }
 
 function hostPortOf(origin: string): string {

@@ -41,6 +41,7 @@ test('bad option values → exit 2 before any traffic', async () => {
     ['--resolve', 'example.com:443'],
     ['--http1.1', '--http2'],
     ['--tls-min', '1.3', '--tls-max', '1.2'],
+    ['--http1.1', '--alpn', 'h2'],
   ]) {
     const r = await runCli(['probe', 'https://127.0.0.1:1/', ...argv]);
     assert.equal(r.code, 2, `${argv.join(' ')} → ${r.stderr}`);

@@ -45,7 +45,7 @@ test('TLS summary, resumption on a new connection, chain depth 2 by default', { 
   assert.equal(r.requestKinds.at(-1), 'resumption');
   assert.equal(r.connections.at(-1)?.tls?.resumed, true);
   assert.equal(s.connections, 2, 'series on one connection + the resumption check');
-  assert.equal(r.recordsFrom, 'tracer');
+  assert.equal(r.recordsFrom, 'tracer', `the series is recorded by instrument(): ${r.recordsFallbackReason}`);
   assert.equal(r.connections[0]?.tls?.chain?.depth, 2, "the tracer's TLS facts");
   assert.ok(!r.findings.some((f) => f.id === 'no-session-resumption'));
   assert.ok(r.findings.some((f) => f.id === 'no-ocsp-stapling'));
@@ -136,6 +136,15 @@ test('--http2 runs the series as streams over one session', { timeout: 15_000 },
   assert.equal(r.connections[1]?.tls?.resumed, true, 'the new session offered the cached TLS session');
   assert.equal(h2.sessions(), 3, 'series session, resumption session, SETTINGS check');
   assert.ok(!r.findings.some((f) => f.id === 'h2-available-not-used'));
+});
+
+test('--alpn h2 (no http/1.1) runs the series over HTTP/2', { timeout: 15_000 }, async () => {
+  const h2 = await h2Server();
+  const { caPem } = await testChain();
+  const r = await probe(`${h2.origin}/`, { ca: caPem, alpn: ['h2'], requests: 2 });
+  assert.equal(r.error, null);
+  assert.equal(r.connections[0]?.protocol, 'h2');
+  assert.equal(r.requests[0]?.httpVersion, '2.0');
 });
 
 test('--matrix: TLS 1.3-only h2-only server works only for 1.3 × h2, with reasons for the rest', { timeout: 15_000 }, async () => {
