@@ -22,9 +22,9 @@ export interface AnalyzeOptions {
   host?: string;
   /** A FIN this long after the last payload is an idle timeout rather than a close after a response (default 250 ms). */
   idleCloseMs?: number;
-  /** Connection records kept in the session (oldest dropped; the summary counts all). Default 20,000. */
+  /** Connection records kept in the session (the first ones; the summary counts all). Default 10,000. */
   maxConnections?: number;
-  /** Request records kept in the session (oldest dropped). Default 20,000. */
+  /** Request records kept in the session (the first ones). Default 10,000. */
   maxRequests?: number;
   /** Reassemble and parse TLS/HTTP payloads (default true). */
   parsePayload?: boolean;
@@ -96,8 +96,8 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
   }
   const { filter, name } = hostFilter(options.host);
   if (options.port !== undefined) filter.port = options.port;
-  const session = new CaptureSession({ maxRequests: options.maxRequests ?? 20_000 });
-  const maxConnections = options.maxConnections ?? 20_000;
+  const session = new CaptureSession({ maxRequests: options.maxRequests ?? 10_000 });
+  const maxConnections = options.maxConnections ?? 10_000;
   let droppedConnections = 0;
   const summary = new SummaryBuilder();
   const clock: RecordClock = { originEpochMs: 0, idleCloseMs: options.idleCloseMs ?? 250 };
@@ -109,18 +109,18 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
     onExchange: (c, x) => {
       const trace = requestTrace(c, x, c.previousExchangeEndAt, clock);
       c.previousExchangeEndAt = x.endAt ?? c.previousExchangeEndAt;
-      if (name === undefined) session.addRequest(trace);
+      if (name !== undefined) return;
+      // keep the first records: dropping old ones instead would churn the old generation on big captures
+      if (session.requests.length < session.maxRequests) session.addRequest(trace);
+      else session.droppedRequests++;
     },
     onConnection: (c) => {
       const record: PcapConnectionRecord = connectionRecord(c, clock);
       if (!matchesName(record.pcap.tls?.sni)) return;
       summary.add(record);
-      session.addConnection(record);
-      if (session.connections.size > maxConnections) {
-        const oldest = session.connections.keys().next().value as string;
-        session.connections.delete(oldest);
-        droppedConnections++;
-      }
+      // past the cap a record lives only long enough to be counted, so it dies young (cheap to collect)
+      if (session.connections.size < maxConnections) session.addConnection(record);
+      else droppedConnections++;
     },
   });
 

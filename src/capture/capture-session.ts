@@ -10,7 +10,7 @@ export interface CaptureFileStats {
   packets: number;
   tcpPackets: number;
   skipped: Record<string, number>;
-  /** Connections beyond maxConnections left out of `connections` (still in the summary). */
+  /** Connections past maxConnections left out of `connections` (still in the summary and facts). */
   droppedConnections: number;
   firstPacketEpochMs?: number;
   durationMs: number;

@@ -22,6 +22,7 @@ export interface PcapFlags {
   top?: string;
   slowConnect?: string;
   slowTls?: string;
+  maxRecords?: string;
 }
 
 const LINK_NAMES: Record<number, string> = {
@@ -47,12 +48,16 @@ export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; fa
   const slowTls = intFlag('--slow-tls', flags.slowTls, 0, 600_000);
   if (slowConnect !== undefined) thresholds.slowConnectMs = slowConnect;
   if (slowTls !== undefined) thresholds.slowTlsMs = slowTls;
+  // records kept for the report; the summary and facts count every connection whatever this is
+  const maxRecords = intFlag('--max-records', flags.maxRecords, 1, 10_000_000) ?? 5000;
   if (flags.host !== undefined && !/^[\w.:[\]-]+$/.test(flags.host)) throw new UsageError(`invalid --host '${flags.host}'`, 'an IP address or a TLS server name');
   return {
     options: {
       port: intFlag('--port', flags.port, 1, 65535),
       host: flags.host,
       idleCloseMs: intFlag('--idle-close', flags.idleClose, 1, 3_600_000),
+      maxConnections: maxRecords,
+      maxRequests: maxRecords,
       thresholds,
     },
     failOn,
@@ -82,10 +87,24 @@ export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promis
   } finally {
     bar?.stop();
   }
-  if (flags.json) io.stdout(JSON.stringify(session) + '\n');
+  if (flags.json) writeJson(session, io.stdout);
   else io.stdout(renderCapture(session, palette(useColor(io, flags.color)), top));
   if (failOn && exceeds(session.findings, failOn)) return EXIT.findings;
   return EXIT.ok;
+}
+
+/** The session's JSON, written record by record so a big capture never becomes one huge string. */
+export function writeJson(session: CaptureSession, write: (text: string) => void): void {
+  const j = session.toJSON();
+  const array = (name: string, items: readonly unknown[]): void => {
+    write(`,${JSON.stringify(name)}:[`);
+    items.forEach((x, i) => write((i ? ',' : '') + JSON.stringify(x)));
+    write(']');
+  };
+  write(`{"capture":${JSON.stringify(j.capture)},"summary":${JSON.stringify(j.summary)}`);
+  array('connections', j.connections);
+  array('requests', j.requests);
+  write(`,"facts":${JSON.stringify(j.facts)},"stats":${JSON.stringify(j.stats)},"findings":${JSON.stringify(j.findings)}}\n`);
 }
 
 function dist(d: Distribution | undefined): string | undefined {
@@ -120,7 +139,7 @@ export function renderCapture(s: CaptureSession, p: Palette, top: number): strin
     });
     out += renderTable(['id', 'client', 'server', 'sni', 'tls', 'handshake', 'hs ms', 'rtt ms', 'req', 'bytes ↑/↓', 'first close', 'reason'], rows, { alignRight: [6, 7, 8] });
     if (conns.length > top) out += `  … ${conns.length - top} more (--top, or --json for all)\n`;
-    if (c.droppedConnections) out += `  ${c.droppedConnections} older connection records were not kept (the summary counts them)\n`;
+    if (c.droppedConnections) out += `  ${c.droppedConnections} later connection records were not kept (--max-records; the summary counts them)\n`;
   }
 
   const t = sum.tls;
@@ -154,6 +173,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--host <addr>', 'only connections with this IP on either side, or this TLS server name (SNI)')
     .option('--idle-close <ms>', 'a FIN this long after the last data counts as an idle timeout', '250')
     .option('--top <n>', 'connection rows to print', '20')
+    .option('--max-records <n>', 'connection and request records kept (the first ones; the summary counts all)', '5000')
     .option('--slow-connect <ms>', 'slow-connect threshold (default 200)')
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
     .option('--fail-on <level>', 'exit 1 when a finding of this severity or worse is present (warn|error)')
