@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { setMaxListeners } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { inParallel, nodeGet } from '../clients.js';
+import { watchLeaks } from '../../trace/leaks.js';
 import { measure } from '../measure.js';
 import type { Scenario } from '../scenario.js';
 import { okHandler, startHttpServer } from '../servers.js';
@@ -33,16 +33,13 @@ export const unreadBody: Scenario = {
         const patience = AbortSignal.any([signal, AbortSignal.timeout(PATIENCE_MS)]);
         setMaxListeners(100, patience);
         const consume = variant === 'after';
-        let unconsumed = 0;
-        // sample in-flight requests the way leak detection does: responses sitting in 'receiving'
-        const sampler = (async () => {
-          await sleep(PATIENCE_MS - 200, undefined, { signal }).catch(() => undefined);
-          unconsumed = tracer.inflight().filter((r) => r.state === 'receiving' && (r.sinceHeadersMs ?? 0) >= UNREAD_AFTER_MS).length;
-        })();
+        // leak detection as `instrument()` users run it: in-flight responses sitting in 'receiving'
+        const leaks = watchLeaks(tracer, { intervalMs: 200, unconsumedAfterMs: UNREAD_AFTER_MS });
         await inParallel(REQUESTS, REQUESTS, patience, () => nodeGet(server.origin + '/', { agent, signal: patience, consume }));
         if (!consume && !patience.aborted) await new Promise((resolve) => patience.addEventListener('abort', resolve, { once: true }));
-        await sampler;
-        return { keepAliveEnabled: true, poolSize: POOL, concurrency: REQUESTS, unconsumedBodies: unconsumed, unconsumedBodiesByOrigin: { [server.origin]: unconsumed } };
+        leaks.stop();
+        const { unconsumedBodies, unconsumedBodiesByOrigin } = leaks.facts();
+        return { keepAliveEnabled: true, poolSize: POOL, concurrency: REQUESTS, unconsumedBodies, unconsumedBodiesByOrigin };
       });
     } finally {
       agent.destroy();
