@@ -1,6 +1,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { isHttp1Server, isHttp2Server, ServerTracerImpl, type AnyHttpServer } from './instrument-server.js';
+import { instrument } from '../instrument.js';
+import type { InstrumentOptions, Tracer, TracerEvents } from '../types.js';
 import type { InstrumentServerOptions, ServerTracer } from './types.js';
 
 /**
@@ -39,4 +41,45 @@ class GlobalServerTracer extends ServerTracerImpl {
     for (const fn of this.stops.splice(0)) fn();
     super.stop();
   }
+}
+
+export interface InstrumentAllOptions extends InstrumentOptions {
+  /** Also trace every node:http/https/http2 server of the process (source 'server' records). */
+  server?: boolean | InstrumentServerOptions;
+}
+
+/**
+ * `instrument()` plus, with `server: true`, `instrumentServers()`: one handle whose events carry both
+ * the client's records and the servers' (told apart by `source === 'server'`). Leak detection,
+ * pool snapshots and in-flight requests stay the client tracer's.
+ */
+export function instrumentAll(options: InstrumentAllOptions = {}): Tracer & { readonly server: ServerTracer | undefined } {
+  const { server, ...clientOptions } = options;
+  const client = instrument(clientOptions);
+  const servers = server ? instrumentServers(server === true ? {} : server) : undefined;
+  const handle = {
+    server: servers,
+    get active() {
+      return client.active;
+    },
+    on(event: keyof TracerEvents, listener: (...args: any[]) => void) {
+      client.on(event, listener);
+      servers?.on(event, listener);
+      return handle;
+    },
+    off(event: keyof TracerEvents, listener: (...args: any[]) => void) {
+      client.off(event, listener);
+      servers?.off(event, listener);
+      return handle;
+    },
+    poolSnapshot: () => client.poolSnapshot(),
+    watchPool: (pool: object) => client.watchPool(pool),
+    eventLoopMaxLagMs: () => client.eventLoopMaxLagMs(),
+    inflight: () => client.inflight(),
+    stop() {
+      servers?.stop();
+      client.stop();
+    },
+  };
+  return handle as Tracer & { readonly server: ServerTracer | undefined };
 }
