@@ -42,10 +42,10 @@ export function explainError(err: unknown, ctx: FailureContext): ConnscopeError 
   if (alert) {
     return new TlsError(`the server sent TLS alert "${alert[1]!.toLowerCase().replace(/_/g, ' ')}" during the handshake`, d);
   }
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || /wrong version number|packet length too long|http request/.test(message)) {
     return new TlsError(`the server at ${where} did not answer with TLS (${code})`, { ...d, hint: 'is it plain http://?' });
   }
-  if (code.startsWith('ERR_SSL') || code === 'EPROTO') return new TlsError(`TLS handshake failed: ${firstLine(message)} (${code})`, d);
+  if (code.startsWith('ERR_SSL') || code === 'EPROTO') return new TlsError(`TLS handshake failed: ${opensslReason(message)} (${code})`, d);
   if (code.startsWith('HPE_') || code === 'ERR_INVALID_HTTP_RESPONSE') {
     return new HttpProtocolError(`the server's response is not valid HTTP (${code}: ${firstLine(message)})`, d);
   }
@@ -89,6 +89,11 @@ function certReason(code: string, message: string): string {
     case 'CERT_NOT_YET_VALID': return 'the certificate is not valid yet';
     default: return firstLine(message);
   }
+}
+
+/** 'write EPROTO 80...:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:...' → 'wrong version number'. */
+function opensslReason(message: string): string {
+  return /SSL routines:[^:]*:([^:]+)/.exec(message)?.[1]?.trim() ?? firstLine(message);
 }
 
 function firstLine(s: string): string {
