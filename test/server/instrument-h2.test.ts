@@ -133,3 +133,30 @@ test('instrumentAll({ server: true }): one handle sees both ends of the same req
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('http2: an idle session closed by the server timeout is server-idle-timeout', T, async () => {
+  const server = http2.createServer();
+  server.setTimeout(200);
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    stream.end('ok');
+  });
+  const tracer = instrumentServer(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const client = http2.connect(`http://127.0.0.1:${port}`);
+  client.on('error', () => {});
+  try {
+    const closed = waitFor<[ConnectionRecord]>(tracer, 'close', () => true, 5_000);
+    assert.equal(await h2get(client, '/'), 200);
+    const [c] = await closed;
+    assert.deepEqual(c.close, { closedBy: 'server', reason: 'server-idle-timeout' });
+    assert.equal(c.requests, 1);
+    assert.equal(c.tls, undefined);
+    assert.ok(c.closedAt! - c.openedAt >= 150, 'closed after the timeout, not before');
+  } finally {
+    client.destroy();
+    tracer.stop();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
