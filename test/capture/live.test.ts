@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import crypto from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { analyzeCapture } from '../../src/capture/index.js';
@@ -118,4 +119,45 @@ test('live capture: connections, resumption and reuse match what the servers saw
   assert.equal(plain.connections, 1);
   assert.deepEqual(reuse.requests.map((r) => [r.path, r.reused, r.status]), [['/k0', false, 200], ['/k1', true, 200], ['/k2', true, 200]]);
   assert.ok(reuse.requests.every((r) => r.phases.wait !== undefined && r.phases.total >= r.phases.wait!));
+});
+
+test('live capture: a client reusing a connection the server closed shows idle-timeout-race and stale-socket-reset', { timeout: 30_000, skip: canCapture() }, async () => {
+  // a server that answers, then closes after 400 ms of idle; a client that comes back after 900 ms on the same socket
+  const server = net.createServer({ allowHalfOpen: true }, (sock) => {
+    sock.once('data', () => {
+      sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nKeep-Alive: timeout=5\r\n\r\nok');
+      setTimeout(() => sock.end(), 400);
+    });
+    sock.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  const file = join(dir, 'race.pcap');
+  const capture = await startCapture(file, [port]);
+  try {
+    const client = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    client.on('error', () => {});
+    await new Promise((r) => client.once('connect', r));
+    client.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => client.once('data', r));
+    await new Promise((r) => setTimeout(r, 900));
+    client.write('GET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 200));
+    client.destroy();
+  } finally {
+    await capture.stop();
+    await new Promise((r) => server.close(r));
+  }
+  const s = await analyzeCapture(file);
+  const [c] = [...s.connections.values()] as PcapConnectionRecord[];
+  assert.equal(s.connections.size, 1);
+  assert.equal(c!.close?.closedBy, 'server');
+  assert.equal(c!.close?.reason, 'server-idle-timeout');
+  assert.equal(c!.pcap.clientDataAfterServerClose, true);
+  assert.ok(s.facts.measuredIdleTimeoutMs! >= 350 && s.facts.measuredIdleTimeoutMs! < 2000, String(s.facts.measuredIdleTimeoutMs));
+  assert.ok(s.facts.clientIdleTimeoutMs! >= 850, String(s.facts.clientIdleTimeoutMs));
+  assert.deepEqual(s.requests.map((r) => [r.path, r.reused, r.status ?? null, r.error?.onReusedSocket ?? null]), [['/first', false, 200, null], ['/second', true, null, true]]);
+  const ids = s.findings.map((f) => f.id);
+  assert.ok(ids.includes('idle-timeout-race'), ids.join());
+  assert.ok(ids.includes('stale-socket-reset'), ids.join());
 });
