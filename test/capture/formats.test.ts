@@ -91,3 +91,16 @@ test('--port and --host filter connections', async () => {
   assert.equal((await analyzeCapture(FIXTURE, { host: 'localhost' })).connections.size, 3, 'a name matches the TLS server name');
   assert.equal((await analyzeCapture(FIXTURE, { host: 'example.invalid' })).connections.size, 0);
 });
+
+test('record caps: the first N connections are kept, the summary and facts count them all', async () => {
+  // the same three connections 40 times, each copy 10 s later (port pairs reused after their close)
+  const frames = [];
+  for (let k = 0; k < 40; k++) for (const p of packets) frames.push({ tsMs: p.tsMs + k * 10_000, data: frame(p.ip, 'ethernet') });
+  const s = await analyzeCapture(writePcap(frames, { linkType: 1 }), { maxConnections: 10 });
+  assert.equal(s.connections.size, 10);
+  assert.equal(s.capture.droppedConnections, 110);
+  assert.equal(s.summary.connections, 120);
+  assert.equal(s.summary.tls.resumed, 80);
+  assert.equal(s.facts.tls?.resumptionSupported, true);
+  assert.equal([...s.connections.keys()][0], 'p1');
+});
