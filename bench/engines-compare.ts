@@ -4,7 +4,8 @@
  *
  * Everything runs one after the other in one process tree (2 cores shared by nginx, the load
  * generator and everything else), so compare ratios from the same run, not absolute numbers.
- * --memory N: afterwards, one N-second undici run with RSS sampled every second.
+ * --memory N: afterwards, one N-second undici run with RSS sampled every second
+ * (--memory-only: just that run, so earlier runs do not raise the baseline).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
@@ -24,6 +25,8 @@ const arg = (name: string, def: number): number => {
 const DURATION_S = arg('duration', 10);
 const CONNECTIONS = arg('connections', 50);
 const MEMORY_S = arg('memory', 0);
+// --memory-only: the memory run alone, in a fresh process (earlier runs would raise the baseline)
+const MEMORY_ONLY = args.includes('--memory-only');
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -145,10 +148,12 @@ async function memoryRun(url: string): Promise<void> {
   let max = 0;
   const start = process.memoryUsage().rss;
   const samples: number[] = [];
+  const t0 = Date.now();
   const timer = setInterval(() => {
     const rss = process.memoryUsage().rss;
     samples.push(rss);
     if (rss > max) max = rss;
+    if (samples.length % 30 === 0) console.log(`  ${Math.round((Date.now() - t0) / 1000)} s: RSS ${(rss / 1024 / 1024).toFixed(1)} MB`);
   }, 1000);
   const r = await bench({ url, client: 'undici', concurrency: CONNECTIONS, connections: CONNECTIONS, durationMs: MEMORY_S * 1000 });
   clearInterval(timer);
@@ -161,16 +166,18 @@ const nginx = await startNginx();
 try {
   console.log(`target ${nginx.url}: nginx, 1 worker, return 200; ${CONNECTIONS} connections, ${DURATION_S} s each, run one after the other\n`);
   const rows: Row[] = [];
-  for (const step of [() => connscope(nginx.url, 'raw'), () => autocannon(nginx.url), () => wrk(nginx.url), () => connscope(nginx.url, 'undici'), () => connscope(nginx.url, 'http'), () => connscope(nginx.url, 'fetch')]) {
+  for (const step of MEMORY_ONLY ? [] :  [() => connscope(nginx.url, 'raw'), () => autocannon(nginx.url), () => wrk(nginx.url), () => connscope(nginx.url, 'undici'), () => connscope(nginx.url, 'http'), () => connscope(nginx.url, 'fetch')]) {
     const row = await step();
     rows.push(row);
     console.log(`${row.tool.padEnd(18)} ${row.reqPerSec.toFixed(0).padStart(8)} req/s  p50 ${row.p50?.toFixed(2) ?? '-'} ms  p99 ${row.p99?.toFixed(2) ?? '-'} ms  ${row.note ?? ''}`);
   }
   const get = (t: string): number => rows.find((r) => r.tool === t)?.reqPerSec ?? NaN;
-  console.log('\nratios (same run):');
-  console.log(`  raw / autocannon     ${(get('connscope raw') / get('autocannon')).toFixed(2)}  (goal >= 1.2)`);
-  console.log(`  raw / wrk            ${(get('connscope raw') / get('wrk -t1')).toFixed(2)}`);
-  console.log(`  undici / autocannon  ${(get('connscope undici') / get('autocannon')).toFixed(2)}`);
+  if (!MEMORY_ONLY) {
+    console.log('\nratios (same run):');
+    console.log(`  raw / autocannon     ${(get('connscope raw') / get('autocannon')).toFixed(2)}  (goal >= 1.2)`);
+    console.log(`  raw / wrk            ${(get('connscope raw') / get('wrk -t1')).toFixed(2)}`);
+    console.log(`  undici / autocannon  ${(get('connscope undici') / get('autocannon')).toFixed(2)}`);
+  }
   if (MEMORY_S > 0) await memoryRun(nginx.url);
 } finally {
   nginx.stop();

@@ -151,6 +151,7 @@ export function resolveOptions(o: BenchOptions): ResolvedBenchOptions {
     if (/[\r\n]/.test(v)) throw new UsageError(`invalid value for header "${k}"`);
     headers[k.toLowerCase()] = v;
   }
+  if (client === 'raw' && o.discardBody) throw new UsageError('--discard-body applies to the undici, http, fetch and h2 clients; raw always reads bodies');
   if (o.client === 'h2' && o.pipelining !== undefined && o.pipelining > 1) throw new UsageError('--pipelining applies to HTTP/1.1 clients, not h2');
   return {
     url,

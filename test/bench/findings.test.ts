@@ -136,3 +136,18 @@ test('raw over TLS: ticket keys rotated on every connection mid-run → resumpti
     await s.close();
   }
 });
+
+test('undici --discard-body: unread bodies keep the pool taken → unconsumed-body', { timeout: 20_000 }, async () => {
+  const s = await httpServer((_req, res) => res.end('x'.repeat(256 * 1024)));
+  try {
+    const before = s.connections;
+    const r = await bench({ url: `${s.origin}/`, client: 'undici', concurrency: 4, connections: 2, durationMs: 800, discardBody: true, timeoutMs: 5000 });
+    // two responses took the two sockets for good; the other requests could only wait
+    assert.equal(r.stats.requests, 2);
+    assert.equal(s.connections - before - 1, 2);
+    assert.equal(r.session.facts.unconsumedBodies, 2);
+    assert.ok(ids(r).includes('unconsumed-body'), ids(r).join());
+  } finally {
+    await s.close();
+  }
+});

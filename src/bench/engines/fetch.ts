@@ -32,7 +32,8 @@ export class FetchEngine implements Engine {
 
   send(done: RequestDone): void {
     const o = this.ctx.options;
-    fetch(this.url, { ...this.init, signal: AbortSignal.timeout(o.timeoutMs) } as RequestInit).then(
+    // deadlines come from the dispatcher (connect timeout, headersTimeout, bodyTimeout): no timer per request
+    fetch(this.url, this.init).then(
       (res) => {
         if (o.discardBody) return done(res.status, undefined);
         res.arrayBuffer().then(
