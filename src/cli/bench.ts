@@ -156,7 +156,7 @@ export const registerBench: Register = (program: Command, io: CliIO, result: Com
     .option('-R, --rate <n>', 'open model: requests per second; latency counts from the intended send time')
     .option('--warmup <time>', 'run this long first with the same pool and discard the numbers')
     .option('-X, --request <method>', 'HTTP method')
-    .option('-H, --header <header...>', "request header 'Name: value' (repeatable)")
+    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option('--data <body>', 'request body (@file reads a file); long form only: -d is --duration')
     .option('--client <kind>', `client stack: ${CLIENT_KINDS.join(', ')} (default undici)`)
     .option('--connections <n>', 'pool size: undici connections, Agent maxSockets, h2 sessions, raw sockets')

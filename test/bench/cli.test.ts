@@ -134,7 +134,8 @@ test('credentials in the URL and secret headers never appear in the output', { t
   u.password = 'hunter2pass';
   for (const extra of [['--json'], []]) {
     const c = io({ NO_COLOR: '1' });
-    const code = await run(['bench', u.toString(), '-n', '10', '-H', 'Authorization: Bearer tok3nsecret', '-H', 'Cookie: sid=c00kiesecret', ...extra], c);
+    // options before the URL, as curl users write them
+    const code = await run(['bench', '-H', 'Authorization: Bearer tok3nsecret', '-H', 'Cookie: sid=c00kiesecret', u.toString(), '-n', '10', ...extra], c);
     assert.equal(code, EXIT.ok, c.err());
     const all = c.out() + c.err();
     for (const secret of ['hunter2pass', 'tok3nsecret', 'c00kiesecret']) assert.ok(!all.includes(secret), secret);
