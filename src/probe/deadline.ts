@@ -2,7 +2,7 @@ import { TimeoutError } from '../errors.js';
 
 /** The probe's overall deadline: every step asks it how long it may take. */
 export class Deadline {
-  private readonly end: number;
+  private end: number;
   constructor(readonly totalMs: number) {
     this.end = performance.now() + totalMs;
   }
@@ -12,6 +12,10 @@ export class Deadline {
   /** A step limit: its own limit, or what is left of the overall deadline when that is shorter. */
   limit(stepMs?: number): number {
     return Math.max(1, Math.min(stepMs ?? Infinity, this.remaining()));
+  }
+  /** Moves the deadline out (for a step that is allowed to wait on top of it). */
+  extend(ms: number): void {
+    this.end += Math.max(0, ms);
   }
   expired(): boolean {
     return this.remaining() <= 0;

@@ -62,11 +62,11 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   };
   const spec = (): RequestSpec => ({ method: o.method, headers: o.headers, body: o.data, timeoutMs: deadline.limit() });
   const newClient = (prefix = 'c'): Http1Client => new Http1Client(target, tlsBase, o.connectTimeoutMs, prefix);
-  const sampler = new LoopLagSampler();
   const useH2 = o.protocol === 'h2';
   if (useH2 && !target.secure) {
     throw new UsageError('--http2 needs an https:// URL (connscope does not speak h2c)');
   }
+  const sampler = new LoopLagSampler();
   const state: ProbeState = {
     target, options: o, startedAtEpoch: Date.now(), startedAt: performance.now(), exchanges: [],
     client: useH2 ? new H2Client(target, tlsBase, o.connectTimeoutMs) : newClient(), facts: {},
@@ -101,10 +101,13 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     if (!state.failure && !useH2 && o.idleTimeoutMaxMs !== undefined && !o.signal?.aborted) {
       progress(`holding an idle connection up to ${Math.round(o.idleTimeoutMaxMs / 1000)} s`);
       const client = newClient('idle');
+      const heldFrom = performance.now();
       try {
         state.idle = await measureIdleTimeout(client, { ...spec(), timeoutMs: o.timeoutMs }, o.idleTimeoutMaxMs, o.signal);
       } finally {
         client.close();
+        // the idle wait comes on top of --timeout
+        deadline.extend(performance.now() - heldFrom);
       }
     }
     if (!state.failure && !useH2 && o.maxRequests !== undefined && !stopped()) {
@@ -121,9 +124,11 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
       state.matrix = await tlsMatrix(target, { ...tlsBase, ALPNProtocols: undefined }, deadline.limit(o.connectTimeoutMs));
     }
   } finally {
+    // lets a server FIN sent right after the last response land before the client closes its side, and a
+    // stall that ends with the last response reach the sampler's next tick
+    await new Promise((r) => setTimeout(r, 30));
     state.client.close();
-    // a stall that ends with the last response is recorded on the sampler's next tick; closes land too
-    await new Promise((r) => setTimeout(r, 15));
+    await new Promise((r) => setTimeout(r, 5));
     sampler.stop();
     traced?.stop();
   }
@@ -244,6 +249,9 @@ function collectFacts(state: ProbeState): Facts {
   return f;
 }
 
+/** A server FIN within this long after the response counts as closing the connection after it. */
+const CLOSED_RIGHT_AFTER_MS = 100;
+
 /** Did the connection of the first request survive its response? */
 function serverKeptConnection(state: ProbeState, series: RequestTrace[]): boolean | undefined {
   const first = series[0];
@@ -252,8 +260,12 @@ function serverKeptConnection(state: ProbeState, series: RequestTrace[]): boolea
   const second = series[1];
   if (second) return second.connectionId === first.connectionId && !second.error;
   const c = state.connections.get(first.connectionId);
-  if (c?.close && c.close.closedBy === 'server') return false;
-  return undefined;
+  if (!c) return undefined;
+  if (!c.close || c.close.closedBy === 'client') return true;
+  if (c.close.reason === 'server-connection-close') return false;
+  if (c.closedAt === undefined) return undefined;
+  // closed by the server later on (its idle timeout) is keeping it; closing right after the response is not
+  return c.closedAt - (first.startedAt + first.phases.total) > CLOSED_RIGHT_AFTER_MS;
 }
 
 function resumptionOf(state: ProbeState): { resumed: boolean; fullMs?: number; resumedMs?: number } | undefined {

@@ -124,3 +124,22 @@ test('Connection: close on every response: server-closes-connection, one connect
   assert.ok(r.findings.some((f) => f.id === 'server-closes-connection'));
   assert.equal(r.keepAlive.measuredIdleTimeoutMs, null);
 });
+
+test('a server that closes right after the response without saying so: not kept, server-closes-connection (-n 1)', { timeout: 15_000 }, async () => {
+  const s = await rawServer(httpResponder(() => okResponse(), (sock) => sock.end()));
+  cleanups.push(s.close);
+  const r = await probe(`${s.origin}/`, { requests: 1 });
+  assert.equal(r.error, null);
+  assert.equal(r.keepAlive.connectionHeader, null);
+  assert.equal(r.keepAlive.serverKeptConnection, false);
+  assert.ok(r.findings.some((f) => f.id === 'server-closes-connection'));
+});
+
+test('-n 1 on a keep-alive server with --idle-timeout: the connection was kept (closed later, by the idle timeout)', { timeout: 15_000 }, async () => {
+  const s = await httpServer((_req, res) => res.end('x'));
+  s.server.keepAliveTimeout = 200;
+  cleanups.push(s.close);
+  const r = await probe(`${s.origin}/`, { requests: 1, idleTimeoutMaxMs: 4000, timeoutMs: 1000 });
+  assert.equal(r.keepAlive.serverKeptConnection, true);
+  assert.ok(r.keepAlive.measuredIdleTimeoutMs !== null, 'the idle wait is not cut by --timeout');
+});
