@@ -173,7 +173,9 @@ test('who closed: client FIN, client reset, Connection: close from either side, 
 
     p = nextClose();
     await raw('GET /close HTTP/1.1\r\nHost: x\r\n\r\n');
-    assert.deepEqual((await p)[0].close, { closedBy: 'server', reason: 'server-connection-close' });
+    const [closedByResponse] = await p;
+    assert.deepEqual(closedByResponse.close, { closedBy: 'server', reason: 'server-connection-close' });
+    assert.equal(closedByResponse.keepAliveHint?.connectionHeader, 'close');
 
     p = nextClose();
     await raw('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');

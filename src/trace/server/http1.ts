@@ -137,21 +137,20 @@ function noteConnectionFate(state: ConnState, req: http.IncomingMessage, res: ht
   else state.closeAfterResponse = { closedBy: 'server', reason: 'server-connection-close' };
 }
 
+const CONNECTION_LINE = /\r\nconnection:[ \t]*([^\r]*)/i;
+const KEEP_ALIVE_LINE = /\r\nkeep-alive:[ \t]*([^\r]*)/i;
+
 /** Connection and Keep-Alive as sent: Node writes them itself, so they are not in getHeaders(). */
 function sentKeepAliveHeaders(res: http.ServerResponse): { connectionHeader?: string; keepAliveHeader?: string; timeoutMs?: number; max?: number } {
   const raw = (res as http.ServerResponse & { _header?: unknown })._header;
   if (typeof raw !== 'string') return {};
   const out: { connectionHeader?: string; keepAliveHeader?: string; timeoutMs?: number; max?: number } = {};
-  for (const line of raw.split('\r\n')) {
-    const i = line.indexOf(':');
-    if (i <= 0) continue;
-    const name = line.slice(0, i).trim().toLowerCase();
-    const value = line.slice(i + 1).trim();
-    if (name === 'connection') out.connectionHeader = value;
-    else if (name === 'keep-alive') {
-      out.keepAliveHeader = value;
-      Object.assign(out, parseKeepAliveHeader(value));
-    }
+  const connection = CONNECTION_LINE.exec(raw)?.[1];
+  if (connection !== undefined) out.connectionHeader = connection.trim();
+  const keepAlive = KEEP_ALIVE_LINE.exec(raw)?.[1];
+  if (keepAlive !== undefined) {
+    out.keepAliveHeader = keepAlive.trim();
+    Object.assign(out, parseKeepAliveHeader(out.keepAliveHeader));
   }
   return out;
 }
