@@ -105,7 +105,7 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
     method: f.request,
     headers,
     data,
-    protocol: f.http2 ? 'h2' : 'http1.1',
+    protocol: f.http2 ? 'h2' : f['http1.1'] ? 'http1.1' : undefined,
     tlsMin: f.tlsMin ? parseTlsVersion(f.tlsMin) : undefined,
     tlsMax: f.tlsMax ? parseTlsVersion(f.tlsMax) : undefined,
     alpn: f.alpn !== undefined ? f.alpn.split(',').map((s) => s.trim()).filter(Boolean) : f['http1.1'] ? ['http/1.1'] : undefined,
