@@ -29,7 +29,7 @@ const LABELS: Record<MetricKey, string> = {
 };
 
 export function formatMetric(key: MetricKey, v: number | null): string {
-  if (v === null) return '–';
+  if (v === null || !Number.isFinite(v)) return '–';
   switch (key) {
     case 'reuseRate':
     case 'blockedShare':

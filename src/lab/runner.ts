@@ -100,7 +100,7 @@ function record(m: Measured): RunRecord {
 export function improved(metric: ScenarioMetric, before: RunMetrics, after: RunMetrics): boolean {
   const b = before[metric.key];
   const a = after[metric.key];
-  if (b === null || a === null) return false;
+  if (b === null || a === null || !Number.isFinite(a) || !Number.isFinite(b)) return false;
   const margin = metric.minImprovement ?? 0;
   if (metric.better === 'lower') return a < b && a <= b * (1 - margin);
   return a > b && a >= b * (1 + margin);
