@@ -19,21 +19,21 @@ async function formatError(input: Buffer): Promise<CaptureFormatError> {
   assert.fail('expected a CaptureFormatError');
 }
 
-test('wrong magic names offset 0', async () => {
+test('wrong magic names offset 0', { timeout: 30_000 }, async () => {
   const e = await formatError(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
   assert.equal(e.offset, 0);
   assert.match(e.message, /not a pcap or pcapng file .* at byte offset 0/);
   assert.equal(e.code, 'CONNSCOPE_ERR_CAPTURE');
 });
 
-test('empty file and truncated file header', async () => {
+test('empty file and truncated file header', { timeout: 30_000 }, async () => {
   assert.match((await formatError(Buffer.alloc(0))).message, /empty capture file/);
   assert.match((await formatError(pcap.subarray(0, 3))).message, /truncated capture file header/);
   assert.match((await formatError(pcap.subarray(0, 10))).message, /truncated pcap file header at byte offset 0/);
   assert.match((await formatError(pcapng.subarray(0, 20))).message, /truncated/);
 });
 
-test('a truncated packet names the offset of its record', async () => {
+test('a truncated packet names the offset of its record', { timeout: 30_000 }, async () => {
   const cut = pcap.subarray(0, pcap.length - 10);
   const e = await formatError(cut);
   assert.match(e.message, /truncated pcap packet 45: file ends \d+ bytes into it/);
@@ -42,7 +42,7 @@ test('a truncated packet names the offset of its record', async () => {
   assert.match(ng.message, /truncated pcapng block/);
 });
 
-test('absurd lengths', async () => {
+test('absurd lengths', { timeout: 30_000 }, async () => {
   const big = Buffer.from(pcap);
   big.writeUInt32LE(0x7fffffff, 24 + 8);
   const e = await formatError(big);
@@ -60,7 +60,7 @@ test('absurd lengths', async () => {
   assert.match((await formatError(trailer)).message, /trailing copy/);
 });
 
-test('unknown link type', async () => {
+test('unknown link type', { timeout: 30_000 }, async () => {
   const ip = readIpPackets('test/fixtures/pcap/tls12-resume.pcap').slice(0, 3);
   const e = await formatError(writePcap(ip.map((p) => ({ tsMs: p.tsMs, data: frame(p.ip, 'ethernet') })), { linkType: 147 }));
   assert.equal(e.offset, 20);
@@ -71,11 +71,11 @@ test('unknown link type', async () => {
   assert.match(undescribed.message, /interface 3, which was never described/);
 });
 
-test('a missing file is a usage error', async () => {
+test('a missing file is a usage error', { timeout: 30_000 }, async () => {
   await assert.rejects(analyzeCapture('/nonexistent/capture.pcap'), (e: unknown) => e instanceof UsageError && /no such file/.test(e.message));
 });
 
-test('non-TCP and non-IP packets are counted and skipped', async () => {
+test('non-TCP and non-IP packets are counted and skipped', { timeout: 30_000 }, async () => {
   const arp = Buffer.concat([Buffer.alloc(12, 2), Buffer.from([0x08, 0x06]), Buffer.alloc(28)]);
   const udp = Buffer.alloc(28);
   udp[0] = 0x45;

@@ -21,7 +21,7 @@ function captured(env: Record<string, string | undefined> = {}, isTTY = false): 
   return io;
 }
 
-test('pcap --json: the model records, nothing else on stdout', async () => {
+test('pcap --json: the model records, nothing else on stdout', { timeout: 30_000 }, async () => {
   const io = captured();
   const code = await run(['pcap', `${DIR}/tls13-resume.pcapng`, '--json'], io);
   assert.equal(code, EXIT.ok, io.err);
@@ -36,7 +36,7 @@ test('pcap --json: the model records, nothing else on stdout', async () => {
   assert.equal(io.err, '');
 });
 
-test('pcap text report: connections, summary, findings; no colors off a TTY; secrets never printed', async () => {
+test('pcap text report: connections, summary, findings; no colors off a TTY; secrets never printed', { timeout: 30_000 }, async () => {
   const io = captured();
   assert.equal(await run(['pcap', `${DIR}/http1-keepalive.pcap`], io), EXIT.ok);
   assert.match(io.out, /Connections \(3: TLS 0, HTTP 3/);
@@ -53,7 +53,7 @@ test('pcap text report: connections, summary, findings; no colors off a TTY; sec
   assert.equal(j.facts.measuredIdleTimeoutMs > 1000, true);
 });
 
-test('colors on a TTY unless NO_COLOR or --no-color', async () => {
+test('colors on a TTY unless NO_COLOR or --no-color', { timeout: 30_000 }, async () => {
   const tty = captured({}, true);
   await run(['pcap', `${DIR}/tls12-resume.pcap`], tty);
   assert.match(tty.out, ANSI);
@@ -65,7 +65,7 @@ test('colors on a TTY unless NO_COLOR or --no-color', async () => {
   assert.doesNotMatch(flag.out, ANSI);
 });
 
-test('--port/--host filters and --fail-on', async () => {
+test('--port/--host filters and --fail-on', { timeout: 30_000 }, async () => {
   const io = captured();
   await run(['pcap', `${DIR}/tls12-resume.pcap`, '--json', '--port', '1'], io);
   assert.equal(JSON.parse(io.out).connections.length, 0);
@@ -75,7 +75,7 @@ test('--port/--host filters and --fail-on', async () => {
   assert.equal(await run(['pcap', `${DIR}/tls12-resume.pcap`, '--fail-on', 'error'], error), EXIT.ok);
 });
 
-test('bad input: one line and exit 2', async () => {
+test('bad input: one line and exit 2', { timeout: 30_000 }, async () => {
   for (const argv of [
     ['pcap', '/nonexistent.pcap'],
     ['pcap', 'package.json'],

@@ -15,14 +15,14 @@ function handshakeTimes(s: Awaited<ReturnType<typeof analyzeCapture>>): number[]
   return ([...s.connections.values()] as PcapConnectionRecord[]).map((c) => c.pcap.tls?.handshakeMs ?? NaN);
 }
 
-test('the fixture itself parses into three TLS 1.3 connections, two resumed', () => {
+test('the fixture itself parses into three TLS 1.3 connections, two resumed', { timeout: 30_000 }, () => {
   assert.equal(base.length, 3);
   assert.deepEqual(base.map((c) => c.resumed), [false, true, true]);
   assert.equal(baseline.capture.format, 'pcapng');
 });
 
 for (const framing of ['ethernet', 'vlan', 'qinq', 'sll', 'sll2', 'null', 'loop', 'raw', 'ipv4'] as Framing[]) {
-  test(`link type ${framing} (${LINKTYPE[framing]}) gives the same connections`, async () => {
+  test(`link type ${framing} (${LINKTYPE[framing]}) gives the same connections`, { timeout: 30_000 }, async () => {
     const file = writePcap(packets.map((p) => ({ tsMs: p.tsMs, data: frame(p.ip, framing) })), { linkType: LINKTYPE[framing] });
     const s = await analyzeCapture(file);
     assert.deepEqual(project(s), base);
@@ -31,7 +31,7 @@ for (const framing of ['ethernet', 'vlan', 'qinq', 'sll', 'sll2', 'null', 'loop'
 }
 
 for (const variant of [{ bigEndian: false, nanos: false }, { bigEndian: true, nanos: false }, { bigEndian: false, nanos: true }, { bigEndian: true, nanos: true }]) {
-  test(`pcap ${variant.bigEndian ? 'big' : 'little'}-endian, ${variant.nanos ? 'ns' : 'µs'} timestamps`, async () => {
+  test(`pcap ${variant.bigEndian ? 'big' : 'little'}-endian, ${variant.nanos ? 'ns' : 'µs'} timestamps`, { timeout: 30_000 }, async () => {
     const file = writePcap(packets.map((p) => ({ tsMs: p.tsMs, data: frame(p.ip, 'ethernet') })), { linkType: 1, ...variant });
     const s = await analyzeCapture(file);
     assert.deepEqual(project(s), base);
@@ -41,7 +41,7 @@ for (const variant of [{ bigEndian: false, nanos: false }, { bigEndian: true, na
   });
 }
 
-test('pcapng big-endian, two interfaces with different timestamp resolutions, simple packet blocks', async () => {
+test('pcapng big-endian, two interfaces with different timestamp resolutions, simple packet blocks', { timeout: 30_000 }, async () => {
   // even packets on a ns Ethernet interface, odd ones on a 2^-20 s raw-IP interface
   const ifaces = [{ linkType: 1, tsresol: 9 }, { linkType: 101, tsresol: 0x80 | 20 }];
   const ng = packets.map((p, i) => ({ iface: i % 2, tsMs: p.tsMs, data: frame(p.ip, i % 2 ? 'raw' : 'ethernet') }));
@@ -57,7 +57,7 @@ test('pcapng big-endian, two interfaces with different timestamp resolutions, si
   assert.deepEqual(project(s2).map((c) => [c.sni, c.resumed]), base.map((c) => [c.sni, c.resumed]));
 });
 
-test('IPv6 traffic gives the same TLS facts with IPv6 endpoints', async () => {
+test('IPv6 traffic gives the same TLS facts with IPv6 endpoints', { timeout: 30_000 }, async () => {
   const file = writePcap(packets.map((p) => ({ tsMs: p.tsMs, data: frame(toIpv6(p.ip), 'ethernet') })), { linkType: 1 });
   const s = await analyzeCapture(file);
   const got = project(s);
@@ -69,7 +69,7 @@ test('IPv6 traffic gives the same TLS facts with IPv6 endpoints', async () => {
   assert.equal(f.connections.size, 3);
 });
 
-test('chunk boundaries anywhere (1, 7 and 4093-byte chunks) give the same result', async () => {
+test('chunk boundaries anywhere (1, 7 and 4093-byte chunks) give the same result', { timeout: 30_000 }, async () => {
   const bytes = writePcap(packets.map((p) => ({ tsMs: p.tsMs, data: frame(p.ip, 'ethernet') })), { linkType: 1 });
   const ng = writePcapng([{ linkType: 1 }], packets.map((p) => ({ iface: 0, tsMs: p.tsMs, data: frame(p.ip, 'ethernet') })));
   for (const size of [1, 7, 4093]) {
@@ -82,7 +82,7 @@ test('chunk boundaries anywhere (1, 7 and 4093-byte chunks) give the same result
   }
 });
 
-test('--port and --host filter connections', async () => {
+test('--port and --host filter connections', { timeout: 30_000 }, async () => {
   const port = Number(base[0]!.server.split(':')[1]);
   assert.equal((await analyzeCapture(FIXTURE, { port })).connections.size, 3);
   assert.equal((await analyzeCapture(FIXTURE, { port: port + 1 })).connections.size, 0);
@@ -92,7 +92,7 @@ test('--port and --host filter connections', async () => {
   assert.equal((await analyzeCapture(FIXTURE, { host: 'example.invalid' })).connections.size, 0);
 });
 
-test('record caps: the first N connections are kept, the summary and facts count them all', async () => {
+test('record caps: the first N connections are kept, the summary and facts count them all', { timeout: 30_000 }, async () => {
   // the same three connections 40 times, each copy 10 s later (port pairs reused after their close)
   const frames = [];
   for (let k = 0; k < 40; k++) for (const p of packets) frames.push({ tsMs: p.tsMs + k * 10_000, data: frame(p.ip, 'ethernet') });

@@ -31,12 +31,12 @@ function withHelloParts(order: number[]): IpPacket[] {
 
 const records = async (file: Buffer): Promise<PcapConnectionRecord[]> => [...(await analyzeCapture(file)).connections.values()] as PcapConnectionRecord[];
 
-test('a ClientHello spanning three segments is reassembled', async () => {
+test('a ClientHello spanning three segments is reassembled', { timeout: 30_000 }, async () => {
   assert.ok(firstHello > 0);
   assert.deepEqual(project(await analyzeCapture(write(withHelloParts([0, 1, 2])))), base);
 });
 
-test('out-of-order and retransmitted segments: same TLS facts, counted as such', async () => {
+test('out-of-order and retransmitted segments: same TLS facts, counted as such', { timeout: 30_000 }, async () => {
   const [first] = await records(write(withHelloParts([2, 0, 0, 1])));
   assert.deepEqual(project(await analyzeCapture(write(withHelloParts([2, 0, 0, 1])))), base);
   assert.equal(first!.pcap.retransmissions.client, 1);
@@ -45,7 +45,7 @@ test('out-of-order and retransmitted segments: same TLS facts, counted as such',
   assert.equal(first!.bytesSent, (await records(write(packets)))[0]!.bytesSent, 'unique bytes, not wire bytes');
 });
 
-test('a segment missing from the capture marks that handshake unparsable, keeps the TCP facts and the other connections', async () => {
+test('a segment missing from the capture marks that handshake unparsable, keeps the TCP facts and the other connections', { timeout: 30_000 }, async () => {
   const [first, ...rest] = await records(write(withHelloParts([0, 2])));
   assert.match(first!.pcap.tls?.unparsable ?? '', /missing/);
   assert.equal(first!.pcap.firstClose?.side, 'client');
@@ -54,7 +54,7 @@ test('a segment missing from the capture marks that handshake unparsable, keeps 
   assert.ok(rest.every((r) => r.tls?.resumed && !r.pcap.tls?.unparsable));
 });
 
-test('garbage where TLS is expected marks the connection unparsable', async () => {
+test('garbage where TLS is expected marks the connection unparsable', { timeout: 30_000 }, async () => {
   const hello = packets[firstHello]!;
   const garbled = Buffer.from(hello.ip);
   const p = garbled.length - payloadOf(hello.ip).length;
@@ -72,7 +72,7 @@ test('garbage where TLS is expected marks the connection unparsable', async () =
   assert.match(b!.pcap.tls?.unparsable ?? '', /not a TLS record|malformed/);
 });
 
-test('a short snaplen loses payloads but keeps connections, closes and byte counts', async () => {
+test('a short snaplen loses payloads but keeps connections, closes and byte counts', { timeout: 30_000 }, async () => {
   const full = await records(write(packets));
   const cut = await records(write(packets, 80));
   assert.equal(cut.length, full.length);
@@ -84,7 +84,7 @@ test('a short snaplen loses payloads but keeps connections, closes and byte coun
   });
 });
 
-test('a capture that starts mid-connection still yields the connection, roles from the ClientHello', async () => {
+test('a capture that starts mid-connection still yields the connection, roles from the ClientHello', { timeout: 30_000 }, async () => {
   // drop the three-way handshake of the first connection
   const handshake = packets.slice(0, firstHello).map((p) => p.ip);
   const list = packets.filter((p) => !handshake.includes(p.ip));

@@ -36,7 +36,7 @@ test('live tshark on every fixture agrees with connscope', { timeout: 60_000, sk
   }
 });
 
-test('the fixtures cover what the comparison is about', async () => {
+test('the fixtures cover what the comparison is about', { timeout: 30_000 }, async () => {
   const all = await Promise.all(FIXTURES.map((f) => analyzeCapture(`${DIR}/${f}`)));
   const conns = all.flatMap((s) => project(s));
   assert.ok(conns.some((c) => c.selectedVersion === 0x0303 && c.resumed), 'a resumed TLS 1.2 connection');
