@@ -81,30 +81,48 @@ export function attachHttp1(
       emitter.emitSafe('close', finishConnection(state));
     });
 
-  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void =>
-    emitter.guard('request', () => {
+  // One context per request in flight and shared listener functions: no closures per request (hot path).
+  const pending = new Map<http.IncomingMessage, RequestContext>();
+
+  function onRequestEnd(this: http.IncomingMessage): void {
+    const ctx = pending.get(this);
+    if (ctx) ctx.bodyReadAt = performance.now();
+  }
+  const complete = (res: http.ServerResponse, aborted: boolean): void => {
+    const req = res.req;
+    const ctx = req && pending.get(req);
+    if (!ctx) return;
+    pending.delete(req);
+    try {
+      const end = performance.now();
+      endRequest(ctx.state, end);
+      if (!aborted) noteConnectionFate(ctx.state, req, res, server);
+      if (emitter.listenerCount('request') > 0) emitter.emitSafe('request', requestTrace(ctx, req, res, end, aborted));
+    } catch (error) {
+      emitter.diagnostic(`tracer error in response: ${(error as Error)?.message}`, 'response', error);
+    }
+  };
+  function onFinish(this: http.ServerResponse): void {
+    complete(this, false);
+  }
+  function onResponseClose(this: http.ServerResponse): void {
+    complete(this, !this.writableFinished);
+  }
+
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    try {
       const state = open.get(req.socket);
       if (!state) return;
       const startedAt = performance.now();
-      const startedAtEpoch = Date.now();
       const { index, idleBeforeMs } = beginRequest(state, startedAt);
-      let bodyReadAt: number | undefined;
-      req.once('end', () => {
-        bodyReadAt = performance.now();
-      });
-      let done = false;
-      const finish = (aborted: boolean): void =>
-        emitter.guard('response', () => {
-          if (done) return;
-          done = true;
-          const end = performance.now();
-          endRequest(state, end);
-          if (!aborted) noteConnectionFate(state, req, res, server);
-          emitter.emitSafe('request', requestTrace(state, req, res, { startedAt, startedAtEpoch, end, bodyReadAt, index, idleBeforeMs, aborted }));
-        });
-      res.once('finish', () => finish(false));
-      res.once('close', () => finish(!res.writableFinished));
-    });
+      pending.set(req, { state, startedAt, index, idleBeforeMs, bodyReadAt: undefined });
+      req.on('end', onRequestEnd);
+      res.on('finish', onFinish);
+      res.on('close', onResponseClose);
+    } catch (error) {
+      emitter.diagnostic(`tracer error in request: ${(error as Error)?.message}`, 'request', error);
+    }
+  };
 
   server.on('connection', onConnection);
   if (secure) {
@@ -118,14 +136,14 @@ export function attachHttp1(
     server.off('secureConnection', onSecure);
     server.off('tlsClientError', onTlsError);
     server.off('request', onRequest);
+    pending.clear();
   };
   return { detach, accept: onConnection };
 }
 
 /** Node decides at writeHead whether the socket survives the response; remember why it will not. */
 function noteConnectionFate(state: ConnState, req: http.IncomingMessage, res: http.ServerResponse, server: Http1Server): void {
-  const hint = sentKeepAliveHeaders(res);
-  if (hint.connectionHeader || hint.keepAliveHeader) state.record.keepAliveHint = hint;
+  noteSentHeaders(state, res);
   // at maxRequestsPerSocket Node answers `Connection: close` but leaves closing the socket to the client
   const maxReached = (res as http.ServerResponse & { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true;
   const last = maxReached || (res as http.ServerResponse & { _last?: boolean })._last === true || res.shouldKeepAlive === false;
@@ -140,30 +158,46 @@ function noteConnectionFate(state: ConnState, req: http.IncomingMessage, res: ht
 const CONNECTION_LINE = /\r\nconnection:[ \t]*([^\r]*)/i;
 const KEEP_ALIVE_LINE = /\r\nkeep-alive:[ \t]*([^\r]*)/i;
 
-/** Connection and Keep-Alive as sent: Node writes them itself, so they are not in getHeaders(). */
-function sentKeepAliveHeaders(res: http.ServerResponse): { connectionHeader?: string; keepAliveHeader?: string; timeoutMs?: number; max?: number } {
-  const raw = (res as http.ServerResponse & { _header?: unknown })._header;
-  if (typeof raw !== 'string') return {};
-  const out: { connectionHeader?: string; keepAliveHeader?: string; timeoutMs?: number; max?: number } = {};
-  const connection = CONNECTION_LINE.exec(raw)?.[1];
-  if (connection !== undefined) out.connectionHeader = connection.trim();
-  const keepAlive = KEEP_ALIVE_LINE.exec(raw)?.[1];
-  if (keepAlive !== undefined) {
-    out.keepAliveHeader = keepAlive.trim();
-    Object.assign(out, parseKeepAliveHeader(out.keepAliveHeader));
-  }
-  return out;
+/** Node writes its own headers in this casing: indexOf first, the case-insensitive regex only when that misses. */
+function headerValue(raw: string, exact: string, anyCase: RegExp): string | undefined {
+  const i = raw.indexOf(exact);
+  if (i === -1) return anyCase.exec(raw)?.[1]?.trim();
+  const from = i + exact.length;
+  const to = raw.indexOf('\r\n', from);
+  return raw.slice(from, to === -1 ? undefined : to).trim();
 }
 
-function requestTrace(
-  state: ConnState,
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  t: { startedAt: number; startedAtEpoch: number; end: number; bodyReadAt?: number; index: number; idleBeforeMs?: number; aborted: boolean },
-): RequestTrace {
-  const total = t.end - t.startedAt;
+/**
+ * Connection and Keep-Alive as sent: Node writes them itself, so they are not in getHeaders(). The record's
+ * hint object is replaced only when the values change (they rarely do on one connection).
+ */
+function noteSentHeaders(state: ConnState, res: http.ServerResponse): void {
+  const raw = (res as http.ServerResponse & { _header?: unknown })._header;
+  if (typeof raw !== 'string') return;
+  const connection = headerValue(raw, '\r\nConnection: ', CONNECTION_LINE);
+  const keepAlive = headerValue(raw, '\r\nKeep-Alive: ', KEEP_ALIVE_LINE);
+  if (connection === undefined && keepAlive === undefined) return;
+  const prev = state.record.keepAliveHint;
+  if (prev && prev.connectionHeader === connection && prev.keepAliveHeader === keepAlive) return;
+  const hint: NonNullable<ConnState['record']['keepAliveHint']> = {};
+  if (connection !== undefined) hint.connectionHeader = connection;
+  if (keepAlive !== undefined) Object.assign(hint, { keepAliveHeader: keepAlive }, parseKeepAliveHeader(keepAlive));
+  state.record.keepAliveHint = hint;
+}
+
+interface RequestContext {
+  state: ConnState;
+  startedAt: number;
+  index: number;
+  idleBeforeMs: number | undefined;
+  bodyReadAt: number | undefined;
+}
+
+function requestTrace(t: RequestContext, req: http.IncomingMessage, res: http.ServerResponse, end: number, aborted: boolean): RequestTrace {
+  const state = t.state;
+  const total = end - t.startedAt;
   // server view: send = the request body arriving, wait = the handler until the response was written
-  const send = t.bodyReadAt !== undefined && t.bodyReadAt <= t.end ? t.bodyReadAt - t.startedAt : undefined;
+  const send = t.bodyReadAt !== undefined && t.bodyReadAt <= end ? t.bodyReadAt - t.startedAt : undefined;
   const phases = send === undefined ? { wait: total, total } : { send, wait: total - send, total };
   const trace: RequestTrace = {
     id: nextRequestId(),
@@ -173,14 +207,14 @@ function requestTrace(
     path: pathOnly(req.url),
     source: 'server',
     startedAt: t.startedAt,
-    startedAtEpoch: t.startedAtEpoch,
+    startedAtEpoch: performance.timeOrigin + t.startedAt,
     phases,
     reused: t.index > 1,
     requestIndexOnConnection: t.index,
     httpVersion: req.httpVersion,
   };
   if (t.idleBeforeMs !== undefined) trace.idleBeforeMs = t.idleBeforeMs;
-  if (t.aborted) {
+  if (aborted) {
     trace.error = { code: 'ECONNRESET', message: 'the client went away before the response was written', layer: 'tcp', onReusedSocket: t.index > 1 };
   } else {
     trace.status = res.statusCode;
