@@ -74,14 +74,14 @@ test('keepAliveTimeout 200 ms and an idle client: the server closes, reason serv
     got = responses(1);
     client.write('GET /b HTTP/1.1\r\nHost: x\r\n\r\n');
     await got;
-    const [closed] = await waitFor<[ConnectionRecord]>(idleTracer, 'close', () => true, 5_000);
+    const [closed] = await waitFor<[ConnectionRecord]>(idleTracer, 'close', () => true, 10_000);
     assert.equal(idle.connections, 1, 'both requests on one connection (server count)');
     assert.equal(closed.source, 'server');
     assert.equal(closed.requests, 2);
     assert.deepEqual(closed.close, { closedBy: 'server', reason: 'server-idle-timeout' });
     // Node 20.20 closes at keepAliveTimeout + 1000 ms (its safety buffer over the advertised Keep-Alive: timeout=)
     const lifetime = closed.closedAt! - closed.openedAt;
-    assert.ok(lifetime >= 1_100 && lifetime < 4_000, `lifetime ${lifetime}`);
+    assert.ok(lifetime >= 1_100 && lifetime < 9_000, `lifetime ${lifetime}`);
     assert.equal(closed.keepAliveHint?.keepAliveHeader, 'timeout=0', 'Node advertises whole seconds, rounded down');
     assert.equal(seen.requests.length, 2);
     const [first, second] = seen.requests;

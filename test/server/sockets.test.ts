@@ -151,11 +151,11 @@ test('sockets --watch shows the change per interval, bounded by --count and by t
     await sleep(150);
     await connect(port, 2);
   })();
-  const code = await run(['sockets', '--port', String(port), '--watch', '200ms', '--count', '4', '--json'], io);
+  const code = await run(['sockets', '--port', String(port), '--watch', '250ms', '--count', '8', '--json'], io);
   await opened;
   assert.equal(code, 0);
   const lines = io.out().trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.length, 4);
+  assert.equal(lines.length, 8);
   assert.equal(lines[0].delta, undefined);
   const rises = lines.slice(1).map((l) => l.delta.states.ESTABLISHED ?? 0);
   assert.equal(rises.reduce((a: number, b: number) => a + b, 0), 4, 'two connections, seen on both ends');
