@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { addCloseWatcher, removeCloseWatcher, watchClose } from './socket-close.js';
 import type { SourceKind } from '../model/connection.js';
 import { now } from './clock.js';
 import { closeInfoOf } from './close-reason.js';
@@ -25,25 +26,55 @@ export class TracerCore {
   readonly pools = new Set<WeakRef<object>>();
   private readonly poolSeen = new WeakSet<object>();
   active = true;
+  /**
+   * Per-request state lives under this symbol on the host's request object instead of in a
+   * WeakMap: it still dies with the request (the tracer holds no reference to it), but a WeakMap
+   * entry per short-lived request costs ~1 µs of GC ephemeron work, this costs nanoseconds.
+   */
+  readonly stateKey = Symbol('connscope.request');
 
   constructor(
     readonly filter: ((origin: string) => boolean) | undefined,
     readonly eventLoop: EventLoopSampler | undefined,
-  ) {}
+  ) {
+    addCloseWatcher(this);
+  }
+
+  /** Remembers a connection on its socket and reports the socket's close. */
+  adoptSocket(socket: Socket, conn: ConnectionState): void {
+    this.attach(socket, conn);
+    watchClose(socket);
+  }
+
+  connectionOf(socket: Socket): ConnectionState | undefined {
+    return this.stateOf<ConnectionState>(socket);
+  }
+
+  onSocketClose(socket: Socket): void {
+    if (!this.active) return;
+    try {
+      const conn = this.connectionOf(socket);
+      if (conn) this.close(conn, socket);
+    } catch (error) {
+      this.fail('socket-close', error);
+    }
+  }
 
   /** Runs fn; any throw becomes a diagnostic instead of reaching the host program. */
   guard<A extends unknown[]>(where: string, fn: (...args: A) => void): (...args: A) => void {
     const isActive = (): boolean => this.active;
     const fail = (error: unknown): void => this.fail(where, error);
-    // A plain function so event listeners still see the emitter as `this`.
-    return function guarded(this: unknown, ...args: A): void {
+    const f = fn as unknown as (this: unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown) => void;
+    // A plain function so event listeners still see the emitter as `this`; fixed arity (every
+    // channel, event and hook we handle passes at most five arguments) avoids a rest array per call.
+    return function guarded(this: unknown, a?: unknown, b?: unknown, c?: unknown, d?: unknown, e?: unknown): void {
       if (!isActive()) return;
       try {
-        fn.apply(this, args);
+        f.call(this, a, b, c, d, e);
       } catch (error) {
         fail(error);
       }
-    };
+    } as unknown as (...args: A) => void;
   }
 
   fail(where: string, error: unknown): void {
@@ -70,6 +101,14 @@ export class TracerCore {
       if (this.pools.size >= MAX_POOLS) return;
     }
     this.pools.add(new WeakRef(owner));
+  }
+
+  stateOf<T>(obj: object): T | undefined {
+    return (obj as Record<symbol, T | undefined>)[this.stateKey];
+  }
+
+  attach(obj: object, state: unknown): void {
+    (obj as Record<symbol, unknown>)[this.stateKey] = state;
   }
 
   newConnection(init: { origin: string; source: SourceKind; poolId?: string; created: number; seenFromStart: boolean; protocol?: 'http/1.1' | 'h2' }): ConnectionState {
@@ -128,6 +167,7 @@ export class TracerCore {
 
   stop(): void {
     this.active = false;
+    removeCloseWatcher(this);
     this.inflightMap.clear();
   }
 }

@@ -53,10 +53,13 @@ export class EventLoopSampler {
   overlap(from: number, to: number): number {
     let max = 0;
     const n = Math.min(this.count, RING);
+    // Newest first; samples are in time order, so stop at the first block that ended before `from`.
     for (let k = 0; k < n; k++) {
-      const end = this.ends[k]!;
-      const lag = this.lags[k]!;
-      if (end - lag <= to && end >= from && lag > max) max = lag;
+      const i = (this.count - 1 - k) % RING;
+      const end = this.ends[i]!;
+      if (end < from) break;
+      const lag = this.lags[i]!;
+      if (end - lag <= to && lag > max) max = lag;
     }
     return max;
   }

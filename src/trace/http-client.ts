@@ -3,17 +3,19 @@ import type http from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { classifyError } from '../errors.js';
-import { parseKeepAliveHeader } from '../model/connection.js';
 import { now } from './clock.js';
 import { addAgentHook, removeAgentHook, type AddRequestHook, type Placement } from './agent-hook.js';
 import type { ConnectionState } from './connection-state.js';
 import type { TracerCore } from './core.js';
-import { assignRequest, noteResponseHeaders, pathOnly, type RequestState } from './request-state.js';
+import { noteKeepAlive } from './keepalive-hint.js';
+import { assignRequest, pathOnly, type RequestState } from './request-state.js';
+import { requestedOcsp } from './tls-info.js';
 
 interface Pending {
   st: RequestState;
   placement: Placement;
   at: number;
+  origin: string;
 }
 
 function headerString(v: string | string[] | number | undefined): string | undefined {
@@ -24,8 +26,7 @@ function headerString(v: string | string[] | number | undefined): string | undef
 function originOf(req: http.ClientRequest, options?: { host?: string; port?: number | string }, agent?: http.Agent): string {
   const protocol = req.protocol || (agent as { protocol?: string } | undefined)?.protocol || 'http:';
   const host = options?.host ?? req.host ?? 'localhost';
-  const defaultPort = protocol === 'https:' ? 443 : 80;
-  const port = options?.port ?? (agent as { defaultPort?: number } | undefined)?.defaultPort ?? defaultPort;
+  const port = options?.port ?? (agent as { defaultPort?: number } | undefined)?.defaultPort ?? (protocol === 'https:' ? 443 : 80);
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return `${protocol}//${h}:${port}`;
 }
@@ -35,111 +36,124 @@ function originOf(req: http.ClientRequest, options?: { host?: string; port?: num
  * `http.client.request.start|error` and `http.client.response.finish` channels, and passive
  * listeners on the request ('socket', 'finish', 'close'), response ('end') and socket ('lookup',
  * 'connect', 'secureConnect', 'OCSPResponse', 'close'). No 'data' or 'response' listeners: those
- * would change flow mode or stop Node from dumping unread responses.
+ * would change flow mode or stop Node from dumping unread responses. Listeners are shared
+ * functions that find their state through `this`, so a request costs no closures.
  */
 export function traceHttp(core: TracerCore): () => void {
-  const requests = new WeakMap<http.ClientRequest, Pending>();
-  const conns = new WeakMap<Socket, ConnectionState>();
 
-  const watchSocket = (socket: Socket, conn: ConnectionState): void => {
-    const tls = (socket as TLSSocket).encrypted === true;
-    if (socket.connecting) {
-      socket.once('lookup', core.guard('http:lookup', (err: Error | null) => {
-        if (!err) {
-          conn.marks.dnsStart = conn.marks.created;
-          conn.marks.dnsEnd = now();
-        }
-      }));
-      socket.once('connect', core.guard('http:connect', () => {
-        conn.marks.connectEnd = now();
-        if (!tls) core.announce(conn, socket);
-      }));
-      if (tls) {
-        const t = socket as TLSSocket;
-        if ((t as unknown as { _tlsOptions?: { requestOCSP?: boolean } })._tlsOptions?.requestOCSP) {
-          t.once('OCSPResponse', core.guard('http:ocsp', (resp: Buffer) => {
-            conn.ocspStapled = Boolean(resp && resp.length);
-          }));
-        }
-        t.once('secureConnect', core.guard('http:secure', () => {
-          conn.marks.tlsEnd = now();
-          core.announce(conn, socket);
-        }));
-      }
-    } else {
-      core.announce(conn, socket);
+  const onLookup = core.guard('http:lookup', function (this: Socket, err: Error | null) {
+    const conn = core.connectionOf(this);
+    if (conn && !err) {
+      conn.marks.dnsStart = conn.marks.created;
+      conn.marks.dnsEnd = now();
     }
-    socket.once('close', core.guard('http:close', () => core.close(conn, socket)));
-  };
+  });
+  const onConnect = core.guard('http:connect', function (this: Socket) {
+    const conn = core.connectionOf(this);
+    if (!conn) return;
+    conn.marks.connectEnd = now();
+    if ((this as TLSSocket).encrypted !== true) core.announce(conn, this);
+  });
+  const onSecure = core.guard('http:secure', function (this: Socket) {
+    const conn = core.connectionOf(this);
+    if (!conn) return;
+    conn.marks.tlsEnd = now();
+    core.announce(conn, this);
+  });
+  const onOcsp = core.guard('http:ocsp', function (this: Socket, resp: Buffer) {
+    const conn = core.connectionOf(this);
+    if (conn) conn.ocspStapled = Boolean(resp && resp.length);
+  });
 
-  const connectionFor = (socket: Socket, p: Pending, origin: string, poolId: string | undefined): ConnectionState => {
-    let conn = conns.get(socket);
+  const connectionFor = (socket: Socket, p: Pending, poolId: string | undefined): ConnectionState => {
+    let conn = core.connectionOf(socket);
     if (conn) return conn;
     const fresh = socket.connecting && p.placement !== 'reused';
     conn = core.newConnection({
-      origin,
+      origin: p.origin,
       source: 'http',
       ...(poolId ? { poolId } : {}),
       created: fresh && p.placement === 'new' ? p.at : now(),
       seenFromStart: fresh,
     });
-    conns.set(socket, conn);
-    watchSocket(socket, conn);
+    core.adoptSocket(socket, conn);
+    if (socket.connecting) {
+      socket.once('lookup', onLookup);
+      socket.once('connect', onConnect);
+      if ((socket as TLSSocket).encrypted === true) {
+        if (requestedOcsp(socket as TLSSocket)) socket.once('OCSPResponse', onOcsp);
+        socket.once('secureConnect', onSecure);
+      }
+    } else {
+      core.announce(conn, socket);
+    }
     return conn;
   };
 
+  const onReqSocket = core.guard('http:socket', function (this: http.ClientRequest, socket: Socket) {
+    const p = core.stateOf<Pending>(this);
+    if (!p || p.st.conn) return;
+    const conn = connectionFor(socket, p, p.st.poolId);
+    const assignedAt = p.placement === 'queued' ? now() : p.at;
+    assignRequest(p.st, conn, assignedAt, this.reusedSocket && conn.assigned === 0 && !conn.seenFromStart);
+    conn.clientAskedClose = this.shouldKeepAlive === false || headerString(this.getHeader('connection'))?.toLowerCase() === 'close';
+  });
+  const onReqFinish = core.guard('http:finish', function (this: http.ClientRequest) {
+    const p = core.stateOf<Pending>(this);
+    if (p) p.st.marks.sent ??= now();
+  });
+  const onReqClose = core.guard('http:req-close', function (this: http.ClientRequest) {
+    const p = core.stateOf<Pending>(this);
+    if (!p || p.st.done) return;
+    // Closed before the response ended: aborted by the user or the socket died.
+    p.st.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: p.st.reused };
+    core.complete(p.st);
+  });
+  const onResEnd = core.guard('http:end', function (this: http.IncomingMessage) {
+    const req = (this as { req?: http.ClientRequest }).req;
+    const p = req && core.stateOf<Pending>(req);
+    if (p) core.complete(p.st);
+  });
+
   const track = (req: http.ClientRequest, origin: string, at: number, placement: Placement, agent?: http.Agent): Pending | undefined => {
     if (!core.wants(origin)) return undefined;
-    const poolId = agent ? core.poolIds.of(agent, 'agent') : undefined;
-    if (agent) core.rememberPool(agent);
+    let poolId: string | undefined;
+    if (agent) {
+      poolId = core.poolIds.of(agent, 'agent');
+      core.rememberPool(agent);
+    }
     const st = core.newRequest({ origin, method: req.method || 'GET', path: pathOnly(req.path), source: 'http', start: at, ...(poolId ? { poolId } : {}) });
-    const p: Pending = { st, placement, at };
-    requests.set(req, p);
-    req.once('socket', core.guard('http:socket', (socket: Socket) => {
-      const conn = connectionFor(socket, p, origin, poolId);
-      const assignedAt = placement === 'queued' ? now() : at;
-      assignRequest(st, conn, assignedAt, req.reusedSocket && conn.assigned === 0 && !conn.seenFromStart);
-      const connectionHeader = headerString(req.getHeader('connection'));
-      conn.clientAskedClose = connectionHeader?.toLowerCase() === 'close' || req.shouldKeepAlive === false;
-    }));
-    req.once('finish', core.guard('http:finish', () => {
-      st.marks.sent ??= now();
-    }));
-    req.once('close', core.guard('http:req-close', () => {
-      if (st.done) return;
-      // Closed before the response ended: aborted by the user or the socket died.
-      st.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: st.reused };
-      core.complete(st);
-    }));
+    const p: Pending = { st, placement, at, origin };
+    core.attach(req, p);
+    req.on('socket', onReqSocket);
+    req.on('finish', onReqFinish);
+    req.on('close', onReqClose);
     return p;
   };
 
   const hook: AddRequestHook = core.guard('http:addRequest', (agent, req, options, at, placement) => {
-    if (requests.has(req)) return;
+    if (core.stateOf<Pending>(req) !== undefined) return;
     track(req, originOf(req, options, agent), at, placement, agent);
   }) as AddRequestHook;
 
   const onStart = core.guard('http:start', (msg: unknown) => {
     const req = (msg as { request: http.ClientRequest }).request;
-    const p = requests.get(req);
-    if (p) {
-      // Published from _finish: the request body has been handed to the socket.
-      return;
-    }
-    // No Agent (createConnection) or created before the tracer started.
+    // Published from _finish, after a socket was assigned: tracked requests need nothing here.
+    if (core.stateOf<Pending>(req) !== undefined) return;
+    // No Agent (createConnection), or created before the tracer started.
     const t = now();
     const agent = (req as { agent?: http.Agent | false }).agent || undefined;
     const tracked = track(req, originOf(req, undefined, agent), t, 'new', agent);
     const socket = req.socket;
-    if (tracked && socket) {
-      const conn = connectionFor(socket, tracked, tracked.st.origin, tracked.st.poolId);
+    if (tracked && socket && !tracked.st.conn) {
+      const conn = connectionFor(socket, tracked, tracked.st.poolId);
       assignRequest(tracked.st, conn, t, req.reusedSocket);
     }
   });
 
   const onResponse = core.guard('http:response', (msg: unknown) => {
     const { request, response } = msg as { request: http.ClientRequest; response: http.IncomingMessage };
-    const p = requests.get(request);
+    const p = core.stateOf<Pending>(request);
     if (!p) return;
     const st = p.st;
     const t = now();
@@ -147,22 +161,14 @@ export function traceHttp(core: TracerCore): () => void {
     st.marks.firstByte = t;
     st.status = response.statusCode;
     st.httpVersion = response.httpVersion;
-    const connection = headerString(response.headers.connection);
-    const keepAlive = headerString(response.headers['keep-alive']);
-    noteResponseHeaders(st, connection, keepAlive);
-    const conn = st.conn;
-    if (conn) {
-      conn.serverAskedClose = connection?.toLowerCase() === 'close';
-      if (connection !== undefined || keepAlive !== undefined) {
-        conn.record.keepAliveHint = { ...(connection !== undefined ? { connectionHeader: connection } : {}), ...(keepAlive !== undefined ? { keepAliveHeader: keepAlive } : {}), ...parseKeepAliveHeader(keepAlive) };
-      }
-    }
-    response.once('end', core.guard('http:end', () => core.complete(st)));
+    const h = response.headers;
+    noteKeepAlive(st, st.conn, headerString(h.connection), headerString(h['keep-alive']));
+    response.on('end', onResEnd);
   });
 
   const onError = core.guard('http:error', (msg: unknown) => {
     const { request, error } = msg as { request: http.ClientRequest; error: unknown };
-    const p = requests.get(request);
+    const p = core.stateOf<Pending>(request);
     if (!p || p.st.done) return;
     p.st.error = classifyError(error, request.reusedSocket || p.st.reused);
     core.complete(p.st);

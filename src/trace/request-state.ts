@@ -47,8 +47,10 @@ export function newRequestState(init: { id: string; origin: string; method: stri
 /** Path without query or fragment: query values may carry secrets. */
 export function pathOnly(path: string | undefined): string {
   if (!path) return '/';
-  const q = path.search(/[?#]/);
-  return q === -1 ? path : path.slice(0, q);
+  const q = path.indexOf('?');
+  const h = path.indexOf('#');
+  const cut = q === -1 ? h : h === -1 ? q : Math.min(q, h);
+  return cut === -1 ? path : path.slice(0, cut);
 }
 
 /**
@@ -75,15 +77,6 @@ export function assignRequest(st: RequestState, conn: ConnectionState, at: numbe
   } else if (st.marks.assigned === undefined) {
     st.marks.assigned = at;
   }
-}
-
-/** Response headers that matter for connection reuse. */
-export function noteResponseHeaders(st: RequestState, connection: string | undefined, keepAlive: string | undefined): void {
-  if (connection === undefined && keepAlive === undefined) return;
-  const h: { connection?: string; keepAlive?: string } = {};
-  if (connection !== undefined) h.connection = connection;
-  if (keepAlive !== undefined) h.keepAlive = keepAlive;
-  st.responseHeaders = h;
 }
 
 /** Marks the request finished and builds its trace; releases the connection. */

@@ -2,13 +2,14 @@ import dc from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { classifyError } from '../errors.js';
-import { parseKeepAliveHeader } from '../model/connection.js';
 import { now } from './clock.js';
 import type { ConnectionState } from './connection-state.js';
 import type { TracerCore } from './core.js';
 import { NetTimings } from './perf-entries.js';
-import { hookUndiciPoolQueue, poolDispatchTime, unhookUndiciPoolQueue } from './undici-queue-hook.js';
-import { assignRequest, noteResponseHeaders, pathOnly, type RequestState } from './request-state.js';
+import { hookUndiciPoolQueue, noteRequestCreated, poolDispatchTime, unhookUndiciPoolQueue } from './undici-queue-hook.js';
+import { assignRequest, pathOnly, type RequestState } from './request-state.js';
+import { findHeader } from './raw-headers.js';
+import { noteKeepAlive } from './keepalive-hint.js';
 
 interface UndiciRequest {
   origin?: string | URL;
@@ -44,26 +45,6 @@ function poolOwner(socket: Socket, connector: object): object {
   return connector;
 }
 
-/** Headers from undici's raw form: [name, value, ...] as Buffers or strings, or 'k: v\r\n' text. */
-function findHeader(headers: unknown, name: string): string | undefined {
-  if (Array.isArray(headers)) {
-    for (let i = 0; i + 1 < headers.length; i += 2) {
-      const k = headers[i];
-      const key = typeof k === 'string' ? k : Buffer.isBuffer(k) ? k.toString('latin1') : String(k);
-      if (key.length === name.length && key.toLowerCase() === name) {
-        const v = headers[i + 1];
-        return Array.isArray(v) ? v.map(String).join(', ') : Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
-      }
-    }
-    return undefined;
-  }
-  if (typeof headers === 'string') {
-    const m = new RegExp(`(?:^|\\r\\n)${name}:\\s*([^\\r\\n]*)`, 'i').exec(headers);
-    return m?.[1];
-  }
-  return undefined;
-}
-
 function originOfParams(p: ConnectParams): string {
   const protocol = p.protocol || 'http:';
   const port = p.port || (protocol === 'https:' ? 443 : 80);
@@ -72,8 +53,23 @@ function originOfParams(p: ConnectParams): string {
   return `${protocol}//${h}:${port}`;
 }
 
+const ORIGIN_CACHE_MAX = 256;
+const originCache = new Map<string, string>();
+
+/** 'scheme://host:port' for undici's request.origin; memoised because it runs per request. */
 function normaliseOrigin(o: string | URL | undefined): string {
   if (!o) return 'unknown://';
+  const key = typeof o === 'string' ? o : o.href;
+  let v = originCache.get(key);
+  if (v === undefined) {
+    v = parseOrigin(key);
+    if (originCache.size >= ORIGIN_CACHE_MAX) originCache.clear();
+    originCache.set(key, v);
+  }
+  return v;
+}
+
+function parseOrigin(o: string): string {
   try {
     const u = new URL(String(o));
     const port = u.port || (u.protocol === 'https:' ? '443' : '80');
@@ -89,13 +85,12 @@ function normaliseOrigin(o: string | URL | undefined): string {
  * from fetch when it carries fetch's mandatory `sec-fetch-mode` header.
  */
 export function traceUndici(core: TracerCore): () => void {
-  const requests = new WeakMap<object, RequestState>();
-  const conns = new WeakMap<Socket, ConnectionState>();
   const connecting = new WeakMap<object, PendingConnect[]>();
   const net = new NetTimings();
 
   const onCreate = core.guard('undici:create', (msg: unknown) => {
     const request = (msg as { request: UndiciRequest }).request;
+    noteRequestCreated();
     const origin = normaliseOrigin(request.origin);
     if (!core.wants(origin)) return;
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
@@ -103,7 +98,7 @@ export function traceUndici(core: TracerCore): () => void {
     const queuedSince = poolDispatchTime(request);
     const start = queuedSince !== undefined && queuedSince < t ? queuedSince : t;
     const st = core.newRequest({ origin, method: request.method || 'GET', path: pathOnly(request.path), source, start });
-    requests.set(request, st);
+    core.attach(request, st);
   });
 
   const onBeforeConnect = core.guard('undici:beforeConnect', (msg: unknown) => {
@@ -154,7 +149,7 @@ export function traceUndici(core: TracerCore): () => void {
       seenFromStart: pending !== undefined,
       protocol: (socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2' ? 'h2' : 'http/1.1',
     });
-    conns.set(socket, conn);
+    core.adoptSocket(socket, conn);
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
     if (tls) {
       settleMarks(conn, connectParams, tls, t);
@@ -167,7 +162,6 @@ export function traceUndici(core: TracerCore): () => void {
         core.announce(conn, socket);
       }));
     }
-    socket.once('close', core.guard('undici:close', () => core.close(conn, socket)));
   });
 
   const onConnectError = core.guard('undici:connectError', (msg: unknown) => {
@@ -177,29 +171,28 @@ export function traceUndici(core: TracerCore): () => void {
 
   const onSendHeaders = core.guard('undici:sendHeaders', (msg: unknown) => {
     const { request, socket, headers } = msg as { request: object; socket: Socket; headers: unknown };
-    const st = requests.get(request);
+    const st = core.stateOf<RequestState>(request);
     if (!st) return;
-    let conn = conns.get(socket);
+    let conn = core.connectionOf(socket);
     if (!conn) {
       // A connection opened before the tracer started.
       conn = core.newConnection({ origin: st.origin, source: st.source, created: now(), seenFromStart: false, protocol: (socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2' ? 'h2' : 'http/1.1' });
-      conns.set(socket, conn);
+      core.adoptSocket(socket, conn);
       core.announce(conn, socket);
-      socket.once('close', core.guard('undici:close', () => conn && core.close(conn, socket)));
     }
     if (conn.record.source !== st.source && conn.assigned === 0) conn.record.source = st.source;
     assignRequest(st, conn, now(), !conn.seenFromStart && conn.assigned === 0);
-    if (typeof headers === 'string' && /(?:^|\r\n)connection:\s*close/i.test(headers)) conn.clientAskedClose = true;
+    if (typeof headers === 'string' && headers.length > 0 && findHeader(headers, 'connection')?.toLowerCase() === 'close') conn.clientAskedClose = true;
   });
 
   const onBodySent = core.guard('undici:bodySent', (msg: unknown) => {
-    const st = requests.get((msg as { request: object }).request);
+    const st = core.stateOf<RequestState>((msg as { request: object }).request);
     if (st) st.marks.sent ??= now();
   });
 
   const onHeaders = core.guard('undici:headers', (msg: unknown) => {
     const { request, response } = msg as { request: object; response: { statusCode: number; headers: unknown } };
-    const st = requests.get(request);
+    const st = core.stateOf<RequestState>(request);
     if (!st) return;
     const t = now();
     st.marks.sent ??= t;
@@ -207,25 +200,17 @@ export function traceUndici(core: TracerCore): () => void {
     st.status = response.statusCode;
     const conn = st.conn;
     st.httpVersion = conn?.record.protocol === 'h2' ? '2.0' : '1.1';
-    const connection = findHeader(response.headers, 'connection');
-    const keepAlive = findHeader(response.headers, 'keep-alive');
-    noteResponseHeaders(st, connection, keepAlive);
-    if (conn) {
-      conn.serverAskedClose = connection?.toLowerCase() === 'close';
-      if (connection !== undefined || keepAlive !== undefined) {
-        conn.record.keepAliveHint = { ...(connection !== undefined ? { connectionHeader: connection } : {}), ...(keepAlive !== undefined ? { keepAliveHeader: keepAlive } : {}), ...parseKeepAliveHeader(keepAlive) };
-      }
-    }
+    noteKeepAlive(st, conn, findHeader(response.headers, 'connection'), findHeader(response.headers, 'keep-alive'));
   });
 
   const onTrailers = core.guard('undici:trailers', (msg: unknown) => {
-    const st = requests.get((msg as { request: object }).request);
+    const st = core.stateOf<RequestState>((msg as { request: object }).request);
     if (st) core.complete(st);
   });
 
   const onError = core.guard('undici:error', (msg: unknown) => {
     const { request, error } = msg as { request: object; error: unknown };
-    const st = requests.get(request);
+    const st = core.stateOf<RequestState>(request);
     if (!st || st.done) return;
     st.error = classifyError(error, st.reused);
     core.complete(st);

@@ -11,6 +11,12 @@ let key: symbol | undefined;
 let original: DispatchFn | undefined;
 let wrapper: DispatchFn | undefined;
 let handlerKey: symbol | null | undefined;
+/** Bumped by each `undici:request:create`: tells the wrapper whether the Pool created the request at once. */
+let createdSeq = 0;
+
+export function noteRequestCreated(): void {
+  createdSeq++;
+}
 
 /**
  * undici creates a Request (and publishes `undici:request:create`) only when a Pool hands the
@@ -31,8 +37,13 @@ export function hookUndiciPoolQueue(): void {
   key = k;
   original = orig;
   wrapper = function dispatch(this: object, opts: unknown, handler: object) {
-    if (users > 0 && handler && typeof handler === 'object') dispatchedAt.set(handler, now());
-    return orig.call(this, opts, handler);
+    if (users === 0) return orig.call(this, opts, handler);
+    const at = now();
+    const seq = createdSeq;
+    const result = orig.call(this, opts, handler);
+    // Only a request the Pool had to queue needs remembering (the common case costs no WeakMap entry).
+    if (seq === createdSeq && handler && typeof handler === 'object') dispatchedAt.set(handler, at);
+    return result;
   };
   p[k] = wrapper;
 }

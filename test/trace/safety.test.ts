@@ -49,6 +49,28 @@ describe('tracer: safety', { timeout: 30_000 }, () => {
     }
   });
 
+  test('instrument/stop cycles over long-lived sockets do not pile up listeners', async () => {
+    const agent = new http.Agent({ keepAlive: true });
+    const pool = new Pool(srv.origin, { connections: 1 });
+    try {
+      let socket: import('node:net').Socket | undefined;
+      for (let i = 0; i < 12; i++) {
+        const t = collect();
+        const req = http.get(`${srv.origin}/`, { agent }, (res) => res.resume());
+        req.on('socket', (s) => (socket = s));
+        await new Promise((r) => req.on('close', r));
+        await (await pool.request({ path: '/', method: 'GET' })).body.text();
+        await until(() => t.requests.length === 2, 3000, 'two requests');
+        t.stop();
+      }
+      assert.ok(socket && socket.listenerCount('close') < 5, `close listeners: ${socket?.listenerCount('close')}`);
+      assert.equal(srv.connections > 0, true);
+    } finally {
+      agent.destroy();
+      await pool.close();
+    }
+  });
+
   test('a listener that throws becomes a diagnostic, never a host exception', async () => {
     const tracer = instrument();
     const diagnostics: string[] = [];

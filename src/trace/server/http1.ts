@@ -30,14 +30,14 @@ export function attachHttp1(
   const handshakes = new PendingHandshakes();
   const failed = new WeakSet<Socket>();
 
-  const track = (socket: Socket, acceptedAt: number, acceptedAtEpoch: number, tls?: TLSSocket): void => {
+  const track = (socket: Socket, acceptedAt: number, acceptedAtEpoch: number, tls?: TLSSocket, handshakeSeen = true): ConnState => {
     const state = newConnState({
       origin: options.origin ?? originOf(scheme, socket, server.address()),
       protocol: 'http/1.1',
       socket,
       acceptedAt,
       acceptedAtEpoch,
-      tlsMs: tls ? performance.now() - acceptedAt : undefined,
+      tlsMs: tls && handshakeSeen ? performance.now() - acceptedAt : undefined,
       tls: tls ? serverTlsInfo(tls) : undefined,
     });
     open.set(socket, state);
@@ -56,11 +56,15 @@ export function attachHttp1(
       emitter.guard('close', () => emitter.emitSafe('close', finishConnection(state)));
     });
     emitter.emitSafe('connection', state.record);
+    return state;
   };
 
   const onConnection = (socket: Socket): void =>
     emitter.guard('connection', () => {
-      if (!secure) return track(socket, performance.now(), Date.now());
+      if (!secure) {
+        track(socket, performance.now(), Date.now());
+        return;
+      }
       handshakes.accept(socket);
     });
 
@@ -80,6 +84,13 @@ export function attachHttp1(
       state.errorCode = err.code ?? 'ERR_TLS_HANDSHAKE';
       emitter.emitSafe('close', finishConnection(state));
     });
+
+  const adopt = (socket: Socket): ConnState => {
+    const tls = secure ? (socket as TLSSocket) : undefined;
+    const state = track(socket, performance.now(), Date.now(), tls, false);
+    // requests it served before are unknown: its request indexes start here
+    return state;
+  };
 
   // One context per request in flight and shared listener functions: no closures per request (hot path).
   const pending = new Map<http.IncomingMessage, RequestContext>();
@@ -111,8 +122,8 @@ export function attachHttp1(
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     try {
-      const state = open.get(req.socket);
-      if (!state) return;
+      // a connection accepted before the tracer attached is adopted at its first traced request
+      const state = open.get(req.socket) ?? adopt(req.socket);
       const startedAt = performance.now();
       const { index, idleBeforeMs } = beginRequest(state, startedAt);
       pending.set(req, { state, startedAt, index, idleBeforeMs, bodyReadAt: undefined });

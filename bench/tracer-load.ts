@@ -1,0 +1,89 @@
+// Child process for bench/tracer-overhead.ts: drives a closed-loop load against the bench server
+// with one client (undici or node:http) in one mode (off, tracer, otel) and prints the count.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const [client, mode, portArg, durationArg, concurrencyArg] = process.argv.slice(2);
+const port = Number(portArg);
+const durationMs = Number(durationArg);
+const concurrency = Number(concurrencyArg);
+const origin = `http://127.0.0.1:${port}`;
+
+async function enableOtel(): Promise<void> {
+  // The comparison tools live in bench/node_modules; load them through a require rooted there.
+  const require = createRequire(fileURLToPath(new URL('./package.json', import.meta.url)));
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+  const { SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici');
+  const noopExporter = { export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }), shutdown: async () => {} };
+  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(noopExporter)] });
+  provider.register();
+  registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()] });
+}
+
+async function main(): Promise<void> {
+  if (mode === 'otel') await enableOtel();
+  let stopTracer = (): void => {};
+  if (mode === 'noop-subs') {
+    // Diagnostic mode: what undici's own publishing costs once anything subscribes.
+    const dc = await import('node:diagnostics_channel');
+    for (const name of ['undici:request:create', 'undici:client:beforeConnect', 'undici:client:connected', 'undici:client:connectError', 'undici:client:sendHeaders', 'undici:request:bodySent', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error', 'http.client.request.start', 'http.client.response.finish', 'http.client.request.error']) dc.subscribe(name, () => {});
+  }
+  if (mode === 'tracer') {
+    const { instrument } = await import('../src/trace/index.js');
+    const tracer = instrument();
+    // A consumer that discards events: the cost measured is the tracer's own.
+    tracer.on('request', () => {});
+    tracer.on('connection', () => {});
+    tracer.on('close', () => {});
+    stopTracer = () => tracer.stop();
+  }
+  // Imported after instrumentation so OTel's require hooks see the modules.
+  const http = (await import('node:http')).default;
+  const { Pool } = await import('undici');
+  const pool = new Pool(origin, { connections: concurrency });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+
+  const once = client === 'undici'
+    ? async (): Promise<void> => {
+        const res = await pool.request({ path: '/', method: 'GET' });
+        await res.body.dump();
+      }
+    : (): Promise<void> =>
+        new Promise((resolve, reject) => {
+          const req = http.request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+
+  // Warm up (JIT, connections) before counting.
+  const warmEnd = Date.now() + 1000;
+  const loop = async (until: number, count: { n: number }): Promise<void> => {
+    while (Date.now() < until) {
+      await once();
+      count.n++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, () => loop(warmEnd, { n: 0 })));
+  const count = { n: 0 };
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  const end = Date.now() + durationMs;
+  await Promise.all(Array.from({ length: concurrency }, () => loop(end, count)));
+  const elapsed = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  stopTracer();
+  await pool.close();
+  agent.destroy();
+  process.stdout.write(JSON.stringify({ client, mode, requests: count.n, ms: elapsed, cpuUsPerRequest: (cpu.user + cpu.system) / count.n }) + '\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(String(err?.stack ?? err) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,75 @@
+// Throughput of 50 concurrent keep-alive requests with the connscope tracer off vs on, and with
+// OpenTelemetry's http + undici instrumentations for comparison. Run by hand:
+//   npx tsx bench/tracer-overhead.ts [--duration 10] [--rounds 2] [--concurrency 50]
+// The server runs in its own process; each (client, mode) measurement runs in a fresh process and
+// the modes are interleaved round by round so machine-load drift hits them alike.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(process.argv[i + 1]);
+};
+const durationS = arg('duration', 10);
+const rounds = arg('rounds', 2);
+const concurrency = arg('concurrency', 50);
+const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
+
+function runChild(file: string, args: string[]): Promise<{ line: string; kill: () => void; done: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', here(file), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    let resolved = false;
+    const done = new Promise<void>((r) => child.on('exit', () => r()));
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const nl = buf.indexOf('\n');
+      if (nl !== -1 && !resolved) {
+        resolved = true;
+        resolve({ line: buf.slice(0, nl), kill: () => child.kill('SIGTERM'), done });
+      }
+    });
+    child.on('exit', (code) => {
+      if (!resolved) reject(new Error(`${file} exited with ${code}`));
+    });
+  });
+}
+
+const clients = ['undici', 'http'] as const;
+const modes = ['off', 'tracer', 'otel'] as const;
+const totals: Record<string, { requests: number; ms: number }> = {};
+
+const server = await runChild('./tracer-server.ts', []);
+const { port } = JSON.parse(server.line) as { port: number };
+try {
+  const perRunMs = Math.round((durationS * 1000) / rounds);
+  for (let round = 0; round < rounds; round++) {
+    for (const client of clients) {
+      for (const mode of modes) {
+        const run = await runChild('./tracer-load.ts', [client, mode, String(port), String(perRunMs), String(concurrency)]);
+        await run.done;
+        const r = JSON.parse(run.line) as { requests: number; ms: number };
+        const key = `${client}/${mode}`;
+        const t = (totals[key] ??= { requests: 0, ms: 0 });
+        t.requests += r.requests;
+        t.ms += r.ms;
+        process.stderr.write(`round ${round + 1}/${rounds} ${key}: ${((r.requests / r.ms) * 1000).toFixed(0)} req/s\n`);
+      }
+    }
+  }
+} finally {
+  server.kill();
+  await server.done;
+}
+
+const rps = (k: string): number => (totals[k]!.requests / totals[k]!.ms) * 1000;
+const rows = [];
+for (const client of clients) {
+  const off = rps(`${client}/off`);
+  for (const mode of modes) {
+    const v = rps(`${client}/${mode}`);
+    rows.push({ client, mode, requests: totals[`${client}/${mode}`]!.requests, reqPerSec: Math.round(v), vsOff: +(v / off).toFixed(3) });
+  }
+}
+console.table(rows);
+console.log(JSON.stringify({ durationS, rounds, concurrency, results: rows }));

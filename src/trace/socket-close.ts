@@ -1,0 +1,33 @@
+import type { Socket } from 'node:net';
+
+/** Something that wants to hear when a traced socket closes (one per active tracer). */
+export interface CloseWatcher {
+  onSocketClose(socket: Socket): void;
+}
+
+const watchers = new Set<CloseWatcher>();
+const kWatched = Symbol('connscope.close-watched');
+
+function onClose(this: Socket): void {
+  for (const w of watchers) w.onSocketClose(this);
+}
+
+/**
+ * Sockets outlive tracers (keep-alive pools), so instead of one 'close' listener per tracer per
+ * socket — which would pile up across instrument()/stop() cycles — each socket gets at most one
+ * shared listener that tells whichever tracers are active at close time.
+ */
+export function watchClose(socket: Socket): void {
+  const s = socket as Socket & { [kWatched]?: true };
+  if (s[kWatched]) return;
+  s[kWatched] = true;
+  socket.once('close', onClose);
+}
+
+export function addCloseWatcher(w: CloseWatcher): void {
+  watchers.add(w);
+}
+
+export function removeCloseWatcher(w: CloseWatcher): void {
+  watchers.delete(w);
+}
