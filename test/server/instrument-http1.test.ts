@@ -267,3 +267,31 @@ test('stop() removes the listeners: no events afterwards, and the server keeps w
     await served.close();
   }
 });
+
+test('a connection accepted before the tracer attached is adopted at its next request', T, async () => {
+  const served = await httpServer((_req, res) => res.end('ok'));
+  const client = net.connect(served.port, '127.0.0.1');
+  client.on('error', () => {});
+  let tracer: ServerTracer | undefined;
+  try {
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    const responses = (n: number): Promise<void> =>
+      withDeadline((async () => { while (text.split('HTTP/1.1 200').length - 1 < n) await sleep(10); })(), 5_000, `${n} responses`);
+    client.write('GET /before HTTP/1.1\r\nHost: x\r\n\r\n');
+    await responses(1);
+    tracer = instrumentServer(served.server);
+    const seen = collect(tracer);
+    client.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+    await responses(2);
+    await sleep(20);
+    assert.equal(served.connections, 1);
+    assert.equal(seen.connections.length, 1, 'adopted');
+    assert.deepEqual(seen.requests.map((r) => r.path), ['/after']);
+    assert.equal(tracer.openConnections()[0]!.requests, 1);
+  } finally {
+    client.destroy();
+    tracer?.stop();
+    await served.close();
+  }
+});
