@@ -137,7 +137,28 @@ export function renderSummary(s: SocketSummary, describe: string, top: number, c
   out += `  ${stateLine(s.states, color)}\n`;
   out += table('incoming, per local port (this machine serves)', 'local port', s.byLocalPort, top, color);
   out += table('outgoing, per remote endpoint (this machine is the client)', 'remote', s.byRemote, top, color);
+  for (const note of notes(s)) out += `${color ? pc.yellow('note') : 'note'}: ${note}\n`;
   return out;
+}
+
+/** TIME_WAIT sockets to one endpoint above which short-lived connections are worth a note. */
+const MANY_TIME_WAIT = 50;
+
+/** What the counts suggest (CLOSE_WAIT is always a bug on this machine's side; piles of TIME_WAIT mean no reuse). */
+function notes(s: SocketSummary): string[] {
+  const out: string[] = [];
+  for (const g of [...s.byLocalPort, ...s.byRemote]) {
+    const closeWait = g.states.CLOSE_WAIT ?? 0;
+    if (closeWait > 0) {
+      const where = s.byLocalPort.includes(g) ? `local port ${g.key}` : g.key;
+      out.push(`${closeWait} CLOSE_WAIT on ${where}: the peer closed and the process here never closed its socket (a leak; see docs/sockets.md)`);
+    }
+  }
+  for (const g of s.byRemote) {
+    const tw = g.states.TIME_WAIT ?? 0;
+    if (tw >= MANY_TIME_WAIT) out.push(`${tw} TIME_WAIT to ${g.key}: many short-lived connections; is keep-alive off or a pool created per request? (keepalive-disabled, pool-per-request)`);
+  }
+  return out.slice(0, 10);
 }
 
 function renderDelta(d: SocketDelta, s: SocketSummary, top: number, color: boolean): string {

@@ -141,6 +141,7 @@ test('CLOSE_WAIT on a server that leaves half-closed sockets open (allowHalfOpen
   assert.equal(await run(['sockets', '--port', String(port), '--remote', '127.0.0.1'], text), 0);
   assert.match(text.out(), /TCP sockets \(port \d+, remote 127\.0\.0\.1\): 5/);
   assert.match(text.out(), new RegExp(`^  ${port}\\s+3\\s+2\\s+1$`, 'm'), 'local port row: total, CLOSE_WAIT, LISTEN');
+  assert.match(text.out(), new RegExp(`note: 2 CLOSE_WAIT on local port ${port}: the peer closed`));
 });
 
 test('sockets --watch shows the change per interval, bounded by --count and by the signal', T, async () => {
