@@ -6,7 +6,8 @@ export type Placement = 'reused' | 'new' | 'queued';
 
 export type AddRequestHook = (agent: http.Agent, req: http.ClientRequest, options: { host?: string; port?: number | string; servername?: string }, at: number, placement: Placement) => void;
 
-const hooks = new Set<AddRequestHook>();
+/** An array, not a Set: iterated on every request, and array iteration allocates nothing. */
+let hooks: AddRequestHook[] = [];
 const proto = http.Agent.prototype as http.Agent & { addRequest: (...args: any[]) => unknown };
 let original: ((...args: any[]) => unknown) | undefined;
 let wrapper: ((...args: any[]) => unknown) | undefined;
@@ -18,19 +19,19 @@ let wrapper: ((...args: any[]) => unknown) | undefined;
  * would hide pool queueing. The wrapper calls the original first and never changes its result.
  */
 export function addAgentHook(hook: AddRequestHook): void {
-  hooks.add(hook);
+  if (!hooks.includes(hook)) hooks = [...hooks, hook];
   if (wrapper && proto.addRequest === wrapper) return;
   const orig = proto.addRequest;
   original = orig;
   wrapper = function addRequest(this: http.Agent, req: http.ClientRequest, options: any, ...rest: unknown[]) {
-    if (hooks.size === 0) return orig.call(this, req, options, ...rest);
+    if (hooks.length === 0) return orig.call(this, req, options, ...rest);
     const at = now();
     const before = (this as { totalSocketCount?: number }).totalSocketCount ?? 0;
     const result = orig.call(this, req, options, ...rest);
     try {
       const placement: Placement = req.reusedSocket ? 'reused' : ((this as { totalSocketCount?: number }).totalSocketCount ?? 0) > before ? 'new' : 'queued';
       const opts = typeof options === 'object' && options !== null ? options : { host: options, port: rest[0] };
-      for (const h of hooks) h(this, req, opts, at, placement);
+      for (let i = 0; i < hooks.length; i++) hooks[i]!(this, req, opts, at, placement);
     } catch {}
     return result;
   };
@@ -38,9 +39,9 @@ export function addAgentHook(hook: AddRequestHook): void {
 }
 
 export function removeAgentHook(hook: AddRequestHook): void {
-  hooks.delete(hook);
+  hooks = hooks.filter((h) => h !== hook);
   // Restore only if nobody wrapped on top of us; otherwise the wrapper stays as a pass-through.
-  if (hooks.size === 0 && wrapper && proto.addRequest === wrapper && original) {
+  if (hooks.length === 0 && wrapper && proto.addRequest === wrapper && original) {
     proto.addRequest = original;
     wrapper = undefined;
     original = undefined;

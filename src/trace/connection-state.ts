@@ -37,6 +37,8 @@ export interface ConnectionState {
   /** Set when the protocol told us why it will close (h2 GOAWAY). */
   closeHint?: 'goaway';
   ocspStapled?: boolean;
+  /** Connection-relevant headers of the last response, shared by requests while unchanged. */
+  lastResponseHeaders?: { connection?: string; keepAlive?: string };
 }
 
 export function newConnectionState(init: {

@@ -115,8 +115,8 @@ export class TracerCore {
     return newConnectionState({ id: this.connIds.next(), ...init });
   }
 
-  newRequest(init: { origin: string; method: string; path: string; source: SourceKind; start: number; poolId?: string }): RequestState {
-    const st = newRequestState({ id: this.reqIds.next(), ...init });
+  newRequest(origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
+    const st = newRequestState(this.reqIds.next(), origin, method, path, source, start, poolId);
     if (this.inflightMap.size >= MAX_INFLIGHT) {
       // Oldest first: Map iteration order is insertion order.
       const oldest = this.inflightMap.keys().next().value;
@@ -153,8 +153,7 @@ export class TracerCore {
   complete(st: RequestState, end = now()): void {
     if (st.done) return;
     this.inflightMap.delete(st.id);
-    const ev = this.eventLoop;
-    const trace = finishRequest(st, end, ev ? { overlap: (a, b) => ev.overlap(a, b), blockedMs: ev.options.blockedMs } : undefined);
+    const trace = finishRequest(st, end, this.eventLoop);
     this.events.emit('request', trace);
   }
 

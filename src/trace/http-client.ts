@@ -33,8 +33,9 @@ function originOf(req: http.ClientRequest, options?: { host?: string; port?: num
 
 /**
  * node:http and node:https clients: Agent.addRequest (creation time and pool placement),
- * `http.client.request.start|error` and `http.client.response.finish` channels, and passive
- * listeners on the request ('socket', 'finish', 'close'), response ('end') and socket ('lookup',
+ * `http.client.request.start` (published once the request is handed to its socket: the `sent`
+ * mark), `http.client.request.error` and `http.client.response.finish` channels, and passive
+ * listeners on the request ('socket', 'close'), response ('end') and socket ('lookup',
  * 'connect', 'secureConnect', 'OCSPResponse', 'close'). No 'data' or 'response' listeners: those
  * would change flow mode or stop Node from dumping unread responses. Listeners are shared
  * functions that find their state through `this`, so a request costs no closures.
@@ -98,10 +99,6 @@ export function traceHttp(core: TracerCore): () => void {
     assignRequest(p.st, conn, assignedAt, this.reusedSocket && conn.assigned === 0 && !conn.seenFromStart);
     conn.clientAskedClose = this.shouldKeepAlive === false || headerString(this.getHeader('connection'))?.toLowerCase() === 'close';
   });
-  const onReqFinish = core.guard('http:finish', function (this: http.ClientRequest) {
-    const p = core.stateOf<Pending>(this);
-    if (p) p.st.marks.sent ??= now();
-  });
   const onReqClose = core.guard('http:req-close', function (this: http.ClientRequest) {
     const p = core.stateOf<Pending>(this);
     if (!p || p.st.done) return;
@@ -122,11 +119,10 @@ export function traceHttp(core: TracerCore): () => void {
       poolId = core.poolIds.of(agent, 'agent');
       core.rememberPool(agent);
     }
-    const st = core.newRequest({ origin, method: req.method || 'GET', path: pathOnly(req.path), source: 'http', start: at, ...(poolId ? { poolId } : {}) });
+    const st = core.newRequest(origin, req.method || 'GET', pathOnly(req.path), 'http', at, poolId);
     const p: Pending = { st, placement, at, origin };
     core.attach(req, p);
     req.on('socket', onReqSocket);
-    req.on('finish', onReqFinish);
     req.on('close', onReqClose);
     return p;
   };
@@ -138,8 +134,12 @@ export function traceHttp(core: TracerCore): () => void {
 
   const onStart = core.guard('http:start', (msg: unknown) => {
     const req = (msg as { request: http.ClientRequest }).request;
-    // Published from _finish, after a socket was assigned: tracked requests need nothing here.
-    if (core.stateOf<Pending>(req) !== undefined) return;
+    const known = core.stateOf<Pending>(req);
+    if (known !== undefined) {
+      // Published from _finish: the whole request has been handed to its socket.
+      known.st.marks.sent ??= now();
+      return;
+    }
     // No Agent (createConnection), or created before the tracer started.
     const t = now();
     const agent = (req as { agent?: http.Agent | false }).agent || undefined;
@@ -149,6 +149,7 @@ export function traceHttp(core: TracerCore): () => void {
       const conn = connectionFor(socket, tracked, tracked.st.poolId);
       assignRequest(tracked.st, conn, t, req.reusedSocket);
     }
+    if (tracked) tracked.st.marks.sent = t;
   });
 
   const onResponse = core.guard('http:response', (msg: unknown) => {

@@ -116,7 +116,7 @@ export function traceHttp2(core: TracerCore): () => void {
       }
     }
     const method = String(headers?.[':method'] ?? 'GET');
-    const st = core.newRequest({ origin: conn.record.origin, method, path: pathOnly(String(headers?.[':path'] ?? '/')), source: 'http2', start: at, ...(conn.record.poolId ? { poolId: conn.record.poolId } : {}) });
+    const st = core.newRequest(conn.record.origin, method, pathOnly(String(headers?.[':path'] ?? '/')), 'http2', at, conn.record.poolId);
     const before = conn.announced;
     assignRequest(st, conn, at);
     // Streams opened before the session connected wait for it: that wait is blocked time.

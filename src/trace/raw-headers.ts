@@ -13,18 +13,32 @@ function equalsLower(key: unknown, lowerName: string): boolean {
   return true;
 }
 
-function valueString(v: unknown): string {
+/** The value as a string; `previous` is returned as is when the bytes spell it (no allocation). */
+function valueString(v: unknown, previous?: string): string {
   if (typeof v === 'string') return v;
+  if (previous !== undefined && v instanceof Uint8Array && v.length === previous.length) {
+    let same = true;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] !== previous.charCodeAt(i)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return previous;
+  }
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
-  if (Array.isArray(v)) return v.map(valueString).join(', ');
+  if (Array.isArray(v)) return v.map((x) => valueString(x)).join(', ');
   return String(v);
 }
 
-/** Finds a header in [name, value, ...] (Buffers or strings) or in 'name: value\r\n' text. */
-export function findHeader(headers: unknown, lowerName: string): string | undefined {
+/**
+ * Finds a header in [name, value, ...] (Buffers or strings) or in 'name: value\r\n' text.
+ * `previous` is the value seen last time on the same connection, reused when unchanged.
+ */
+export function findHeader(headers: unknown, lowerName: string, previous?: string): string | undefined {
   if (Array.isArray(headers)) {
     for (let i = 0; i + 1 < headers.length; i += 2) {
-      if (equalsLower(headers[i], lowerName)) return valueString(headers[i + 1]);
+      if (equalsLower(headers[i], lowerName)) return valueString(headers[i + 1], previous);
     }
     return undefined;
   }

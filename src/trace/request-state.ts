@@ -28,20 +28,27 @@ export interface RequestState {
   done: boolean;
 }
 
-export function newRequestState(init: { id: string; origin: string; method: string; path: string; source: SourceKind; start: number; poolId?: string }): RequestState {
-  const st: RequestState = {
-    id: init.id,
-    origin: init.origin,
-    method: init.method,
-    path: init.path,
-    source: init.source,
-    marks: { start: init.start },
+export function newRequestState(id: string, origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
+  // Every field initialised in one literal: one hidden class for all requests.
+  return {
+    id,
+    origin,
+    method,
+    path,
+    source,
+    poolId,
+    marks: { start },
+    conn: undefined,
     paysEstablishment: false,
     reused: false,
+    index: undefined,
+    idleBeforeMs: undefined,
+    status: undefined,
+    httpVersion: undefined,
+    responseHeaders: undefined,
+    error: undefined,
     done: false,
   };
-  if (init.poolId) st.poolId = init.poolId;
-  return st;
 }
 
 /** Path without query or fragment: query values may carry secrets. */
@@ -80,7 +87,7 @@ export function assignRequest(st: RequestState, conn: ConnectionState, at: numbe
 }
 
 /** Marks the request finished and builds its trace; releases the connection. */
-export function finishRequest(st: RequestState, end: number, eventLoop?: { overlap(from: number, to: number): number; blockedMs: number }): RequestTrace {
+export function finishRequest(st: RequestState, end: number, eventLoop?: { overlap(from: number, to: number): number; options: { blockedMs: number } }): RequestTrace {
   st.done = true;
   const m = st.marks;
   m.end = end;
@@ -128,7 +135,7 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: { overl
     const to = m.firstByte ?? end;
     const lag = eventLoop.overlap(from, to);
     if (lag > 0) trace.eventLoopDelayMs = lag;
-    trace.eventLoopBlocked = lag >= eventLoop.blockedMs;
+    trace.eventLoopBlocked = lag >= eventLoop.options.blockedMs;
   }
   return trace;
 }

@@ -97,7 +97,7 @@ export function traceUndici(core: TracerCore): () => void {
     const t = now();
     const queuedSince = poolDispatchTime(request);
     const start = queuedSince !== undefined && queuedSince < t ? queuedSince : t;
-    const st = core.newRequest({ origin, method: request.method || 'GET', path: pathOnly(request.path), source, start });
+    const st = core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start);
     core.attach(request, st);
   });
 
@@ -182,7 +182,8 @@ export function traceUndici(core: TracerCore): () => void {
     }
     if (conn.record.source !== st.source && conn.assigned === 0) conn.record.source = st.source;
     assignRequest(st, conn, now(), !conn.seenFromStart && conn.assigned === 0);
-    if (typeof headers === 'string' && headers.length > 0 && findHeader(headers, 'connection')?.toLowerCase() === 'close') conn.clientAskedClose = true;
+    // Cheap pre-check: most requests carry no Connection header at all.
+    if (typeof headers === 'string' && headers.includes('onnection') && findHeader(headers, 'connection')?.toLowerCase() === 'close') conn.clientAskedClose = true;
   });
 
   const onBodySent = core.guard('undici:bodySent', (msg: unknown) => {
@@ -200,7 +201,8 @@ export function traceUndici(core: TracerCore): () => void {
     st.status = response.statusCode;
     const conn = st.conn;
     st.httpVersion = conn?.record.protocol === 'h2' ? '2.0' : '1.1';
-    noteKeepAlive(st, conn, findHeader(response.headers, 'connection'), findHeader(response.headers, 'keep-alive'));
+    const last = conn?.record.keepAliveHint;
+    noteKeepAlive(st, conn, findHeader(response.headers, 'connection', last?.connectionHeader), findHeader(response.headers, 'keep-alive', last?.keepAliveHeader));
   });
 
   const onTrailers = core.guard('undici:trailers', (msg: unknown) => {
