@@ -5,14 +5,15 @@
  * Everything runs one after the other in one process tree (2 cores shared by nginx, the load
  * generator and everything else), so compare ratios from the same run, not absolute numbers.
  * --memory N: afterwards, one N-second undici run with RSS sampled every second
- * (--memory-only: just that run, so earlier runs do not raise the baseline).
+ * in a fresh child process, from dist/ when built (`npm run build`; or --dist <dir>), undici by default
+ * (--memory-raw: the raw engine). --memory-only skips the comparison runs.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bench } from '../src/bench/run.js';
 import type { ClientKind } from '../src/bench/options.js';
 
@@ -144,22 +145,36 @@ async function wrk(url: string): Promise<Row> {
   return { tool: 'wrk -t1', reqPerSec: rps, p50: ms(/50%\s+(\S+)/.exec(out)?.[1]), p99: ms(/99%\s+(\S+)/.exec(out)?.[1]) };
 }
 
+/** Runs `bench()` for MEMORY_S seconds in a fresh child process, sampling its RSS every second. */
+const MEMORY_CHILD = `
+const [lib, url, client, connections, seconds] = process.argv.slice(1);
+const { bench } = await import(lib);
+const mb = (n) => (n / 1048576).toFixed(1);
+const start = process.memoryUsage().rss;
+let max = 0;
+let last = 0;
+const t0 = Date.now();
+const timer = setInterval(() => {
+  last = process.memoryUsage().rss;
+  if (last > max) max = last;
+  if (Math.round((Date.now() - t0) / 1000) % 30 === 0) console.log('  ' + Math.round((Date.now() - t0) / 1000) + ' s: RSS ' + mb(last) + ' MB');
+}, 1000);
+const r = await bench({ url, client, concurrency: Number(connections), connections: Number(connections), durationMs: Number(seconds) * 1000 });
+clearInterval(timer);
+console.log('memory: ' + client + ' engine, ' + seconds + ' s, ' + r.stats.requests + ' requests (' + r.stats.reqPerSec.toFixed(0) + ' req/s), ' + r.stats.errors + ' errors');
+console.log('  RSS at start ' + mb(start) + ' MB, max ' + mb(max) + ' MB, at end ' + mb(last) + ' MB (goal < 150 MB)');
+`;
+
 async function memoryRun(url: string): Promise<void> {
-  let max = 0;
-  const start = process.memoryUsage().rss;
-  const samples: number[] = [];
-  const t0 = Date.now();
-  const timer = setInterval(() => {
-    const rss = process.memoryUsage().rss;
-    samples.push(rss);
-    if (rss > max) max = rss;
-    if (samples.length % 30 === 0) console.log(`  ${Math.round((Date.now() - t0) / 1000)} s: RSS ${(rss / 1024 / 1024).toFixed(1)} MB`);
-  }, 1000);
-  const r = await bench({ url, client: 'undici', concurrency: CONNECTIONS, connections: CONNECTIONS, durationMs: MEMORY_S * 1000 });
-  clearInterval(timer);
-  const mb = (n: number): string => (n / 1024 / 1024).toFixed(1);
-  console.log(`\nmemory: undici engine, ${MEMORY_S} s, ${r.stats.requests} requests (${r.stats.reqPerSec.toFixed(0)} req/s)`);
-  console.log(`  RSS at start ${mb(start)} MB, max ${mb(max)} MB, at end ${mb(samples[samples.length - 1] ?? 0)} MB (goal < 150 MB)`);
+  // the compiled library when built (npm run build, or --dist <dir>): what users run, without the TypeScript loader
+  const i = args.indexOf('--dist');
+  const dist = join(i >= 0 ? args[i + 1]! : join(here, '..', 'dist'), 'index.js');
+  const client = args.includes('--memory-raw') ? 'raw' : 'undici';
+  const lib = existsSync(dist) ? pathToFileURL(dist).href : pathToFileURL(join(here, '..', 'src', 'index.ts')).href;
+  const nodeArgs = existsSync(dist) ? [] : ['--import', 'tsx'];
+  console.log(`\nmemory run in a fresh process (${existsSync(dist) ? dist : 'src via tsx: build first for the real figure'})`);
+  const out = await runChild(process.execPath, [...nodeArgs, '--input-type=module', '-e', MEMORY_CHILD, lib, url, client, String(CONNECTIONS), String(MEMORY_S)], (MEMORY_S + 60) * 1000);
+  process.stdout.write(out);
 }
 
 const nginx = await startNginx();

@@ -52,34 +52,46 @@ export class UndiciEngine implements Engine {
   }
 
   send(done: RequestDone): void {
-    const discard = this.ctx.options.discardBody;
-    let status = 0;
-    // the callback handler API: no stream objects per request (Pool.dispatch does not unwrap the controller API)
-    const handler = {
-      onConnect() {},
-      onHeaders(statusCode: number) {
-        status = statusCode;
-        if (discard) {
-          // the body is never read: the connection stays taken, as with an unconsumed response
-          done(statusCode, undefined);
-          return false;
-        }
-        return true;
-      },
-      onData() {
-        return true;
-      },
-      onComplete() {
-        if (!discard) done(status, undefined);
-      },
-      onError(err: Error) {
-        done(status || undefined, err);
-      },
-    };
-    this.pool.dispatch(this.dispatchOptions, handler as unknown as Dispatcher.DispatchHandler);
+    this.pool.dispatch(this.dispatchOptions, new BenchHandler(done, this.ctx.options.discardBody) as unknown as Dispatcher.DispatchHandler);
   }
 
   async close(): Promise<void> {
     await this.pool.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * undici's callback handler API, one object per request (no closures, no body stream): the
+ * garbage per request stays small at tens of thousands of requests per second.
+ */
+class BenchHandler {
+  private status = 0;
+  constructor(
+    private readonly done: RequestDone,
+    private readonly discard: boolean,
+  ) {}
+
+  onConnect(): void {}
+
+  onHeaders(statusCode: number): boolean {
+    this.status = statusCode;
+    if (this.discard) {
+      // the body is never read: the connection stays taken, as with an unconsumed response
+      this.done(statusCode, undefined);
+      return false;
+    }
+    return true;
+  }
+
+  onData(): boolean {
+    return true;
+  }
+
+  onComplete(): void {
+    if (!this.discard) this.done(this.status, undefined);
+  }
+
+  onError(err: Error): void {
+    this.done(this.status || undefined, err);
   }
 }
