@@ -37,7 +37,7 @@ function runChild(file: string, args: string[]): Promise<{ line: string; kill: (
 
 const clients = ['undici', 'http'] as const;
 const modes = ['off', 'tracer', 'otel'] as const;
-const totals: Record<string, { requests: number; ms: number }> = {};
+const totals: Record<string, { requests: number; ms: number; cpuUs: number }> = {};
 
 const server = await runChild('./tracer-server.ts', []);
 const { port } = JSON.parse(server.line) as { port: number };
@@ -48,11 +48,12 @@ try {
       for (const mode of modes) {
         const run = await runChild('./tracer-load.ts', [client, mode, String(port), String(perRunMs), String(concurrency)]);
         await run.done;
-        const r = JSON.parse(run.line) as { requests: number; ms: number };
+        const r = JSON.parse(run.line) as { requests: number; ms: number; cpuUsPerRequest: number };
         const key = `${client}/${mode}`;
-        const t = (totals[key] ??= { requests: 0, ms: 0 });
+        const t = (totals[key] ??= { requests: 0, ms: 0, cpuUs: 0 });
         t.requests += r.requests;
         t.ms += r.ms;
+        t.cpuUs += r.cpuUsPerRequest * r.requests;
         process.stderr.write(`round ${round + 1}/${rounds} ${key}: ${((r.requests / r.ms) * 1000).toFixed(0)} req/s\n`);
       }
     }
@@ -68,7 +69,11 @@ for (const client of clients) {
   const off = rps(`${client}/off`);
   for (const mode of modes) {
     const v = rps(`${client}/${mode}`);
-    rows.push({ client, mode, requests: totals[`${client}/${mode}`]!.requests, reqPerSec: Math.round(v), vsOff: +(v / off).toFixed(3) });
+    const t = totals[`${client}/${mode}`]!;
+    const cpu = t.cpuUs / t.requests;
+    const cpuOff = totals[`${client}/off`]!.cpuUs / totals[`${client}/off`]!.requests;
+    // Client CPU per request is steadier than req/s on a shared machine: report both.
+    rows.push({ client, mode, requests: t.requests, reqPerSec: Math.round(v), vsOff: +(v / off).toFixed(3), clientCpuUsPerReq: +cpu.toFixed(2), cpuVsOff: +(cpu / cpuOff).toFixed(3) });
   }
 }
 console.table(rows);
