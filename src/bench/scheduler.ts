@@ -38,8 +38,8 @@ export function runLoad(engine: Engine, tally: Tally, plan: LoadPlan): Promise<L
     let inflight = 0;
     let stopped = false;
     let aborted = false;
-    const backlog: number[] = [];
-    let backlogHead = 0;
+    // open model: requests due so far; the k-th is due at start + k × interval, so the backlog is just issued..due
+    let due = 0;
     let rateTimer: NodeJS.Timeout | undefined;
 
     const stop = (why: 'done' | 'abort'): void => {
@@ -78,13 +78,8 @@ export function runLoad(engine: Engine, tally: Tally, plan: LoadPlan): Promise<L
     const next = (): void => {
       if (plan.rate === undefined) {
         if (issued < limit) fire(performance.now());
-      } else if (backlogHead < backlog.length) {
-        const intended = backlog[backlogHead++]!;
-        if (backlogHead > 4096 && backlogHead * 2 > backlog.length) {
-          backlog.splice(0, backlogHead);
-          backlogHead = 0;
-        }
-        fire(intended);
+      } else if (issued < due && inflight < plan.concurrency) {
+        fire(start + issued * interval);
       }
     };
 
@@ -92,15 +87,9 @@ export function runLoad(engine: Engine, tally: Tally, plan: LoadPlan): Promise<L
     const pace = (): void => {
       if (stopped) return;
       const now = performance.now();
-      const due = Math.min(limit, Math.floor((now - start) / interval) + 1);
-      let scheduled = issued + (backlog.length - backlogHead);
-      while (scheduled < due) {
-        const intended = start + scheduled * interval;
-        scheduled++;
-        if (inflight < plan.concurrency && backlogHead === backlog.length) fire(intended);
-        else backlog.push(intended);
-      }
-      if (scheduled < limit) rateTimer = setTimeout(pace, Math.max(0, start + scheduled * interval - performance.now()));
+      due = Math.min(limit, Math.floor((now - start) / interval) + 1);
+      while (issued < due && inflight < plan.concurrency) fire(start + issued * interval);
+      if (due < limit) rateTimer = setTimeout(pace, Math.max(0, start + due * interval - performance.now()));
     };
 
     const deadline = setTimeout(() => stop('done'), plan.durationMs);
