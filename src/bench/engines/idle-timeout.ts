@@ -14,7 +14,8 @@ export function effectiveIdleTimeout(
     return configuredMs === undefined || configuredMs === 0 ? fromHint : Math.min(configuredMs, fromHint);
   }
   const keepAliveTimeout = configuredMs ?? 4000;
-  const maxTimeout = Math.max(keepAliveTimeout, 600_000);
+  // bench sets keepAliveMaxTimeout to the user's --idle-timeout (undici's default 600 s otherwise)
+  const maxTimeout = configuredMs ?? 600_000;
   if (hintMs === undefined) return keepAliveTimeout;
   return Math.max(0, Math.min(hintMs - 2000, maxTimeout));
 }

@@ -11,7 +11,7 @@ export function undiciPoolOptions(o: ResolvedBenchOptions): Pool.Options {
     pipelining: o.pipelining,
     keepAliveTimeout,
     // a user-chosen idle timeout is an upper bound; the server's Keep-Alive hint can still lower it
-    keepAliveMaxTimeout: Math.max(keepAliveTimeout, 600_000),
+    keepAliveMaxTimeout: o.idleTimeoutMs ?? 600_000,
     headersTimeout: o.timeoutMs,
     bodyTimeout: o.timeoutMs,
     connect: {
