@@ -205,6 +205,23 @@ describe('tracer: node:http Agent', { timeout: 30_000 }, () => {
       }
     });
 
+    test('OCSP stapling is reported when the client asked for it', async () => {
+      const srv = await httpsServer((_req, res) => res.end('tls'));
+      // Node hands the stapled bytes to the client as is; any non-empty response counts as stapled.
+      srv.server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, resp?: Buffer) => void) => cb(null, Buffer.from('stapled')));
+      const t = collect();
+      const agent = new https.Agent({ keepAlive: false, ca: srv.chain.caPem, requestOCSP: true } as https.AgentOptions);
+      try {
+        await get(`https://localhost:${srv.port}/`, { agent });
+        await until(() => t.connections.length === 1, 3000, 'connection');
+        assert.equal(t.connections[0]!.tls?.ocspStapled, true);
+      } finally {
+        agent.destroy();
+        t.stop();
+        await srv.close();
+      }
+    });
+
     test('a server that rotates ticket keys defeats resumption', async () => {
       const srv = await httpsServer((_req, res) => res.end('tls'));
       // Rotated when a connection arrives, before its handshake: TLS 1.3 sends tickets after the
