@@ -21,7 +21,8 @@ export class TracerCore {
   readonly poolIds = new PoolIds();
   private readonly connIds = new Counter('c');
   private readonly reqIds = new Counter('r');
-  private readonly inflightMap = new Map<string, RequestState>();
+  /** Keyed by the state object itself: identity hashing, no string hashing per request. */
+  private readonly inflightSet = new Set<RequestState>();
   /** Agents / dispatchers seen, weakly held, for poolSnapshot(). */
   readonly pools = new Set<WeakRef<object>>();
   private readonly poolSeen = new WeakSet<object>();
@@ -117,12 +118,12 @@ export class TracerCore {
 
   newRequest(origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
     const st = newRequestState(this.reqIds.next(), origin, method, path, source, start, poolId);
-    if (this.inflightMap.size >= MAX_INFLIGHT) {
-      // Oldest first: Map iteration order is insertion order.
-      const oldest = this.inflightMap.keys().next().value;
-      if (oldest !== undefined) this.inflightMap.delete(oldest);
+    if (this.inflightSet.size >= MAX_INFLIGHT) {
+      // Oldest first: Set iteration order is insertion order.
+      const oldest = this.inflightSet.values().next().value;
+      if (oldest !== undefined) this.inflightSet.delete(oldest);
     }
-    this.inflightMap.set(st.id, st);
+    this.inflightSet.add(st);
     return st;
   }
 
@@ -152,7 +153,7 @@ export class TracerCore {
 
   complete(st: RequestState, end = now()): void {
     if (st.done) return;
-    this.inflightMap.delete(st.id);
+    this.inflightSet.delete(st);
     const trace = finishRequest(st, end, this.eventLoop);
     this.events.emit('request', trace);
   }
@@ -160,13 +161,13 @@ export class TracerCore {
   inflight(): InflightRequest[] {
     const t = now();
     const out: InflightRequest[] = [];
-    for (const st of this.inflightMap.values()) out.push(inflightView(st, t));
+    for (const st of this.inflightSet) out.push(inflightView(st, t));
     return out;
   }
 
   stop(): void {
     this.active = false;
     removeCloseWatcher(this);
-    this.inflightMap.clear();
+    this.inflightSet.clear();
   }
 }

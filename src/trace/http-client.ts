@@ -35,7 +35,7 @@ function originOf(req: http.ClientRequest, options?: { host?: string; port?: num
  * node:http and node:https clients: Agent.addRequest (creation time and pool placement),
  * `http.client.request.start` (published once the request is handed to its socket: the `sent`
  * mark), `http.client.request.error` and `http.client.response.finish` channels, and passive
- * listeners on the request ('socket', 'close'), response ('end') and socket ('lookup',
+ * listeners on the request ('socket', 'close'), response ('close') and socket ('lookup',
  * 'connect', 'secureConnect', 'OCSPResponse', 'close'). No 'data' or 'response' listeners: those
  * would change flow mode or stop Node from dumping unread responses. Listeners are shared
  * functions that find their state through `this`, so a request costs no closures.
@@ -102,14 +102,25 @@ export function traceHttp(core: TracerCore): () => void {
   const onReqClose = core.guard('http:req-close', function (this: http.ClientRequest) {
     const p = core.stateOf<Pending>(this);
     if (!p || p.st.done) return;
-    // Closed before the response ended: aborted by the user or the socket died.
-    p.st.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: p.st.reused };
+    const res = (this as { res?: http.IncomingMessage | null }).res;
+    // With a response, its own 'close' (which may come later) settles the request.
+    if (res && !res.complete && !res.destroyed) return;
+    if (!res || !res.complete) {
+      // Closed without a (complete) response and without an error: aborted by the user.
+      p.st.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: p.st.reused };
+    }
     core.complete(p.st);
   });
-  const onResEnd = core.guard('http:end', function (this: http.IncomingMessage) {
+  // 'close' rather than 'end': it also fires when the body is cut off (aborted, socket died).
+  const onResClose = core.guard('http:res-close', function (this: http.IncomingMessage) {
     const req = (this as { req?: http.ClientRequest }).req;
     const p = req && core.stateOf<Pending>(req);
-    if (p) core.complete(p.st);
+    if (!p || p.st.done) return;
+    if (!this.complete) {
+      const err = (this as { errored?: unknown }).errored;
+      p.st.error ??= err ? classifyError(err, p.st.reused) : { code: 'ABORTED', message: 'response body cut off before it completed', layer: 'http', onReusedSocket: p.st.reused };
+    }
+    core.complete(p.st);
   });
 
   const track = (req: http.ClientRequest, origin: string, at: number, placement: Placement, agent?: http.Agent): Pending | undefined => {
@@ -164,7 +175,7 @@ export function traceHttp(core: TracerCore): () => void {
     st.httpVersion = response.httpVersion;
     const h = response.headers;
     noteKeepAlive(st, st.conn, headerString(h.connection), headerString(h['keep-alive']));
-    response.on('end', onResEnd);
+    response.on('close', onResClose);
   });
 
   const onError = core.guard('http:error', (msg: unknown) => {

@@ -18,6 +18,12 @@ describe('tracer: safety', { timeout: 30_000 }, () => {
     srv = await httpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname === '/big') return void res.end(BIG);
+      if (url.pathname === '/cut') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('partial');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       const delay = Number(url.searchParams.get('delay') ?? 0);
       setTimeout(() => res.end('ok'), delay);
     });
@@ -154,6 +160,29 @@ describe('tracer: safety', { timeout: 30_000 }, () => {
       await until(() => t.requests.length === 2, 3000, 'two requests');
       // Node leaves req.reusedSocket false for a queued request handed a freed socket; the tracer knows.
       assert.deepEqual(t.requests.map((x) => x.reused), [false, true]);
+    } finally {
+      agent.destroy();
+      t.stop();
+    }
+  });
+
+  test('a response cut off mid-body is reported as a failed request, not left in flight', async () => {
+    const t = collect();
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      await new Promise<void>((resolve) => {
+        http.get(`${srv.origin}/cut`, { agent }, (res) => {
+          res.resume();
+          res.on('close', () => resolve());
+          res.on('error', () => {});
+        }).on('error', () => resolve());
+      });
+      await until(() => t.requests.length === 1, 3000, 'request');
+      const r = t.requests[0]!;
+      assert.ok(r.error, 'error recorded');
+      assert.equal(r.status, 200);
+      assert.ok(r.phases.receive !== undefined && r.phases.receive >= 10);
+      assert.equal(t.tracer.inflight().length, 0);
     } finally {
       agent.destroy();
       t.stop();
