@@ -23,14 +23,15 @@ export function addAgentHook(hook: AddRequestHook): void {
   if (wrapper && proto.addRequest === wrapper) return;
   const orig = proto.addRequest;
   original = orig;
-  wrapper = function addRequest(this: http.Agent, req: http.ClientRequest, options: any, ...rest: unknown[]) {
-    if (hooks.length === 0) return orig.call(this, req, options, ...rest);
+  // Fixed parameters (the legacy signature has four): no rest array per request.
+  wrapper = function addRequest(this: http.Agent, req: http.ClientRequest, options: any, port?: unknown, localAddress?: unknown) {
+    if (hooks.length === 0) return orig.call(this, req, options, port, localAddress);
     const at = now();
     const before = (this as { totalSocketCount?: number }).totalSocketCount ?? 0;
-    const result = orig.call(this, req, options, ...rest);
+    const result = orig.call(this, req, options, port, localAddress);
     try {
       const placement: Placement = req.reusedSocket ? 'reused' : ((this as { totalSocketCount?: number }).totalSocketCount ?? 0) > before ? 'new' : 'queued';
-      const opts = typeof options === 'object' && options !== null ? options : { host: options, port: rest[0] };
+      const opts = typeof options === 'object' && options !== null ? options : { host: options, port };
       for (let i = 0; i < hooks.length; i++) hooks[i]!(this, req, opts, at, placement);
     } catch {}
     return result;
