@@ -28,46 +28,75 @@ describe('tracer: phases through a 25 ms each-way latency proxy', { timeout: 30_
   });
 
   /**
-   * On a loaded machine the proxy's timers fire late, so one round trip can cost more than 50 ms;
-   * the upper bound uses the round trip measured on the same path (fastest reused request's wait).
+   * The handshake through the proxy costs one round trip more than the same handshake without it
+   * (which is only CPU: key exchange and signatures, slow on a loaded machine). On a loaded machine
+   * the proxy's timers also fire late, so the upper bound uses the round trip measured on the same
+   * path (the fastest reused request's wait).
    */
-  const checkTls = (tls: number | undefined, connect: number | undefined, measuredRtt: number): void => {
+  /** Fastest of three full handshakes made by `connectOnce` without the proxy (CPU cost only). */
+  const bestTls = async (connectOnce: () => Promise<void>): Promise<number> => {
+    const t = collect();
+    try {
+      for (let i = 0; i < 3; i++) await connectOnce();
+      await until(() => t.connections.length === 3, 3000, 'direct connections');
+      return Math.min(...t.connections.map((c) => c.establishment.tls!));
+    } finally {
+      t.stop();
+    }
+  };
+
+  const checkTls = (tls: number | undefined, connect: number | undefined, measuredRtt: number, directTls: number): void => {
     const rtt = Math.max(RTT, measuredRtt);
-    assert.ok(tls !== undefined && tls >= RTT * 0.8 && tls <= rtt * 1.2, `tls ${tls} ms, expected ${rtt.toFixed(1)} ± 20%`);
+    const added = tls === undefined ? NaN : tls - directTls;
+    assert.ok(added >= RTT * 0.8 && added <= rtt * 1.2, `tls ${tls} ms = direct ${directTls.toFixed(1)} + ${added.toFixed(1)}, expected + ${rtt.toFixed(1)} ± 20%`);
     assert.ok(connect !== undefined && connect < ONE_WAY_MS, `connect ${connect} ms is the local accept only`);
   };
 
+  // Load on the machine only ever adds time, so each side takes the best of three full handshakes.
   test('node:https: TLS 1.3 handshake ≈ one round trip; wait ≈ one round trip', async () => {
+    const directTls = await bestTls(async () => {
+      await get(`https://localhost:${srv.port}/`, { agent: new https.Agent({ ca: srv.chain.caPem, minVersion: 'TLSv1.3' }) });
+    });
     const t = collect();
-    const agent = new https.Agent({ keepAlive: true, ca: srv.chain.caPem, maxVersion: 'TLSv1.3', minVersion: 'TLSv1.3' });
     try {
-      for (let i = 0; i < 3; i++) await get(`https://localhost:${proxy.port}/`, { agent, servername: 'localhost' });
-      await until(() => t.requests.length === 3, 3000, 'requests');
-      const r = t.requests[0]!;
-      const rtt = Math.min(...t.requests.slice(1).map((x) => x.phases.wait!));
-      assert.equal(t.connections.length, 1);
-      checkTls(r.phases.tls, r.phases.connect, rtt);
-      assert.ok(r.phases.wait! >= RTT * 0.8 && r.phases.wait! <= RTT * 1.6, `wait ${r.phases.wait}`);
-      assert.ok(phasesConsistent(r));
+      for (let i = 0; i < 3; i++) {
+        const agent = new https.Agent({ keepAlive: true, ca: srv.chain.caPem, minVersion: 'TLSv1.3' });
+        for (let k = 0; k < 2; k++) await get(`https://localhost:${proxy.port}/`, { agent, servername: 'localhost' });
+        agent.destroy();
+      }
+      await until(() => t.requests.length === 6, 3000, 'requests');
+      const firsts = t.requests.filter((r) => !r.reused);
+      assert.equal(firsts.length, 3);
+      assert.ok(t.requests.every(phasesConsistent));
+      const rtt = Math.min(...t.requests.filter((r) => r.reused).map((r) => r.phases.wait!));
+      assert.ok(rtt >= RTT * 0.8 && rtt <= RTT * 1.6, `wait ${rtt}`);
+      const best = firsts.reduce((a, b) => (a.phases.tls! <= b.phases.tls! ? a : b));
+      checkTls(best.phases.tls, best.phases.connect, rtt, directTls);
     } finally {
-      agent.destroy();
       t.stop();
     }
   });
 
   test('undici: TLS 1.3 handshake ≈ one round trip', async () => {
+    const directTls = await bestTls(async () => {
+      const fresh = new Agent({ connect: { ca: srv.chain.caPem, minVersion: 'TLSv1.3' } });
+      await (await request(`https://localhost:${srv.port}/`, { dispatcher: fresh })).body.text();
+      await fresh.close();
+    });
     const t = collect();
-    const agent = new Agent({ connect: { ca: srv.chain.caPem, servername: 'localhost', maxVersion: 'TLSv1.3', minVersion: 'TLSv1.3' } });
     try {
-      for (let i = 0; i < 3; i++) await (await request(`https://localhost:${proxy.port}/`, { dispatcher: agent })).body.text();
-      await until(() => t.requests.length === 3, 3000, 'requests');
-      const c = t.connections[0]!;
+      for (let i = 0; i < 3; i++) {
+        const agent = new Agent({ connect: { ca: srv.chain.caPem, servername: 'localhost', minVersion: 'TLSv1.3' } });
+        for (let k = 0; k < 2; k++) await (await request(`https://localhost:${proxy.port}/`, { dispatcher: agent })).body.text();
+        await agent.close();
+      }
+      await until(() => t.requests.length === 6 && t.connections.length >= 3, 3000, 'requests');
+      assert.ok(t.requests.every(phasesConsistent));
       const waits = t.requests.filter((x) => x.reused).map((x) => x.phases.wait!);
       const rtt = waits.length ? Math.min(...waits) : RTT;
-      checkTls(c.establishment.tls, c.establishment.connect, rtt);
-      assert.ok(phasesConsistent(t.requests[0]!));
+      const best = t.connections.reduce((a, b) => (a.establishment.tls! <= b.establishment.tls! ? a : b));
+      checkTls(best.establishment.tls, best.establishment.connect, rtt, directTls);
     } finally {
-      await agent.close();
       t.stop();
     }
   });
