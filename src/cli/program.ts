@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConnscopeError, EXIT } from '../errors.js';
 import type { CliIO } from './io.js';
-import { SUBCOMMANDS } from './subcommands.js';
+import { loadSubcommands } from './subcommands.js';
 
 export const VERSION = '0.1.0';
 
@@ -21,8 +21,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
-  for (const register of SUBCOMMANDS) register(program, io, result);
   try {
+    for (const register of await loadSubcommands(argv)) register(program, io, result);
     await program.parseAsync(argv as string[], { from: 'user' });
     return result.exitCode;
   } catch (err) {
