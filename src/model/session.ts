@@ -6,9 +6,8 @@ import { computeStats, type SessionStats } from './stats.js';
 
 /** Anything that emits the tracer's events (the tracer handle, a pcap reader, a bench run). */
 export interface RecordSource {
-  on(event: 'connection', listener: (c: ConnectionRecord) => void): unknown;
-  on(event: 'request', listener: (r: RequestTrace) => void): unknown;
-  on(event: 'close', listener: (c: ConnectionRecord) => void): unknown;
+  on(event: 'connection' | 'request' | 'close', listener: (record: any) => void): unknown;
+  off?(event: 'connection' | 'request' | 'close', listener: (record: any) => void): unknown;
 }
 
 /**
@@ -41,7 +40,7 @@ export class Session {
   }
 
   /** Collects a source's events into this session; returns a function that stops collecting. */
-  collect(source: RecordSource & { off?: (event: string, l: (...a: any[]) => void) => unknown }): () => void {
+  collect(source: RecordSource): () => void {
     const onConn = (c: ConnectionRecord): void => this.addConnection(c);
     const onReq = (r: RequestTrace): void => this.addRequest(r);
     source.on('connection', onConn);
