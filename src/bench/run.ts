@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Facts } from '../model/facts.js';
 import type { Finding } from '../model/finding.js';
 import type { Session } from '../model/session.js';
@@ -71,7 +72,7 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       const w = await runLoad(engine, tally, { concurrency: o.concurrency, rate: o.rate, durationMs: o.warmupMs, signal: o.signal, tickMs: o.progressIntervalMs, onTick: progress(o, 'warmup', () => tally) });
       const warmTally = tally;
       warmup = { requests: warmTally.completed, durationMs: w.durationMs };
-      tally = new Tally();
+      tally = new Tally(performance.now());
     }
     const current = (): Tally => tally;
     main = await runLoad(engine, tally, {

@@ -86,6 +86,12 @@ export class Tally {
   private sampledOk = 0;
   private sampledErr = 0;
 
+  /**
+   * @param since monotonic ms (performance.now()) where this tally's window starts: requests and
+   *   connections that started before it belong to the warm-up and are not counted here.
+   */
+  constructor(private readonly since = 0) {}
+
   /** One finished request as the caller saw it. */
   outcome(latencyMs: number, status: number | undefined, errorCode: string | undefined): void {
     this.completed++;
@@ -100,6 +106,7 @@ export class Tally {
 
   /** A request's connection accounting (from the tracer or an engine's own records). */
   request(r: RequestTrace): void {
+    if (r.startedAt < this.since) return;
     this.traced++;
     if (r.reused) this.reused++;
     if (r.error && (r.error.onReusedSocket || r.reused)) this.errorsReused++;
@@ -145,6 +152,7 @@ export class Tally {
   }
 
   connection(c: ConnectionRecord): void {
+    if (c.openedAt < this.since) return;
     this.opened++;
     this.setup.recordMs(c.establishment.total);
     if (c.tls) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, resolveOptions } from '../../src/bench/options.js';
+import { parseDuration, resolveOptions, type BenchOptions } from '../../src/bench/options.js';
 import { effectiveIdleTimeout } from '../../src/bench/engines/idle-timeout.js';
 import { UsageError } from '../../src/errors.js';
 
@@ -23,7 +23,8 @@ test('defaults and bounds', () => {
   assert.equal(resolveOptions({ url: 'http://127.0.0.1:1/', client: 'h2' }).connections, 1);
   // a count-bounded run still has a time bound
   assert.equal(resolveOptions({ url: 'http://127.0.0.1:1/', requests: 5 }).durationMs, 3_600_000);
-  for (const bad of [{ concurrency: 0 }, { requests: 1.5 }, { durationMs: 4_000_000 }, { rate: -1 }, { pipelining: 1000 }, { method: 'G E T' }, { headers: { 'bad name': 'x' } }, { headers: { x: 'a\r\nb' } }, { client: 'raw' as const, discardBody: true }]) {
+  const bads: Array<Partial<BenchOptions>> = [{ concurrency: 0 }, { requests: 1.5 }, { durationMs: 4_000_000 }, { rate: -1 }, { pipelining: 1000 }, { method: 'G E T' }, { headers: { 'bad name': 'x' } }, { headers: { x: 'a\r\nb' } }, { client: 'raw', discardBody: true }];
+  for (const bad of bads) {
     assert.throws(() => resolveOptions({ url: 'http://127.0.0.1:1/', ...bad }), UsageError, JSON.stringify(bad));
   }
   assert.throws(() => resolveOptions({ url: 'http://user:secretpw@[bad' }), (e: Error) => e instanceof UsageError && !e.message.includes('secretpw'));
