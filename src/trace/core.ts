@@ -7,7 +7,7 @@ import { describeSocket, newConnectionState, settleEstablishment, type Connectio
 import { SafeEmitter } from './emitter.js';
 import type { EventLoopSampler } from './event-loop.js';
 import { Counter, PoolIds } from './ids.js';
-import { finishRequest, inflightView, newRequestState, type RequestState } from './request-state.js';
+import { finishRequest, inflightView, newRequestState, releaseRequest, type RequestState } from './request-state.js';
 import type { InflightRequest } from './types.js';
 
 /** In-flight requests remembered at most (a host that leaks requests must not grow the tracer). */
@@ -154,6 +154,8 @@ export class TracerCore {
   complete(st: RequestState, end = now()): void {
     if (st.done) return;
     this.inflightSet.delete(st);
+    // Nobody listens for requests (connection-only consumers): skip building the trace.
+    if (!this.events.has('request')) return releaseRequest(st, end);
     const trace = finishRequest(st, end, this.eventLoop);
     this.events.emit('request', trace);
   }

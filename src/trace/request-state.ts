@@ -86,6 +86,16 @@ export function assignRequest(st: RequestState, conn: ConnectionState, at: numbe
   }
 }
 
+/** Marks the request finished and releases its connection (idle from now). */
+export function releaseRequest(st: RequestState, end: number): void {
+  st.done = true;
+  st.marks.end = end;
+  const conn = st.conn;
+  if (!conn) return;
+  conn.inflight = Math.max(0, conn.inflight - 1);
+  if (conn.inflight === 0) conn.idleSince = end;
+}
+
 /** Marks the request finished and builds its trace; releases the connection. */
 export function finishRequest(st: RequestState, end: number, eventLoop?: { overlap(from: number, to: number): number; options: { blockedMs: number } }): RequestTrace {
   st.done = true;
