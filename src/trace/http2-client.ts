@@ -121,7 +121,7 @@ export function traceHttp2(core: TracerCore): () => void {
     assignRequest(st, conn, at);
     // Streams opened before the session connected wait for it: that wait is blocked time.
     if (!before && !st.paysEstablishment) {
-      delete st.marks.assigned;
+      st.marks.assigned = undefined;
       stream.once('ready', core.guard('h2:ready', () => {
         st.marks.assigned ??= now();
       }));

@@ -37,7 +37,8 @@ export function newRequestState(id: string, origin: string, method: string, path
     path,
     source,
     poolId,
-    marks: { start },
+    // All marks declared up front (undefined = not reached): the object never changes shape.
+    marks: { start, assigned: undefined, dnsStart: undefined, dnsEnd: undefined, connectStart: undefined, connectEnd: undefined, tlsStart: undefined, tlsEnd: undefined, sent: undefined, firstByte: undefined, end: undefined },
     conn: undefined,
     paysEstablishment: false,
     reused: false,
