@@ -41,14 +41,21 @@ export class TracerCore {
     addCloseWatcher(this);
   }
 
-  /** Remembers a connection on its socket and reports the socket's close. */
+  /**
+   * Connections are kept in a WeakMap keyed by socket, not on the socket: sockets are long-lived
+   * (one WeakMap entry each is cheap) and adding a property to net.Socket objects would give them
+   * a new hidden class, making Node's hot stream code see more shapes.
+   */
+  private readonly sockets = new WeakMap<Socket, ConnectionState>();
+
+  /** Remembers a connection for its socket and reports the socket's close. */
   adoptSocket(socket: Socket, conn: ConnectionState): void {
-    this.attach(socket, conn);
+    this.sockets.set(socket, conn);
     watchClose(socket);
   }
 
   connectionOf(socket: Socket): ConnectionState | undefined {
-    return this.stateOf<ConnectionState>(socket);
+    return this.sockets.get(socket);
   }
 
   onSocketClose(socket: Socket): void {

@@ -6,7 +6,8 @@ export interface CloseWatcher {
 }
 
 const watchers = new Set<CloseWatcher>();
-const kWatched = Symbol('connscope.close-watched');
+/** A WeakSet, not a flag on the socket: sockets keep their hidden class. */
+const watched = new WeakSet<Socket>();
 
 function onClose(this: Socket): void {
   for (const w of watchers) w.onSocketClose(this);
@@ -18,9 +19,8 @@ function onClose(this: Socket): void {
  * shared listener that tells whichever tracers are active at close time.
  */
 export function watchClose(socket: Socket): void {
-  const s = socket as Socket & { [kWatched]?: true };
-  if (s[kWatched]) return;
-  s[kWatched] = true;
+  if (watched.has(socket)) return;
+  watched.add(socket);
   socket.once('close', onClose);
 }
 

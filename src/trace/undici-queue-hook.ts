@@ -38,11 +38,11 @@ export function hookUndiciPoolQueue(): void {
   original = orig;
   wrapper = function dispatch(this: object, opts: unknown, handler: object) {
     if (users === 0) return orig.call(this, opts, handler);
-    const at = now();
     const seq = createdSeq;
     const result = orig.call(this, opts, handler);
-    // Only a request the Pool had to queue needs remembering (the common case costs no WeakMap entry).
-    if (seq === createdSeq && handler && typeof handler === 'object') dispatchedAt.set(handler, at);
+    // Only a request the Pool had to queue needs remembering, and only then is the clock read
+    // (microseconds after the dispatch began): the common case costs a counter comparison.
+    if (seq === createdSeq && handler && typeof handler === 'object') dispatchedAt.set(handler, now());
     return result;
   };
   p[k] = wrapper;
