@@ -2,9 +2,21 @@ import { TracerCore } from './core.js';
 import { EventLoopSampler } from './event-loop.js';
 import { traceHttp } from './http-client.js';
 import { traceHttp2 } from './http2-client.js';
-import { agentSnapshot, dispatcherSnapshot, globalAgents, globalDispatcher, isHttpAgent } from './pool-snapshot.js';
+import { agentSnapshot, dispatcherSnapshot, globalAgents, globalDispatcher, isHttpAgent, undiciPoolKey } from './pool-snapshot.js';
+import { knownPools } from './undici-queue-hook.js';
 import type { InflightRequest, InstrumentOptions, PoolSnapshot, Tracer, TracerEvents } from './types.js';
 import { traceUndici } from './undici-client.js';
+
+/**
+ * An undici Agent reports per-origin stats that repeat those of its inner Pool, which the snapshot
+ * also lists (with a poolId): keep the Pool's entry.
+ */
+function dropAgentDuplicates(entries: PoolSnapshot[]): PoolSnapshot[] {
+  const withId = entries.filter((e) => e.kind === 'undici' && e.poolId !== undefined);
+  return entries.filter(
+    (e) => e.kind !== 'undici' || e.poolId !== undefined || !withId.some((p) => p.origin === e.origin && p.active === e.active && p.free === e.free && p.queued === e.queued),
+  );
+}
 
 class TracerHandle implements Tracer {
   private readonly stops: (() => void)[] = [];
@@ -63,15 +75,18 @@ class TracerHandle implements Tracer {
         const o = ref.deref();
         if (o) owners.add(o);
       }
+      for (const p of knownPools()) owners.add(p);
       for (const o of owners) {
-        const entries = isHttpAgent(o) ? agentSnapshot(o) : dispatcherSnapshot(o);
-        const poolId = isHttpAgent(o) ? this.core.poolIds.of(o, 'agent') : undefined;
+        const http = isHttpAgent(o);
+        const entries = http ? agentSnapshot(o) : dispatcherSnapshot(o);
+        const key = http ? o : undiciPoolKey(o);
+        const poolId = key ? this.core.poolIds.of(key, http ? 'agent' : 'undici') : undefined;
         for (const e of entries) out.push(poolId ? { ...e, poolId } : e);
       }
     } catch (error) {
       this.core.fail('poolSnapshot', error);
     }
-    return out;
+    return dropAgentDuplicates(out);
   }
 
   inflight(): InflightRequest[] {

@@ -101,6 +101,16 @@ export function dispatcherSnapshot(dispatcher: object, originHint?: string): Poo
   return out;
 }
 
+/**
+ * The object undici connection records key their poolId on (see undici-client.ts poolOwner): the
+ * Pool's 'connect' handler, which it registers on each of its clients.
+ */
+export function undiciPoolKey(pool: object): object | undefined {
+  const key = Object.getOwnPropertySymbols(pool).find((s) => s.description === 'onConnect');
+  const v = key ? (pool as Record<symbol, unknown>)[key] : undefined;
+  return typeof v === 'function' ? v : undefined;
+}
+
 export function globalAgents(): object[] {
   return [http.globalAgent, https.globalAgent];
 }

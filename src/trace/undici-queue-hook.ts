@@ -11,6 +11,27 @@ let key: symbol | undefined;
 let original: DispatchFn | undefined;
 let wrapper: DispatchFn | undefined;
 let handlerKey: symbol | null | undefined;
+/** Pools this wrapper has seen dispatch (weakly held, bounded) so snapshots find them unasked. */
+const seenPools = new WeakSet<object>();
+let poolRefs: WeakRef<object>[] = [];
+const MAX_POOLS = 1_000;
+
+function rememberPool(pool: object): void {
+  seenPools.add(pool);
+  if (poolRefs.length >= MAX_POOLS) poolRefs = poolRefs.filter((r) => r.deref() !== undefined);
+  if (poolRefs.length < MAX_POOLS) poolRefs.push(new WeakRef(pool));
+}
+
+/** Live undici Pools (this package's copy) that dispatched while a tracer was active. */
+export function knownPools(): object[] {
+  const out: object[] = [];
+  for (const r of poolRefs) {
+    const p = r.deref();
+    if (p && !(p as { destroyed?: boolean }).destroyed && !(p as { closed?: boolean }).closed) out.push(p);
+  }
+  return out;
+}
+
 /** Bumped by each `undici:request:create`: tells the wrapper whether the Pool created the request at once. */
 let createdSeq = 0;
 
@@ -38,6 +59,7 @@ export function hookUndiciPoolQueue(): void {
   original = orig;
   wrapper = function dispatch(this: object, opts: unknown, handler: object) {
     if (users === 0) return orig.call(this, opts, handler);
+    if (!seenPools.has(this)) rememberPool(this);
     const seq = createdSeq;
     const result = orig.call(this, opts, handler);
     // Only a request the Pool had to queue needs remembering, and only then is the clock read

@@ -65,6 +65,26 @@ describe('tracer: undici and fetch', { timeout: 30_000 }, () => {
     }
   });
 
+  test('poolSnapshot finds undici Pools by itself and shows the queue, with the records\' poolId', async () => {
+    const t = collect();
+    const pool = new Pool(plain.origin, { connections: 1 });
+    try {
+      const go = (p: string) => pool.request({ path: p, method: 'GET' }).then((r) => r.body.text());
+      const both = Promise.all([go('/a?delay=100'), go('/b?delay=100')]);
+      await sleep(40);
+      const snap = t.tracer.poolSnapshot().filter((s) => s.kind === 'undici' && s.origin === plain.origin && s.queued > 0);
+      assert.equal(snap.length, 1, JSON.stringify(t.tracer.poolSnapshot()));
+      assert.equal(snap[0]!.active, 1);
+      assert.equal(snap[0]!.queued, 1);
+      await both;
+      await until(() => t.requests.length === 2, 3000, 'two requests');
+      assert.equal(snap[0]!.poolId, t.requests[0]!.poolId);
+    } finally {
+      await pool.close();
+      t.stop();
+    }
+  });
+
   test('undici: a lookup that takes 50 ms shows as dns >= 50 ms', async () => {
     const t = collect();
     const lookup = ((_host: string, opts: dns.LookupOptions, cb: (...a: any[]) => void) => {
