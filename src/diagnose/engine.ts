@@ -38,7 +38,7 @@ export interface DiagnoseOptions {
 
 /** Runs the rules over a session; a rule that throws is skipped (its error becomes no finding). */
 export function runRules(rules: readonly Rule[], session: RuleContext['session'], options: DiagnoseOptions = {}): Finding[] {
-  const ctx: RuleContext = { session, thresholds: { ...DEFAULT_THRESHOLDS, ...options.thresholds } };
+  const ctx: RuleContext = { session: oneSide(session), thresholds: { ...DEFAULT_THRESHOLDS, ...options.thresholds } };
   const out: Finding[] = [];
   for (const rule of rules) {
     if (options.only && !options.only.includes(rule.id)) continue;
@@ -57,4 +57,22 @@ export function runRules(rules: readonly Rule[], session: RuleContext['session']
 /** True when a finding at or above `level` is present (for --fail-on). */
 export function exceeds(findings: readonly Finding[], level: Severity): boolean {
   return findings.some((f) => SEVERITY_RANK[f.severity] >= SEVERITY_RANK[level]);
+}
+
+/**
+ * A session traced from both ends (client and server records of the same traffic) would count every
+ * connection twice; the rules then read the client's side. A one-sided session is used as it is.
+ */
+function oneSide(session: RuleContext['session']): RuleContext['session'] {
+  let server = false;
+  let client = false;
+  for (const c of session.connections.values()) {
+    if (c.source === 'server') server = true;
+    else client = true;
+    if (server && client) break;
+  }
+  if (!(server && client)) return session;
+  const connections = new Map([...session.connections].filter(([, c]) => c.source !== 'server'));
+  const requests = session.requests.filter((r) => r.source !== 'server');
+  return { connections, requests, facts: session.facts };
 }
