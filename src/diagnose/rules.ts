@@ -28,6 +28,7 @@ import { staleSocketReset } from './stale-socket-reset.js';
 import { resumptionLost } from './resumption-lost.js';
 import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
+import { clientSessionCacheOff } from './client-session-cache-off.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -57,6 +58,7 @@ export const RULES: readonly Rule[] = [
   keepaliveDisabled,
   staleSocketReset,
   resumptionLost,
+  clientSessionCacheOff,
   h2StreamLimit,
   h2Goaway,
 ];
