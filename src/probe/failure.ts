@@ -1,6 +1,7 @@
 import {
   ConnectError, ConnscopeError, DnsError, HttpProtocolError, SocketResetError, TimeoutError, TlsError, classifyError,
 } from '../errors.js';
+import type { Phases } from '../model/phases.js';
 import type { ProbeFailure } from './types.js';
 
 /** Where a request was when it failed; decides how a reset or a timeout is explained. */
@@ -102,4 +103,20 @@ function firstLine(s: string): string {
 
 export function toFailure(err: ConnscopeError): ProbeFailure {
   return { code: err.code, message: err.message, layer: err.layer ?? null, hint: err.hint ?? null };
+}
+
+/**
+ * A request that failed while its connection was being set up: the tracer (src/trace/request-state.ts) copies only
+ * the establishment steps that finished and marks the request sent as soon as it is handed to the connecting
+ * socket, so the stuck step's time shows up as send/wait. The probe knows which step failed; charge it there.
+ */
+export function chargeToFailedStep(phases: Phases, failedIn: FailedIn): void {
+  if (failedIn !== 'dns' && failedIn !== 'connect' && failedIn !== 'tls') return;
+  if (phases[failedIn] !== undefined) return;
+  let moved = 0;
+  for (const later of ['send', 'wait', 'receive'] as const) {
+    moved += phases[later] ?? 0;
+    delete phases[later];
+  }
+  phases[failedIn] = moved;
 }

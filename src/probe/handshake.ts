@@ -2,7 +2,8 @@ import tls from 'node:tls';
 import type { TlsInfo } from '../model/connection.js';
 import type { ConnscopeError } from '../errors.js';
 import { explainError, phaseTimeout } from './failure.js';
-import { tlsInfoOf } from './tls-info.js';
+// the tracer's reading of a TLS socket, so a bare handshake and a traced connection report the same facts
+import { tlsInfoOf } from '../trace/tls-info.js';
 import type { Target } from './target.js';
 import type { ClientTls } from './http1-client.js';
 

@@ -2,12 +2,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { addIdlePeriod, newIdleStats, parseKeepAliveHeader, type ConnectionRecord } from '../model/connection.js';
-import { phasesFromMarks, type RequestMarks } from '../model/phases.js';
+import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { classifyError, type ConnscopeError } from '../errors.js';
-import { explainError, phaseTimeout, type FailedIn, type FailureContext } from './failure.js';
-import { tlsInfoOf } from './tls-info.js';
+import { chargeToFailedStep, explainError, phaseTimeout, type FailedIn, type FailureContext } from './failure.js';
+import { ProbeRecorder, untracedRequest } from './recorder.js';
 import type { Target } from './target.js';
 
 /** TLS settings of the probe's client; verification stays on unless `rejectUnauthorized` is false. */
@@ -27,49 +26,37 @@ export interface RequestSpec {
   timeoutMs: number;
 }
 
-/** One request's outcome: the trace, plus the explained error when it failed. */
+/** One request's outcome: the tracer's trace, plus the explained error when it failed. */
 export interface Exchange {
   trace: RequestTrace;
   error?: ConnscopeError;
-  statusCode?: number;
 }
 
-interface SocketState {
+/** How far a socket got in its establishment; only used to say where a failure happened. */
+interface SocketProgress {
   socket: net.Socket;
-  record: ConnectionRecord;
-  createdAt: number;
-  lookupAt?: number;
-  connectAt?: number;
-  secureAt?: number;
-  ocspStapled?: boolean;
-  /** performance.now() when the last response on it ended (start of an idle period). */
-  idleSince?: number;
-  busy: boolean;
-  lastResponseClose: boolean;
-  closedByClient: boolean;
-  gotEnd: boolean;
-  closed: Promise<number>;
+  lookedUp: boolean;
+  connected: boolean;
+  /** Established: TLS done (https) or TCP connected (http). */
+  secure: boolean;
 }
 
 /**
- * A keep-alive HTTP/1.1 client of one origin that records, from socket events, the same connection and
- * request records the tracer produces: establishment phases, reuse, idle gaps, TLS facts and who closed.
+ * A keep-alive HTTP/1.1 client of one origin (one socket at a time) whose connections and requests are
+ * recorded by the tracer. The client itself only drives: deadlines, explained errors, dropping idle sockets,
+ * and holding connections until the server closes them.
  */
 export class Http1Client {
-  readonly connections = new Map<string, ConnectionRecord>();
   readonly agent: http.Agent;
-  private readonly states = new Map<string, SocketState>();
-  private readonly bySocket = new WeakMap<net.Socket, SocketState>();
-  private nextConn = 1;
-  private nextReq = 1;
+  private readonly recorder = new ProbeRecorder('http1');
+  private readonly progress = new WeakMap<net.Socket, SocketProgress>();
 
   constructor(
     private readonly target: Target,
-    private readonly tlsOptions: ClientTls,
+    tlsOptions: ClientTls,
     private readonly connectTimeoutMs: number,
-    private readonly idPrefix = 'c',
   ) {
-    const onSocket = (s: net.Socket): void => this.track(s);
+    const onSocket = (s: net.Socket): void => this.watchEstablishment(s);
     const base = {
       keepAlive: true,
       maxSockets: 1,
@@ -112,236 +99,128 @@ export class Http1Client {
     }
   }
 
-  private track(socket: net.Socket): void {
-    const createdAt = performance.now();
-    const id = `${this.idPrefix}${this.nextConn++}`;
-    const record: ConnectionRecord = {
-      id,
-      origin: this.target.origin,
-      source: 'probe',
-      poolId: 'probe',
-      protocol: 'http/1.1',
-      openedAt: createdAt,
-      openedAtEpoch: Date.now(),
-      establishment: { total: 0 },
-      requests: 0,
-      idle: newIdleStats(),
-    };
-    let closedResolve!: (at: number) => void;
-    const state: SocketState = {
-      socket, record, createdAt, busy: false, lastResponseClose: false, closedByClient: false, gotEnd: false,
-      closed: new Promise<number>((r) => (closedResolve = r)),
-    };
-    this.states.set(id, state);
-    this.bySocket.set(socket, state);
-    this.connections.set(id, record);
-    const connectTimer = setTimeout(() => {
-      const phase: FailedIn = state.connectAt === undefined ? (state.lookupAt === undefined && this.target.servername ? 'dns' : 'connect') : 'tls';
-      socket.destroy(phaseTimeout(this.failureContext(state, phase), this.connectTimeoutMs));
+  /** The deadline of one establishment, and the little state needed to say which step it was stuck in. */
+  private watchEstablishment(socket: net.Socket): void {
+    const p: SocketProgress = { socket, lookedUp: false, connected: false, secure: false };
+    this.progress.set(socket, p);
+    const timer = setTimeout(() => {
+      socket.destroy(phaseTimeout(this.failureContext(socket, this.establishmentStep(p)), this.connectTimeoutMs));
     }, this.connectTimeoutMs);
-    connectTimer.unref();
-    socket.once('lookup', () => (state.lookupAt = performance.now()));
-    socket.once('connect', () => {
-      state.connectAt = performance.now();
-      record.remoteAddress = socket.remoteAddress;
-      record.remotePort = socket.remotePort;
-      record.localAddress = socket.localAddress;
-      record.localPort = socket.localPort;
-      if (!this.target.secure) {
-        clearTimeout(connectTimer);
-        this.finishEstablishment(state);
-      }
+    timer.unref();
+    socket.once('lookup', () => (p.lookedUp = true));
+    socket.once('connect', () => (p.connected = true));
+    socket.once(this.target.secure ? 'secureConnect' : 'connect', () => {
+      p.secure = true;
+      clearTimeout(timer);
     });
-    socket.on('OCSPResponse', (resp: Buffer | null) => (state.ocspStapled = Boolean(resp && resp.length > 0)));
-    socket.once('secureConnect', () => {
-      state.secureAt = performance.now();
-      clearTimeout(connectTimer);
-      record.tls = tlsInfoOf(socket as tls.TLSSocket, state.ocspStapled ?? false);
-      this.finishEstablishment(state);
-    });
-    socket.once('end', () => (state.gotEnd = true));
-    socket.once('close', (hadError: boolean) => {
-      clearTimeout(connectTimer);
-      const at = performance.now();
-      record.closedAt = at;
-      if (state.closedByClient) record.close = { closedBy: 'client', reason: 'client-closed' };
-      else if (state.lastResponseClose) record.close = { closedBy: 'server', reason: 'server-connection-close' };
-      else if (hadError) record.close = { closedBy: 'unknown', reason: 'reset' };
-      else if (!state.gotEnd) record.close = { closedBy: 'client', reason: 'client-closed' };
-      else if (!state.busy && state.idleSince !== undefined) record.close = { closedBy: 'server', reason: 'server-idle-timeout' };
-      else record.close = { closedBy: 'server', reason: 'server-closed' };
-      closedResolve(at);
-    });
+    socket.once('close', () => clearTimeout(timer));
   }
 
-  private finishEstablishment(state: SocketState): void {
-    const e = state.record.establishment;
-    let cursor = state.createdAt;
-    if (state.lookupAt !== undefined) {
-      e.dns = state.lookupAt - cursor;
-      cursor = state.lookupAt;
-    }
-    if (state.connectAt !== undefined) {
-      e.connect = Math.max(0, state.connectAt - cursor);
-      cursor = state.connectAt;
-    }
-    if (state.secureAt !== undefined) {
-      e.tls = Math.max(0, state.secureAt - cursor);
-      cursor = state.secureAt;
-    }
-    e.total = cursor - state.createdAt;
+  private establishmentStep(p: SocketProgress): FailedIn {
+    // flags, not socket.connecting: a destroyed socket is no longer connecting, wherever it was
+    if (!p.connected) return !p.lookedUp && this.target.servername ? 'dns' : 'connect';
+    return this.target.secure && !p.secure ? 'tls' : 'send';
   }
 
-  private failureContext(state: SocketState | undefined, phase: FailedIn, bodyBytes?: number): FailureContext {
-    return { host: this.target.host, port: this.target.port, address: state?.record.remoteAddress ?? this.target.pinnedAddress, phase, bodyBytes };
+  private failureContext(socket: net.Socket | undefined, phase: FailedIn, bodyBytes?: number): FailureContext {
+    return { host: this.target.host, port: this.target.port, address: socket?.remoteAddress ?? this.target.pinnedAddress, phase, bodyBytes };
   }
 
   /** One request through the pool; never rejects: failures come back as `error` with the trace measured so far. */
-  request(spec: RequestSpec): Promise<Exchange> {
-    const marks: RequestMarks = { start: performance.now() };
-    const startedAtEpoch = Date.now();
-    const trace: RequestTrace = {
-      id: `r${this.nextReq++}`,
-      origin: this.target.origin,
+  async request(spec: RequestSpec): Promise<Exchange> {
+    const startedAt = performance.now();
+    const headers: Record<string, string> = { ...spec.headers };
+    if (spec.body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(spec.body));
+    const { value: req, requestId } = this.recorder.claim(() => (this.target.secure ? https : http).request({
+      agent: this.agent,
+      host: this.target.host,
+      port: this.target.port,
+      servername: this.target.servername,
       method: spec.method,
-      path: this.target.url.pathname,
-      source: 'probe',
-      poolId: 'probe',
-      startedAt: marks.start,
-      startedAtEpoch,
-      phases: { total: 0 },
-      reused: false,
+      path: this.target.url.pathname + this.target.url.search,
+      headers: { host: this.target.url.host, ...headers },
+      ...(this.target.lookup ? { lookup: this.target.lookup } : {}),
+    }));
+    let socket: net.Socket | undefined;
+    let bodyBytes = 0;
+    let sent = false;
+    let responded = false;
+    let timedOutIn: FailedIn | undefined;
+    const where = (): FailedIn => {
+      const p = socket && this.progress.get(socket);
+      const establishing = p ? this.establishmentStep(p) : socket ? 'send' : 'connect';
+      if (establishing !== 'send') return establishing;
+      return responded ? 'receive' : sent ? 'wait' : 'send';
     };
-    return new Promise<Exchange>((resolve) => {
-      let state: SocketState | undefined;
-      let bodyBytes = 0;
-      let settled = false;
-      let statusCode: number | undefined;
-      const headers: Record<string, string> = { ...spec.headers };
-      if (spec.body !== undefined) headers['content-length'] ??= String(Buffer.byteLength(spec.body));
-      const req = (this.target.secure ? https : http).request({
-        agent: this.agent,
-        host: this.target.host,
-        port: this.target.port,
-        servername: this.target.servername,
-        method: spec.method,
-        path: this.target.url.pathname + this.target.url.search,
-        headers: { host: this.target.url.host, ...headers },
-        ...(this.target.lookup ? { lookup: this.target.lookup } : {}),
-      });
-      const onData = (): void => {
-        if (marks.firstByte === undefined) marks.firstByte = performance.now();
-      };
-      const phaseNow = (): FailedIn => {
-        if (!state) return 'connect';
-        if (state.connectAt === undefined) return state.lookupAt === undefined && this.target.servername ? 'dns' : 'connect';
-        if (this.target.secure && state.secureAt === undefined) return 'tls';
-        if (marks.sent === undefined) return 'send';
-        if (marks.firstByte === undefined) return 'wait';
-        return 'receive';
-      };
-      const finish = (err?: unknown): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        marks.end = performance.now();
-        if (state) {
-          state.socket.off('data', onData);
-          state.busy = false;
-          state.idleSince = marks.end;
-          if (!trace.reused) {
-            marks.dnsStart = state.lookupAt !== undefined ? state.createdAt : undefined;
-            marks.dnsEnd = state.lookupAt;
-            marks.connectStart = state.lookupAt ?? state.createdAt;
-            marks.connectEnd = state.connectAt;
-            if (this.target.secure) {
-              marks.tlsStart = state.connectAt;
-              marks.tlsEnd = state.secureAt;
-            }
-          }
-        }
-        trace.phases = phasesFromMarks(marks);
-        if (statusCode !== undefined) trace.status = statusCode;
-        let error: ConnscopeError | undefined;
-        if (err !== undefined) {
-          error = explainError(err, this.failureContext(state, phaseNow(), bodyBytes));
-          const c = classifyError(error, trace.reused);
-          trace.error = { ...c, message: error.message };
-        }
-        resolve({ trace, error, statusCode });
-      };
+    const ended = new Promise<unknown>((resolve) => {
       const timer = setTimeout(() => {
-        req.destroy(phaseTimeout(this.failureContext(state, phaseNow()), spec.timeoutMs));
+        timedOutIn = where();
+        req.destroy(phaseTimeout(this.failureContext(socket, timedOutIn), spec.timeoutMs));
       }, spec.timeoutMs);
       timer.unref();
-      req.once('socket', (socket: net.Socket) => {
-        state = this.bySocket.get(socket);
-        trace.reused = Boolean((req as unknown as { reusedSocket?: boolean }).reusedSocket);
-        if (!state) return;
-        const now = performance.now();
-        if (trace.reused) {
-          marks.assigned = now;
-          if (state.idleSince !== undefined) {
-            trace.idleBeforeMs = now - state.idleSince;
-            addIdlePeriod(state.record.idle, trace.idleBeforeMs);
-          }
-        }
-        state.busy = true;
-        state.record.requests++;
-        trace.connectionId = state.record.id;
-        trace.requestIndexOnConnection = state.record.requests;
-        socket.on('data', onData);
+      const settle = (err?: unknown): void => {
+        clearTimeout(timer);
+        resolve(err);
+      };
+      req.once('socket', (s: net.Socket) => (socket = s));
+      req.once('finish', () => (sent = true));
+      req.once('error', settle);
+      // Node emits 'error' before 'close'; a request closed without either is cut off all the same
+      req.once('close', () => {
+        if (!responded) settle(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
       });
-      req.once('finish', () => (marks.sent = performance.now()));
-      req.once('error', (err) => finish(err));
       req.once('response', (res: http.IncomingMessage) => {
-        marks.firstByte ??= performance.now();
-        statusCode = res.statusCode;
-        trace.httpVersion = res.httpVersion;
-        const connection = headerValue(res.headers.connection);
-        const keepAlive = headerValue(res.headers['keep-alive']);
-        trace.responseHeaders = {};
-        if (connection !== undefined) trace.responseHeaders.connection = connection;
-        if (keepAlive !== undefined) trace.responseHeaders.keepAlive = keepAlive;
-        if (state) {
-          state.lastResponseClose = connection?.toLowerCase() === 'close';
-          const hint = parseKeepAliveHeader(keepAlive);
-          state.record.keepAliveHint = { connectionHeader: connection, keepAliveHeader: keepAlive, ...hint };
-        }
+        responded = true;
         res.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
-        res.once('end', () => finish());
-        res.once('aborted', () => finish(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
-        res.once('error', (err) => finish(err));
+        res.once('aborted', () => settle(cutOff()));
+        res.once('error', settle);
+        res.once('end', () => settle());
+        res.once('close', () => settle(res.complete ? undefined : ((res as { errored?: unknown }).errored ?? cutOff())));
       });
       if (spec.body !== undefined) req.write(spec.body);
       req.end();
     });
+    const err = await ended;
+    const failedIn = timedOutIn ?? where();
+    const error = err === undefined ? undefined : explainError(err, this.failureContext(socket, failedIn, bodyBytes));
+    const traced = await this.recorder.trace(requestId);
+    const trace = traced ? { ...traced } : untracedRequest(this.target, spec.method, startedAt);
+    if (error) {
+      trace.error = { ...classifyError(error, trace.reused), message: error.message };
+      if (traced) chargeToFailedStep((trace.phases = { ...traced.phases }), failedIn);
+    }
+    return error ? { trace, error } : { trace };
   }
 
-  /** Resolves with the close time once the connection closes (immediately if it already has). */
+  /** Connections of this client, as the tracer recorded them. */
+  connections(): ConnectionRecord[] {
+    return this.recorder.connections();
+  }
+
   whenClosed(connectionId: string): Promise<number> {
-    return this.states.get(connectionId)?.closed ?? Promise.resolve(performance.now());
+    return this.recorder.whenClosed(connectionId);
   }
 
   isOpen(connectionId: string): boolean {
-    const s = this.states.get(connectionId);
-    return Boolean(s && !s.socket.destroyed);
+    return this.recorder.isOpen(connectionId);
   }
 
   /** Closes the pool's idle connections from the client side, so the next request opens a new one. */
   dropIdle(): void {
-    for (const s of this.states.values()) {
-      if (!s.busy && !s.socket.destroyed) {
-        s.closedByClient = true;
-        s.socket.destroy();
-      }
-    }
+    for (const list of Object.values(this.agent.freeSockets)) for (const s of list ?? []) s.destroy();
   }
 
-  close(): void {
-    for (const s of this.states.values()) if (!s.socket.destroyed) s.closedByClient = true;
+  /** Closes every connection, waits (briefly) for the tracer to record the closes, then stops recording. */
+  async close(): Promise<void> {
     this.agent.destroy();
+    const open = this.recorder.openConnections().map((c) => this.recorder.whenClosed(c.id));
+    await Promise.race([Promise.all(open), new Promise((r) => setTimeout(r, 500).unref())]);
+    this.recorder.stop();
   }
+}
+
+function cutOff(): Error {
+  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
 }
 
 /**
@@ -353,8 +232,4 @@ function keepAliveAsServerAllows(socket: net.Socket): boolean {
   socket.unref();
   socket.setTimeout(0);
   return true;
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v.join(', ') : v;
 }

@@ -16,7 +16,6 @@ import { measureIdleTimeout, type IdleTimeoutMeasurement } from './idle-timeout.
 import { LoopLagSampler } from './loop-lag.js';
 import { countMaxRequests, type MaxRequestsCount } from './max-requests.js';
 import { tlsMatrix } from './matrix.js';
-import { TracedSeries } from './traced-series.js';
 import { DEFAULTS, resolveOptions, type ResolvedOptions } from './options.js';
 import { buildResult } from './result.js';
 import { parseTarget, type Target } from './target.js';
@@ -30,10 +29,8 @@ export interface ProbeState {
   startedAt: number;
   exchanges: { exchange: Exchange; kind: 'series' | 'resumption' }[];
   client: Http1Client | H2Client;
-  /** Connection records of the series (the tracer's when they line up with the probe's own, else the probe's). */
+  /** Connection records of the series and the resumption check, as the tracer recorded them. */
   connections: Map<string, ConnectionRecord>;
-  recordsFrom: 'tracer' | 'socket-events';
-  recordsFallbackReason?: string;
   alpn?: AlpnCheck;
   http2MaxConcurrentStreams?: number;
   idle?: IdleTimeoutMeasurement;
@@ -61,7 +58,7 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     ...(o.alpn ? { ALPNProtocols: o.alpn } : {}),
   };
   const spec = (): RequestSpec => ({ method: o.method, headers: o.headers, body: o.data, timeoutMs: deadline.limit() });
-  const newClient = (prefix = 'c'): Http1Client => new Http1Client(target, tlsBase, o.connectTimeoutMs, prefix);
+  const newClient = (): Http1Client => new Http1Client(target, tlsBase, o.connectTimeoutMs);
   const useH2 = o.protocol === 'h2';
   if (useH2 && !target.secure) {
     throw new UsageError('--http2 needs an https:// URL (connscope does not speak h2c)');
@@ -70,11 +67,8 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   const state: ProbeState = {
     target, options: o, startedAtEpoch: Date.now(), startedAt: performance.now(), exchanges: [],
     client: useH2 ? new H2Client(target, tlsBase, o.connectTimeoutMs) : newClient(), facts: {},
-    connections: new Map(), recordsFrom: 'socket-events',
+    connections: new Map(),
   };
-  // node:https series go through the tracer; the h2 series (own TLS socket per session) is recorded from socket events
-  const traced = useH2 ? undefined : new TracedSeries(target);
-  traced?.start();
   const progress = (s: string): void => o.onProgress?.(s);
   const stopped = (): boolean => Boolean(o.signal?.aborted) || deadline.expired();
   try {
@@ -100,23 +94,23 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     }
     if (!state.failure && !useH2 && o.idleTimeoutMaxMs !== undefined && !o.signal?.aborted) {
       progress(`holding an idle connection up to ${Math.round(o.idleTimeoutMaxMs / 1000)} s`);
-      const client = newClient('idle');
+      const client = newClient();
       const heldFrom = performance.now();
       try {
         state.idle = await measureIdleTimeout(client, { ...spec(), timeoutMs: o.timeoutMs }, o.idleTimeoutMaxMs, o.signal);
       } finally {
-        client.close();
+        await client.close();
         // the idle wait comes on top of --timeout
         deadline.extend(performance.now() - heldFrom);
       }
     }
     if (!state.failure && !useH2 && o.maxRequests !== undefined && !stopped()) {
       progress(`counting requests per connection (up to ${o.maxRequests})`);
-      const client = newClient('max');
+      const client = newClient();
       try {
         state.maxRequests = await countMaxRequests(client, spec(), o.maxRequests, deadline, o.signal);
       } finally {
-        client.close();
+        await client.close();
       }
     }
     if (o.matrix && target.secure && !stopped()) {
@@ -127,12 +121,12 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     // lets a server FIN sent right after the last response land before the client closes its side, and a
     // stall that ends with the last response reach the sampler's next tick
     await new Promise((r) => setTimeout(r, 30));
-    state.client.close();
-    await new Promise((r) => setTimeout(r, 5));
+    await state.client.close();
     sampler.stop();
-    traced?.stop();
   }
-  adoptRecords(state, traced);
+  // the records say which source fed the session: the probe (its connections, traced in-process)
+  state.connections = new Map(state.client.connections().map((c) => [c.id, { ...c, source: 'probe' }]));
+  for (const e of state.exchanges) e.exchange.trace.source = 'probe';
   const requests = state.exchanges.map((e) => e.exchange.trace);
   sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
   state.loopMaxDelayMs = sampler.maxDelayMs;
@@ -143,33 +137,6 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   session.facts = state.facts;
   const findings = diagnose(session, { thresholds: o.thresholds });
   return buildResult(state, requests, findings, state.failure ? toFailure(state.failure) : null);
-}
-
-/**
- * Uses the tracer's records for the series when they match the probe's own one to one; the probe's explained
- * errors and response headers are kept (the tracer keeps raw error codes).
- */
-function adoptRecords(state: ProbeState, traced: TracedSeries | undefined): void {
-  const own = { connections: [...state.client.connections.values()], requests: state.exchanges.map((e) => e.exchange.trace) };
-  const fromTracer = traced?.recordsFor(own);
-  if (!fromTracer) {
-    state.connections = new Map(own.connections.map((c) => [c.id, c]));
-    state.recordsFrom = 'socket-events';
-    if (traced?.fallbackReason) state.recordsFallbackReason = traced.fallbackReason;
-    return;
-  }
-  state.connections = new Map(fromTracer.connections.map((c) => [c.id, { ...c, source: 'probe' }]));
-  state.exchanges.forEach((e, i) => {
-    const t = fromTracer.requests[i]!;
-    const mine = e.exchange.trace;
-    e.exchange.trace = {
-      ...t,
-      source: 'probe',
-      ...(mine.error ? { error: mine.error } : {}),
-      ...(t.responseHeaders === undefined && mine.responseHeaders ? { responseHeaders: mine.responseHeaders } : {}),
-    };
-  });
-  state.recordsFrom = 'tracer';
 }
 
 /** ALPN check, HTTP/2 SETTINGS, and when the series failed in TLS: which version or ALPN offer was the cause. */

@@ -60,7 +60,5 @@ export function buildResult(state: ProbeState, requests: RequestTrace[], finding
     findings,
     error,
     insecure: Boolean(state.options.insecure),
-    recordsFrom: state.recordsFrom,
-    recordsFallbackReason: state.recordsFallbackReason ?? null,
   };
 }

@@ -124,8 +124,4 @@ export interface ProbeResult {
   error: ProbeFailure | null;
   /** Certificate verification was turned off by --insecure. */
   insecure: boolean;
-  /** Where the request and connection records came from: the in-process tracer, or the probe's own socket events. */
-  recordsFrom: 'tracer' | 'socket-events';
-  /** Why the tracer's records were not used for an HTTP/1.1 series (they did not line up with the probe's own). */
-  recordsFallbackReason: string | null;
 }

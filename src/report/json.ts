@@ -27,7 +27,6 @@ export function probeToJson(r: ProbeResult): Record<string, unknown> {
     startedAt: r.startedAt,
     durationMs: round(r.durationMs),
     insecure: r.insecure,
-    recordsFrom: r.recordsFrom,
     requests: r.requests.map((q, i): ProbeJsonRequest => ({
       index: i + 1,
       kind: r.requestKinds[i] ?? 'series',

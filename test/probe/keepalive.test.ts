@@ -22,7 +22,6 @@ test('Keep-Alive: timeout=2 gives hintedIdleTimeoutMs 2000; three requests reuse
   assert.equal(r.keepAlive.keepAliveHeader, 'timeout=2');
   assert.equal(r.keepAlive.serverKeptConnection, true);
   assert.equal(s.connections, 1, 'the server saw one connection for three requests');
-  assert.equal(r.recordsFrom, 'tracer', `the series is recorded by instrument(): ${r.recordsFallbackReason}`);
   assert.deepEqual(r.requests.map((q) => q.reused), [false, true, true]);
   assert.ok(r.requests[1]!.idleBeforeMs! >= 0);
   // reused requests have no establishment phases; the first has connect but no dns (IP literal)
