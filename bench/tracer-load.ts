@@ -1,5 +1,5 @@
 // Child process for bench/tracer-overhead.ts: drives a closed-loop load against the bench server
-// with one client (undici or node:http) in one mode (off, tracer, otel) and prints the count.
+// with one client (undici or node:http) in one mode (off, tracer, tracer-sampled, otel) and prints the count.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -31,9 +31,10 @@ async function main(): Promise<void> {
     const dc = await import('node:diagnostics_channel');
     for (const name of ['undici:request:create', 'undici:client:beforeConnect', 'undici:client:connected', 'undici:client:connectError', 'undici:client:sendHeaders', 'undici:request:bodySent', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error', 'http.client.request.start', 'http.client.response.finish', 'http.client.request.error']) dc.subscribe(name, () => {});
   }
-  if (mode === 'tracer') {
+  if (mode === 'tracer' || mode === 'tracer-sampled') {
     const { instrument } = await import('../src/trace/index.js');
-    const tracer = instrument();
+    // tracer-sampled: a tenth of the requests on kept-alive connections are traced.
+    const tracer = instrument(mode === 'tracer-sampled' ? { sampleRate: 0.1 } : {});
     // A consumer that discards events: the cost measured is the tracer's own.
     tracer.on('request', () => {});
     tracer.on('connection', () => {});

@@ -1,6 +1,7 @@
 // Throughput of 50 concurrent keep-alive requests with the connscope tracer off vs on, and with
 // OpenTelemetry's http + undici instrumentations for comparison. Run by hand:
 //   npx tsx bench/tracer-overhead.ts [--duration 10] [--rounds 2] [--concurrency 50]
+//     [--clients undici,http] [--modes off,tracer,otel]
 // The server runs in its own process; each (client, mode) measurement runs in a fresh process and
 // the modes are interleaved round by round so machine-load drift hits them alike.
 import { spawn } from 'node:child_process';
@@ -13,6 +14,10 @@ const arg = (name: string, fallback: number): number => {
 const durationS = arg('duration', 10);
 const rounds = arg('rounds', 2);
 const concurrency = arg('concurrency', 50);
+const listArg = <T extends string>(name: string, all: readonly T[]): T[] => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? [...all] : (process.argv[i + 1] ?? '').split(',').filter((x): x is T => (all as readonly string[]).includes(x));
+};
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 
 function runChild(file: string, args: string[]): Promise<{ line: string; kill: () => void; done: Promise<void> }> {
@@ -35,9 +40,13 @@ function runChild(file: string, args: string[]): Promise<{ line: string; kill: (
   });
 }
 
-const clients = ['undici', 'http'] as const;
-const modes = ['off', 'tracer', 'otel'] as const;
+const clients = listArg('clients', ['undici', 'http'] as const);
+// 'tracer-sampled' is the tracer with sampleRate 0.1 (see tracer-load.ts).
+const modes = listArg('modes', ['off', 'tracer', 'tracer-sampled', 'otel'] as const);
+if (!modes.includes('off')) modes.unshift('off');
 const totals: Record<string, { requests: number; ms: number; cpuUs: number }> = {};
+/** Per-round req/s and CPU µs/request, for medians of the per-round ratios. */
+const perRound: Record<string, { rps: number; cpu: number }[]> = {};
 
 const server = await runChild('./tracer-server.ts', []);
 const { port } = JSON.parse(server.line) as { port: number };
@@ -54,6 +63,7 @@ try {
         t.requests += r.requests;
         t.ms += r.ms;
         t.cpuUs += r.cpuUsPerRequest * r.requests;
+        (perRound[key] ??= []).push({ rps: (r.requests / r.ms) * 1000, cpu: r.cpuUsPerRequest });
         process.stderr.write(`round ${round + 1}/${rounds} ${key}: ${((r.requests / r.ms) * 1000).toFixed(0)} req/s\n`);
       }
     }
@@ -64,6 +74,17 @@ try {
 }
 
 const rps = (k: string): number => (totals[k]!.requests / totals[k]!.ms) * 1000;
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+/** Median over rounds of (mode / off in the same round): drift between rounds cancels out. */
+const medianRatio = (client: string, mode: string, field: 'rps' | 'cpu'): number => {
+  const off = perRound[`${client}/off`]!;
+  const on = perRound[`${client}/${mode}`]!;
+  return median(on.map((r, i) => r[field] / off[i]![field]));
+};
 const rows = [];
 for (const client of clients) {
   const off = rps(`${client}/off`);
@@ -73,7 +94,7 @@ for (const client of clients) {
     const cpu = t.cpuUs / t.requests;
     const cpuOff = totals[`${client}/off`]!.cpuUs / totals[`${client}/off`]!.requests;
     // Client CPU per request is steadier than req/s on a shared machine: report both.
-    rows.push({ client, mode, requests: t.requests, reqPerSec: Math.round(v), vsOff: +(v / off).toFixed(3), clientCpuUsPerReq: +cpu.toFixed(2), cpuVsOff: +(cpu / cpuOff).toFixed(3) });
+    rows.push({ client, mode, requests: t.requests, reqPerSec: Math.round(v), vsOff: +(v / off).toFixed(3), clientCpuUsPerReq: +cpu.toFixed(2), cpuVsOff: +(cpu / cpuOff).toFixed(3), medianRoundVsOff: +medianRatio(client, mode, 'rps').toFixed(3), medianRoundCpuVsOff: +medianRatio(client, mode, 'cpu').toFixed(3) });
   }
 }
 console.table(rows);

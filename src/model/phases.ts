@@ -46,21 +46,19 @@ export interface RequestMarks {
  */
 export function phasesFromMarks(m: RequestMarks): Phases {
   const phases: Phases = { total: 0 };
+  // Runs once per traced request: the phase steps are written out rather than built from a
+  // closure, which would be allocated on every call.
   let cursor = m.start;
-  const take = (name: PhaseName, endMark: number | undefined): void => {
-    if (endMark === undefined || !Number.isFinite(endMark)) return;
-    const end = Math.max(endMark, cursor);
-    phases[name] = end - cursor;
-    cursor = end;
-  };
-  take('blocked', m.assigned ?? m.dnsStart ?? m.connectStart ?? m.tlsStart);
-  if (m.dnsStart !== undefined) take('dns', m.dnsEnd);
-  if (m.connectStart !== undefined || m.connectEnd !== undefined) take('connect', m.connectEnd);
-  if (m.tlsStart !== undefined || m.tlsEnd !== undefined) take('tls', m.tlsEnd);
-  take('send', m.sent);
-  take('wait', m.firstByte);
-  take('receive', m.firstByte !== undefined ? m.end : undefined);
-  const end = m.end !== undefined && Number.isFinite(m.end) ? Math.max(m.end, cursor) : cursor;
+  let e = m.assigned ?? m.dnsStart ?? m.connectStart ?? m.tlsStart;
+  if (isMark(e)) cursor = step(phases, 'blocked', e, cursor);
+  if (m.dnsStart !== undefined && isMark(m.dnsEnd)) cursor = step(phases, 'dns', m.dnsEnd, cursor);
+  if ((m.connectStart !== undefined || m.connectEnd !== undefined) && isMark(m.connectEnd)) cursor = step(phases, 'connect', m.connectEnd, cursor);
+  if ((m.tlsStart !== undefined || m.tlsEnd !== undefined) && isMark(m.tlsEnd)) cursor = step(phases, 'tls', m.tlsEnd, cursor);
+  if (isMark(m.sent)) cursor = step(phases, 'send', m.sent, cursor);
+  if (isMark(m.firstByte)) cursor = step(phases, 'wait', m.firstByte, cursor);
+  e = m.firstByte !== undefined ? m.end : undefined;
+  if (isMark(e)) cursor = step(phases, 'receive', e, cursor);
+  const end = isMark(m.end) ? Math.max(m.end, cursor) : cursor;
   // A request that ended early (an error) charges the rest to the phase it was in.
   if (end > cursor && m.firstByte === undefined) {
     const inProgress = inProgressPhase(m);
@@ -68,6 +66,17 @@ export function phasesFromMarks(m: RequestMarks): Phases {
   }
   phases.total = end - m.start;
   return phases;
+}
+
+function isMark(v: number | undefined): v is number {
+  return v !== undefined && Number.isFinite(v);
+}
+
+/** Sets one phase from the cursor to its end mark (clamped to the cursor) and returns the new cursor. */
+function step(phases: Phases, name: PhaseName, endMark: number, cursor: number): number {
+  const end = Math.max(endMark, cursor);
+  phases[name] = end - cursor;
+  return end;
 }
 
 function inProgressPhase(m: RequestMarks): PhaseName {

@@ -20,9 +20,14 @@ export class TracerCore {
   readonly events = new SafeEmitter();
   readonly poolIds = new PoolIds();
   private readonly connIds = new Counter('c');
-  private readonly reqIds = new Counter('r');
-  /** Keyed by the state object itself: identity hashing, no string hashing per request. */
-  private readonly inflightSet = new Set<RequestState>();
+  private reqSeq = 0;
+  /**
+   * In-flight requests as a doubly linked list through the states themselves, oldest first:
+   * adding and removing costs a few field writes, with no hash-table entry per request.
+   */
+  private head: RequestState | undefined;
+  private tail: RequestState | undefined;
+  private inflightCount = 0;
   /** Agents / dispatchers seen, weakly held, for poolSnapshot(). */
   readonly pools = new Set<WeakRef<object>>();
   private readonly poolSeen = new WeakSet<object>();
@@ -34,11 +39,21 @@ export class TracerCore {
    */
   readonly stateKey = Symbol('connscope.request');
 
+  /** True when only a share of requests is traced (sampleRate < 1). */
+  readonly sampling: boolean;
+
   constructor(
     readonly filter: ((origin: string) => boolean) | undefined,
     readonly eventLoop: EventLoopSampler | undefined,
+    readonly sampleRate = 1,
   ) {
+    this.sampling = sampleRate < 1;
     addCloseWatcher(this);
+  }
+
+  /** Whether to trace the next request (always, unless a sampleRate below 1 was given). */
+  sampled(): boolean {
+    return !this.sampling || Math.random() < this.sampleRate;
   }
 
   /**
@@ -124,14 +139,26 @@ export class TracerCore {
   }
 
   newRequest(origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
-    const st = newRequestState(this.reqIds.next(), origin, method, path, source, start, poolId);
-    if (this.inflightSet.size >= MAX_INFLIGHT) {
-      // Oldest first: Set iteration order is insertion order.
-      const oldest = this.inflightSet.values().next().value;
-      if (oldest !== undefined) this.inflightSet.delete(oldest);
-    }
-    this.inflightSet.add(st);
+    const st = newRequestState(++this.reqSeq, origin, method, path, source, start, poolId);
+    if (this.inflightCount >= MAX_INFLIGHT && this.head) this.unlink(this.head);
+    st.prev = this.tail;
+    if (this.tail) this.tail.next = st;
+    else this.head = st;
+    this.tail = st;
+    this.inflightCount++;
     return st;
+  }
+
+  /** Takes a request off the in-flight list (no-op when it is not on it). */
+  private unlink(st: RequestState): void {
+    const { prev, next } = st;
+    if (prev) prev.next = next;
+    else if (this.head === st) this.head = next;
+    else return;
+    if (next) next.prev = prev;
+    else this.tail = prev;
+    st.prev = st.next = undefined;
+    this.inflightCount--;
   }
 
   /** Emits `connection` once the connection is established. */
@@ -160,7 +187,7 @@ export class TracerCore {
 
   complete(st: RequestState, end = now()): void {
     if (st.done) return;
-    this.inflightSet.delete(st);
+    this.unlink(st);
     // Nobody listens for requests (connection-only consumers): skip building the trace.
     if (!this.events.has('request')) return releaseRequest(st, end);
     const trace = finishRequest(st, end, this.eventLoop);
@@ -170,13 +197,14 @@ export class TracerCore {
   inflight(): InflightRequest[] {
     const t = now();
     const out: InflightRequest[] = [];
-    for (const st of this.inflightSet) out.push(inflightView(st, t));
+    for (let st = this.head; st; st = st.next) out.push(inflightView(st, t));
     return out;
   }
 
   stop(): void {
     this.active = false;
     removeCloseWatcher(this);
-    this.inflightSet.clear();
+    // Unlink every state so none keeps the others alive through its links.
+    while (this.head) this.unlink(this.head);
   }
 }

@@ -91,18 +91,36 @@ export function traceHttp(core: TracerCore): () => void {
     return conn;
   };
 
-  const onReqSocket = core.guard('http:socket', function (this: http.ClientRequest, socket: Socket) {
-    const p = core.stateOf<Pending>(this);
+  // Per-request listeners and channel handlers carry their own guard instead of core.guard's
+  // shared wrapper, whose one call site would see every handler (a megamorphic call per event).
+  const onReqSocket = function (this: http.ClientRequest, socket: Socket): void {
+    if (!core.active) return;
+    try {
+      reqSocket(this, socket);
+    } catch (error) {
+      core.fail('http:socket', error);
+    }
+  };
+  const reqSocket = (req: http.ClientRequest, socket: Socket): void => {
+    const p = core.stateOf<Pending>(req);
     if (!p || p.st.conn) return;
     const conn = connectionFor(socket, p, p.st.poolId);
     const assignedAt = p.placement === 'queued' ? now() : p.at;
-    assignRequest(p.st, conn, assignedAt, this.reusedSocket && conn.assigned === 0 && !conn.seenFromStart);
-    conn.clientAskedClose = this.shouldKeepAlive === false || headerString(this.getHeader('connection'))?.toLowerCase() === 'close';
-  });
-  const onReqClose = core.guard('http:req-close', function (this: http.ClientRequest) {
-    const p = core.stateOf<Pending>(this);
+    assignRequest(p.st, conn, assignedAt, req.reusedSocket && conn.assigned === 0 && !conn.seenFromStart);
+    conn.clientAskedClose = req.shouldKeepAlive === false || headerString(req.getHeader('connection'))?.toLowerCase() === 'close';
+  };
+  const onReqClose = function (this: http.ClientRequest): void {
+    if (!core.active) return;
+    try {
+      reqClosed(this);
+    } catch (error) {
+      core.fail('http:req-close', error);
+    }
+  };
+  const reqClosed = (req: http.ClientRequest): void => {
+    const p = core.stateOf<Pending>(req);
     if (!p || p.st.done) return;
-    const res = (this as { res?: http.IncomingMessage | null }).res;
+    const res = (req as { res?: http.IncomingMessage | null }).res;
     // With a response, its own 'close' (which may come later) settles the request.
     if (res && !res.complete && !res.destroyed) return;
     if (!res || !res.complete) {
@@ -110,18 +128,26 @@ export function traceHttp(core: TracerCore): () => void {
       p.st.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: p.st.reused };
     }
     core.complete(p.st);
-  });
+  };
   // 'close' rather than 'end': it also fires when the body is cut off (aborted, socket died).
-  const onResClose = core.guard('http:res-close', function (this: http.IncomingMessage) {
-    const req = (this as { req?: http.ClientRequest }).req;
+  const onResClose = function (this: http.IncomingMessage): void {
+    if (!core.active) return;
+    try {
+      resClosed(this);
+    } catch (error) {
+      core.fail('http:res-close', error);
+    }
+  };
+  const resClosed = (res: http.IncomingMessage): void => {
+    const req = (res as { req?: http.ClientRequest }).req;
     const p = req && core.stateOf<Pending>(req);
     if (!p || p.st.done) return;
-    if (!this.complete) {
-      const err = (this as { errored?: unknown }).errored;
+    if (!res.complete) {
+      const err = (res as { errored?: unknown }).errored;
       p.st.error ??= err ? classifyError(err, p.st.reused) : { code: 'ABORTED', message: 'response body cut off before it completed', layer: 'http', onReusedSocket: p.st.reused };
     }
     core.complete(p.st);
-  });
+  };
 
   const track = (req: http.ClientRequest, origin: string, at: number, placement: Placement, agent?: http.Agent): Pending | undefined => {
     if (!core.wants(origin)) return undefined;
@@ -138,35 +164,67 @@ export function traceHttp(core: TracerCore): () => void {
     return p;
   };
 
-  const hook: AddRequestHook = core.guard('http:addRequest', (agent, req, options, at, placement) => {
-    if (core.stateOf<Pending>(req) !== undefined) return;
-    track(req, originOf(req, options, agent), at, placement, agent);
-  }) as AddRequestHook;
+  const hook: AddRequestHook = (agent, req, options, at, placement) => {
+    if (!core.active) return;
+    // Sampling skips only requests that got a kept-alive socket: one that opens or waits for a
+    // connection is always traced, so no connection goes unseen.
+    if (placement === 'reused' && !core.sampled()) return;
+    try {
+      if (core.stateOf<Pending>(req) !== undefined) return;
+      track(req, originOf(req, options, agent), at, placement, agent);
+    } catch (error) {
+      core.fail('http:addRequest', error);
+    }
+  };
 
-  const onStart = core.guard('http:start', (msg: unknown) => {
-    const req = (msg as { request: http.ClientRequest }).request;
+  const onStart = (msg: unknown): void => {
+    if (!core.active) return;
+    try {
+      started((msg as { request: http.ClientRequest }).request);
+    } catch (error) {
+      core.fail('http:start', error);
+    }
+  };
+  const started = (req: http.ClientRequest): void => {
     const known = core.stateOf<Pending>(req);
     if (known !== undefined) {
       // Published from _finish: the whole request has been handed to its socket.
       known.st.marks.sent ??= now();
       return;
     }
+    const socket = req.socket;
+    if (core.sampling && req.reusedSocket && socket) {
+      // Sampled out at addRequest: counted on its connection, not traced.
+      const conn = core.connectionOf(socket);
+      if (conn) {
+        conn.assigned++;
+        conn.record.requests++;
+        conn.idleSince = undefined;
+        return;
+      }
+    }
     // No Agent (createConnection), or created before the tracer started.
     const t = now();
     const agent = (req as { agent?: http.Agent | false }).agent || undefined;
     const tracked = track(req, originOf(req, undefined, agent), t, 'new', agent);
-    const socket = req.socket;
     if (tracked && socket && !tracked.st.conn) {
       const conn = connectionFor(socket, tracked, tracked.st.poolId);
       assignRequest(tracked.st, conn, t, req.reusedSocket);
     }
     if (tracked) tracked.st.marks.sent = t;
-  });
+  };
 
-  const onResponse = core.guard('http:response', (msg: unknown) => {
-    const { request, response } = msg as { request: http.ClientRequest; response: http.IncomingMessage };
-    const p = core.stateOf<Pending>(request);
-    if (!p) return;
+  const onResponse = (msg: unknown): void => {
+    if (!core.active) return;
+    try {
+      const { request, response } = msg as { request: http.ClientRequest; response: http.IncomingMessage };
+      const p = core.stateOf<Pending>(request);
+      if (p) responded(p, response);
+    } catch (error) {
+      core.fail('http:response', error);
+    }
+  };
+  const responded = (p: Pending, response: http.IncomingMessage): void => {
     const st = p.st;
     const t = now();
     st.marks.sent ??= t;
@@ -176,7 +234,7 @@ export function traceHttp(core: TracerCore): () => void {
     const h = response.headers;
     noteKeepAlive(st, st.conn, headerString(h.connection), headerString(h['keep-alive']));
     response.on('close', onResClose);
-  });
+  };
 
   const onError = core.guard('http:error', (msg: unknown) => {
     const { request, error } = msg as { request: http.ClientRequest; error: unknown };

@@ -115,8 +115,11 @@ class TracerHandle implements Tracer {
  * Nothing is subscribed or patched until this is called, and stop() undoes it all.
  */
 export function instrument(options: InstrumentOptions = {}): Tracer {
+  const rate = options.sampleRate ?? 1;
+  // A programming error in the options, reported at once rather than tracing something else.
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new RangeError(`connscope instrument(): sampleRate must be a number from 0 to 1, got ${String(options.sampleRate)}`);
   const sampler = options.eventLoop === false ? undefined : new EventLoopSampler({ intervalMs: options.eventLoopIntervalMs ?? 10, blockedMs: options.eventLoopBlockedMs ?? 50 });
-  const core = new TracerCore(options.filter, sampler);
+  const core = new TracerCore(options.filter, sampler, rate);
   const handle = new TracerHandle(core, sampler);
   handle.start(options);
   return handle;

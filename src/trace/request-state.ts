@@ -8,7 +8,8 @@ import type { InflightRequest } from './types.js';
 
 /** A request in flight; holds no reference to the host's request or socket objects. */
 export interface RequestState {
-  id: string;
+  /** Sequence number; the 'r<n>' id string is built only when a trace or view is made. */
+  seq: number;
   origin: string;
   method: string;
   path: string;
@@ -26,12 +27,19 @@ export interface RequestState {
   responseHeaders?: { connection?: string; keepAlive?: string };
   error?: RequestError;
   done: boolean;
+  /** Links in the tracer's in-flight list (intrusive: no Set entry, no hashing per request). */
+  prev: RequestState | undefined;
+  next: RequestState | undefined;
 }
 
-export function newRequestState(id: string, origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
+export function requestId(st: RequestState): string {
+  return 'r' + st.seq;
+}
+
+export function newRequestState(seq: number, origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
   // Every field initialised in one literal: one hidden class for all requests.
   return {
-    id,
+    seq,
     origin,
     method,
     path,
@@ -49,6 +57,8 @@ export function newRequestState(id: string, origin: string, method: string, path
     responseHeaders: undefined,
     error: undefined,
     done: false,
+    prev: undefined,
+    next: undefined,
   };
 }
 
@@ -123,7 +133,7 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: { overl
     if (conn.inflight === 0) conn.idleSince = end;
   }
   const trace: RequestTrace = {
-    id: st.id,
+    id: requestId(st),
     origin: st.origin,
     method: st.method,
     path: st.path,
@@ -159,7 +169,7 @@ export function inflightView(st: RequestState, at: number): InflightRequest {
   else if (st.conn && (!st.paysEstablishment || st.conn.announced)) state = 'sending';
   else if (st.conn) state = 'connecting';
   else state = 'blocked';
-  const v: InflightRequest = { id: st.id, origin: st.origin, state, ageMs: at - m.start };
+  const v: InflightRequest = { id: requestId(st), origin: st.origin, state, ageMs: at - m.start };
   if (st.conn) v.connectionId = st.conn.record.id;
   if (st.poolId) v.poolId = st.poolId;
   if (m.firstByte !== undefined) v.sinceHeadersMs = at - m.firstByte;

@@ -18,6 +18,13 @@ export interface InstrumentOptions {
   filter?: (origin: string) => boolean;
   /** undici dispatchers (Agent, Pool, Client) to include in poolSnapshot(); the global one is always included. */
   dispatchers?: object[];
+  /**
+   * Share of requests traced, 0..1 (default 1: every request). Below 1, each request reusing a
+   * kept-alive connection is traced with this probability; connection records, connection and
+   * close events, and every request that opens or waits for a connection stay complete. See
+   * docs/tracer.md ("Sampling") for what is exact and what is sampled.
+   */
+  sampleRate?: number;
 }
 
 /** A pool's state at one moment, per origin. */

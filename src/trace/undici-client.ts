@@ -84,13 +84,35 @@ function parseOrigin(o: string): string {
  * names): `undici:request:*` for request marks, `undici:client:*` for connections. A request is
  * from fetch when it carries fetch's mandatory `sec-fetch-mode` header.
  */
+/**
+ * An untraced request (sampled out) on a traced connection: the connection's request count stays
+ * exact, and it is busy now, so its next idle gap is measured only after a traced request ends.
+ */
+function countUnsampled(conn: ConnectionState | undefined): void {
+  if (!conn) return;
+  conn.assigned++;
+  conn.record.requests++;
+  conn.idleSince = undefined;
+}
+
 export function traceUndici(core: TracerCore): () => void {
   const connecting = new WeakMap<object, PendingConnect[]>();
   const net = new NetTimings();
 
-  const onCreate = core.guard('undici:create', (msg: unknown) => {
-    const request = (msg as { request: UndiciRequest }).request;
+  // The per-request handlers below are written out with their own guard (rather than wrapped by
+  // core.guard) so each has its own call site: one shared wrapper calling a dozen handlers is a
+  // megamorphic call on every channel message.
+  const onCreate = (msg: unknown): void => {
+    if (!core.active) return;
     noteRequestCreated();
+    if (!core.sampled()) return;
+    try {
+      created((msg as { request: UndiciRequest }).request);
+    } catch (error) {
+      core.fail('undici:create', error);
+    }
+  };
+  const created = (request: UndiciRequest): void => {
     const origin = normaliseOrigin(request.origin);
     if (!core.wants(origin)) return;
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
@@ -99,7 +121,7 @@ export function traceUndici(core: TracerCore): () => void {
     const start = queuedSince !== undefined && queuedSince < t ? queuedSince : t;
     const st = core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start);
     core.attach(request, st);
-  });
+  };
 
   const onBeforeConnect = core.guard('undici:beforeConnect', (msg: unknown) => {
     const { connectParams, connector } = msg as { connectParams: ConnectParams; connector: object };
@@ -169,10 +191,18 @@ export function traceUndici(core: TracerCore): () => void {
     connecting.get(connector)?.shift();
   });
 
-  const onSendHeaders = core.guard('undici:sendHeaders', (msg: unknown) => {
-    const { request, socket, headers } = msg as { request: object; socket: Socket; headers: unknown };
-    const st = core.stateOf<RequestState>(request);
-    if (!st) return;
+  const onSendHeaders = (msg: unknown): void => {
+    if (!core.active) return;
+    try {
+      const { request, socket, headers } = msg as { request: object; socket: Socket; headers: unknown };
+      const st = core.stateOf<RequestState>(request);
+      if (st) sendingHeaders(st, socket, headers);
+      else if (core.sampling) countUnsampled(core.connectionOf(socket));
+    } catch (error) {
+      core.fail('undici:sendHeaders', error);
+    }
+  };
+  const sendingHeaders = (st: RequestState, socket: Socket, headers: unknown): void => {
     let conn = core.connectionOf(socket);
     if (!conn) {
       // A connection opened before the tracer started.
@@ -184,17 +214,29 @@ export function traceUndici(core: TracerCore): () => void {
     assignRequest(st, conn, now(), !conn.seenFromStart && conn.assigned === 0);
     // Cheap pre-check: most requests carry no Connection header at all.
     if (typeof headers === 'string' && headers.includes('onnection') && findHeader(headers, 'connection')?.toLowerCase() === 'close') conn.clientAskedClose = true;
-  });
+  };
 
-  const onBodySent = core.guard('undici:bodySent', (msg: unknown) => {
-    const st = core.stateOf<RequestState>((msg as { request: object }).request);
-    if (st) st.marks.sent ??= now();
-  });
+  const onBodySent = (msg: unknown): void => {
+    if (!core.active) return;
+    try {
+      const st = core.stateOf<RequestState>((msg as { request: object }).request);
+      if (st) st.marks.sent ??= now();
+    } catch (error) {
+      core.fail('undici:bodySent', error);
+    }
+  };
 
-  const onHeaders = core.guard('undici:headers', (msg: unknown) => {
-    const { request, response } = msg as { request: object; response: { statusCode: number; headers: unknown } };
-    const st = core.stateOf<RequestState>(request);
-    if (!st) return;
+  const onHeaders = (msg: unknown): void => {
+    if (!core.active) return;
+    try {
+      const { request, response } = msg as { request: object; response: { statusCode: number; headers: unknown } };
+      const st = core.stateOf<RequestState>(request);
+      if (st) gotHeaders(st, response);
+    } catch (error) {
+      core.fail('undici:headers', error);
+    }
+  };
+  const gotHeaders = (st: RequestState, response: { statusCode: number; headers: unknown }): void => {
     const t = now();
     st.marks.sent ??= t;
     st.marks.firstByte = t;
@@ -203,12 +245,17 @@ export function traceUndici(core: TracerCore): () => void {
     st.httpVersion = conn?.record.protocol === 'h2' ? '2.0' : '1.1';
     const last = conn?.record.keepAliveHint;
     noteKeepAlive(st, conn, findHeader(response.headers, 'connection', last?.connectionHeader), findHeader(response.headers, 'keep-alive', last?.keepAliveHeader));
-  });
+  };
 
-  const onTrailers = core.guard('undici:trailers', (msg: unknown) => {
-    const st = core.stateOf<RequestState>((msg as { request: object }).request);
-    if (st) core.complete(st);
-  });
+  const onTrailers = (msg: unknown): void => {
+    if (!core.active) return;
+    try {
+      const st = core.stateOf<RequestState>((msg as { request: object }).request);
+      if (st) core.complete(st);
+    } catch (error) {
+      core.fail('undici:trailers', error);
+    }
+  };
 
   const onError = core.guard('undici:error', (msg: unknown) => {
     const { request, error } = msg as { request: object; error: unknown };
