@@ -3,8 +3,13 @@ import { now } from './clock.js';
 
 type DispatchFn = (this: object, opts: unknown, handler: object) => unknown;
 
-/** When each handler was handed to a Pool, for the handlers the Pool had to queue. */
-const dispatchedAt = new WeakMap<object, number>();
+/**
+ * When a handler was handed to a Pool, for the handlers the Pool had to queue: a property on the
+ * handler rather than a WeakMap entry. Under load most requests pass through the Pool's queue
+ * (its clients are still busy when the next request arrives), and a WeakMap entry per request
+ * costs GC ephemeron work; the property dies with the handler.
+ */
+const dispatchedAtKey = Symbol('connscope.pool-dispatched-at');
 let users = 0;
 let proto: Record<symbol, DispatchFn> | undefined;
 let key: symbol | undefined;
@@ -64,7 +69,13 @@ export function hookUndiciPoolQueue(): void {
     const result = orig.call(this, opts, handler);
     // Only a request the Pool had to queue needs remembering, and only then is the clock read
     // (microseconds after the dispatch began): the common case costs a counter comparison.
-    if (seq === createdSeq && handler && typeof handler === 'object') dispatchedAt.set(handler, now());
+    if (seq === createdSeq && handler && typeof handler === 'object') {
+      try {
+        (handler as Record<symbol, number>)[dispatchedAtKey] = now();
+      } catch {
+        // A frozen handler: its queue wait goes unmeasured.
+      }
+    }
     return result;
   };
   p[k] = wrapper;
@@ -87,5 +98,5 @@ export function poolDispatchTime(request: object): number | undefined {
   }
   if (!handlerKey) return undefined;
   const handler = (request as Record<symbol, unknown>)[handlerKey];
-  return handler && typeof handler === 'object' ? dispatchedAt.get(handler) : undefined;
+  return handler && typeof handler === 'object' ? (handler as Record<symbol, number | undefined>)[dispatchedAtKey] : undefined;
 }
