@@ -1,11 +1,16 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { ConnectError, DnsError, TlsError, TimeoutError, classifyError, type ConnscopeError } from '../errors.js';
+import { ConnectError, DnsError, H2Error, TlsError, TimeoutError, classifyError, type ConnscopeError } from '../errors.js';
 import type { ResolvedBenchOptions } from './options.js';
 
+/** The HTTP/2 client connection preface followed by an empty SETTINGS frame (RFC 9113 §3.4). */
+const H2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
+const H2_FRAME_SETTINGS = 4;
+
 /**
- * Opens one connection (and TLS handshake) before the load starts, so an unreachable target or a
- * certificate problem ends the run at once with one clear error instead of a report full of errors.
+ * Opens one connection (and TLS handshake) before the load starts, so an unreachable target, a
+ * certificate problem or a server without HTTP/2 (for --client h2) ends the run at once with one
+ * clear error instead of a report full of errors.
  */
 export function preflight(o: ResolvedBenchOptions): Promise<void> {
   const url = o.url;
@@ -27,7 +32,10 @@ export function preflight(o: ResolvedBenchOptions): Promise<void> {
     const timer = setTimeout(() => finish(new TimeoutError(`no connection to ${where} within ${o.connectTimeoutMs} ms`, { layer: 'tcp', hint: 'is the target reachable? raise --connect-timeout' })), o.connectTimeoutMs);
     const onAbort = (): void => finish(new TimeoutError('interrupted before the run started'));
     o.signal?.addEventListener('abort', onAbort, { once: true });
+    let settled = false;
     const finish = (err?: ConnscopeError): void => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
       if (err) socket.destroy();
@@ -40,13 +48,23 @@ export function preflight(o: ResolvedBenchOptions): Promise<void> {
       else resolve();
     };
     socket.once(secure ? 'secureConnect' : 'connect', () => {
-      if (secure && o.client === 'h2' && (socket as tls.TLSSocket).alpnProtocol !== 'h2') {
-        return finish(new TlsError(`${where} does not offer HTTP/2 (ALPN h2)`, { hint: 'use --client undici for HTTP/1.1' }));
-      }
-      finish();
+      if (o.client !== 'h2') return finish();
+      if (secure) return finish((socket as tls.TLSSocket).alpnProtocol === 'h2' ? undefined : noH2(where, 'ALPN h2'));
+      // h2 without TLS is prior knowledge (h2c): an HTTP/2 server answers the preface with its SETTINGS
+      let seen = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        seen = Buffer.concat([seen, chunk]);
+        if (seen.length >= 9) finish(seen[3] === H2_FRAME_SETTINGS ? undefined : noH2(where, 'h2c prior knowledge'));
+      });
+      socket.once('end', () => finish(noH2(where, 'h2c prior knowledge')));
+      socket.write(H2_PREFACE);
     });
-    socket.once('error', (err) => finish(describe(err, where, secure)));
+    socket.once('error', (err) => finish(o.client === 'h2' && classifyError(err).code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' ? noH2(where, 'ALPN h2') : describe(err, where, secure)));
   });
+}
+
+function noH2(where: string, how: string): H2Error {
+  return new H2Error(`${where} does not offer HTTP/2 (${how})`, { hint: how === 'ALPN h2' ? 'use --client undici for HTTP/1.1' : 'use --client undici for HTTP/1.1, or an https:// URL' });
 }
 
 function describe(err: unknown, where: string, secure: boolean): ConnscopeError {

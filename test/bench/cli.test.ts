@@ -102,6 +102,27 @@ test('certificate verification stays on: an unknown CA exits 3 with a hint; --ca
   }
 });
 
+test('--client h2 against a server without HTTP/2: one line naming the problem, exit 3, no load', { timeout: 20_000 }, async () => {
+  const tls = await httpsServer((_req, res) => res.end('ok'));
+  const dir = mkdtempSync(join(tmpdir(), 'connscope-bench-'));
+  try {
+    const caFile = join(dir, 'ca.pem');
+    writeFileSync(caFile, tls.chain.caPem);
+    for (const target of [`${tls.origin}/`, url]) {
+      const c = io({ NO_COLOR: '1' });
+      const started = Date.now();
+      assert.equal(await run(['bench', target, '--client', 'h2', '--ca', caFile, '-d', '5s'], c), EXIT.network, c.err());
+      assert.ok(Date.now() - started < 3000);
+      assert.equal(c.err().trim().split('\n').length, 1, c.err());
+      assert.match(c.err(), /does not offer HTTP\/2/);
+      assert.equal(c.out(), '');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await tls.close();
+  }
+});
+
 for (const client of ['raw', 'undici'] as const) {
   test(`${client}: a server killed mid-run → errors counted, the report printed, exit 1`, { timeout: 20_000 }, async () => {
     const victim = await httpServer((_req, res) => res.end('ok'));

@@ -1,8 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
+import type net from 'node:net';
 import { bench } from '../../src/bench/run.js';
-import { listen, testChain } from '../helpers/servers.js';
+import type { H2Error } from '../../src/errors.js';
+import { httpServer, httpsServer, listen, testChain } from '../helpers/servers.js';
 
 const chain = await testChain();
 const ids = (r: { findings: { id: string }[] }): string[] => r.findings.map((f) => f.id);
@@ -43,4 +45,39 @@ test('h2: the server ends sessions with GOAWAY → sessions re-established and h
   assert.ok(r.stats.connectionsOpened >= 5, `sessions ${r.stats.connectionsOpened}`);
   assert.ok((r.stats.closes['server:goaway'] ?? 0) >= 4, JSON.stringify(r.stats.closes));
   assert.ok(ids(r).includes('h2-goaway'), ids(r).join());
+});
+
+test('h2: a server without HTTP/2 ends the run before the load with one clear error (ALPN over TLS, prior knowledge without)', { timeout: 20_000 }, async () => {
+  const tls1 = await httpsServer((_req, res) => res.end('ok'));
+  const plain = await httpServer((_req, res) => res.end('ok'));
+  try {
+    const started = Date.now();
+    await assert.rejects(bench({ url: `${tls1.origin}/`, client: 'h2', durationMs: 2000, ca: tls1.chain.caPem }), (e: H2Error) => e.code === 'CONNSCOPE_ERR_H2' && /does not offer HTTP\/2 \(ALPN h2\)/.test(e.message) && /--client undici/.test(e.hint ?? ''));
+    await assert.rejects(bench({ url: `${plain.origin}/`, client: 'h2', durationMs: 2000 }), (e: H2Error) => e.code === 'CONNSCOPE_ERR_H2' && /h2c prior knowledge/.test(e.message));
+    assert.ok(Date.now() - started < 2000, 'no load ran');
+    // only the checking connection reached the servers
+    assert.equal(tls1.connections + plain.connections, 1, `${tls1.connections} + ${plain.connections}`);
+  } finally {
+    await tls1.close();
+    await plain.close();
+  }
+});
+
+test('h2: a server that closes every new connection before its SETTINGS → failures counted, a count-bounded run still ends', { timeout: 20_000 }, async () => {
+  const server = http2.createServer((_req, res) => res.end('ok'));
+  let accepted = 0;
+  // the first connection (the check before the load) is served; every later one is closed at once
+  server.on('connection', (sock: net.Socket) => {
+    if (++accepted > 1) sock.end();
+  });
+  const s = await listen(server, 'http');
+  try {
+    const started = Date.now();
+    const r = await bench({ url: `${s.origin}/`, client: 'h2', concurrency: 2, requests: 20, durationMs: 8000 });
+    assert.equal(r.stats.requests, 20);
+    assert.equal(r.stats.errors, 20, JSON.stringify(r.stats.errorsByCode));
+    assert.ok(Date.now() - started < 6000, `took ${Date.now() - started} ms`);
+  } finally {
+    await s.close();
+  }
 });

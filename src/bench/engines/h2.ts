@@ -167,17 +167,23 @@ export class H2Engine implements Engine {
       if (slot.state !== 'closed') slot.state = 'draining';
       this.pump();
     });
+    // a session that dies before it is ready fails one waiting request: the failure is counted, and
+    // a count-bounded run against a server that keeps closing new connections still ends
+    let failedWaiter = false;
+    const failWaiter = (err: unknown): void => {
+      if (failedWaiter || slot.state !== 'connecting') return;
+      failedWaiter = true;
+      const w = this.queue.shift();
+      if (w) setImmediate(w.done, undefined, err);
+    };
     session.on('error', (err) => {
       const code = classifyError(err).code;
       slot.close ??= { closedBy: slot.state === 'connecting' ? 'unknown' : 'server', reason: `error:${code}`, errorCode: code };
-      if (slot.state === 'connecting') {
-        // the request waiting for this session gets the connect error
-        const w = this.queue.shift();
-        if (w) setImmediate(w.done, undefined, err);
-      }
+      failWaiter(err);
     });
     session.on('close', () => {
       clearTimeout(timer);
+      failWaiter(Object.assign(new Error('the server closed the connection before its HTTP/2 SETTINGS'), { code: 'ERR_HTTP2_NO_SETTINGS' }));
       this.finish(slot, slot.close ?? { closedBy: 'server', reason: 'server-closed' });
     });
   }
