@@ -8,6 +8,7 @@ import { addAgentHook, removeAgentHook, type AddRequestHook, type Placement } fr
 import type { ConnectionState } from './connection-state.js';
 import type { TracerCore } from './core.js';
 import { noteKeepAlive } from './keepalive-hint.js';
+import { findHeader } from './raw-headers.js';
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { requestedOcsp } from './tls-info.js';
 
@@ -23,12 +24,23 @@ function headerString(v: string | string[] | number | undefined): string | undef
   return Array.isArray(v) ? v.join(', ') : String(v);
 }
 
+/** The last origin built: clients mostly repeat one origin, so its string is reused, not rebuilt. */
+let lastProtocol = '';
+let lastHost = '';
+let lastPort: number | string = '';
+let lastOrigin = '';
+
 function originOf(req: http.ClientRequest, options?: { host?: string; port?: number | string }, agent?: http.Agent): string {
   const protocol = req.protocol || (agent as { protocol?: string } | undefined)?.protocol || 'http:';
   const host = options?.host ?? req.host ?? 'localhost';
   const port = options?.port ?? (agent as { defaultPort?: number } | undefined)?.defaultPort ?? (protocol === 'https:' ? 443 : 80);
+  if (protocol === lastProtocol && host === lastHost && port === lastPort) return lastOrigin;
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${protocol}//${h}:${port}`;
+  lastProtocol = protocol;
+  lastHost = host;
+  lastPort = port;
+  lastOrigin = `${protocol}//${h}:${port}`;
+  return lastOrigin;
 }
 
 /**
@@ -149,12 +161,21 @@ export function traceHttp(core: TracerCore): () => void {
     core.complete(p.st);
   };
 
+  /** The agent seen last and its pool id: most requests repeat it (saves two weak lookups). */
+  let lastAgentRef: WeakRef<http.Agent> | undefined;
+  let lastAgentId: string | undefined;
+
   const track = (req: http.ClientRequest, origin: string, at: number, placement: Placement, agent?: http.Agent): Pending | undefined => {
     if (!core.wants(origin)) return undefined;
     let poolId: string | undefined;
-    if (agent) {
+    if (agent !== undefined && agent === lastAgentRef?.deref()) {
+      poolId = lastAgentId;
+    } else if (agent) {
       poolId = core.poolIds.of(agent, 'agent');
       core.rememberPool(agent);
+      // Remembered weakly: a strong reference here would keep a dropped Agent alive.
+      lastAgentRef = new WeakRef(agent);
+      lastAgentId = poolId;
     }
     const st = core.newRequest(origin, req.method || 'GET', pathOnly(req.path), 'http', at, poolId);
     const p: Pending = { st, placement, at, origin };
@@ -231,8 +252,11 @@ export function traceHttp(core: TracerCore): () => void {
     st.marks.firstByte = t;
     st.status = response.statusCode;
     st.httpVersion = response.httpVersion;
-    const h = response.headers;
-    noteKeepAlive(st, st.conn, headerString(h.connection), headerString(h['keep-alive']));
+    // rawHeaders, not headers: Node builds the headers object lazily, on first read, and a client
+    // that never reads it should not pay for it because it is traced.
+    const raw = response.rawHeaders;
+    const last = st.conn?.record.keepAliveHint;
+    noteKeepAlive(st, st.conn, findHeader(raw, 'connection', last?.connectionHeader), findHeader(raw, 'keep-alive', last?.keepAliveHeader));
     response.on('close', onResClose);
   };
 
