@@ -153,16 +153,27 @@ const mb = (n) => (n / 1048576).toFixed(1);
 const start = process.memoryUsage().rss;
 let max = 0;
 let last = 0;
+let sum = 0;
+let samples = 0;
+let heapMax = 0;
+let maxAt = 0;
 const t0 = Date.now();
 const timer = setInterval(() => {
-  last = process.memoryUsage().rss;
-  if (last > max) max = last;
+  const m = process.memoryUsage();
+  last = m.rss;
+  sum += last;
+  samples++;
+  if (last > max) {
+    max = last;
+    maxAt = Math.round((Date.now() - t0) / 1000);
+  }
+  if (m.heapTotal > heapMax) heapMax = m.heapTotal;
   if (Math.round((Date.now() - t0) / 1000) % 30 === 0) console.log('  ' + Math.round((Date.now() - t0) / 1000) + ' s: RSS ' + mb(last) + ' MB');
 }, 1000);
 const r = await bench({ url, client, concurrency: Number(connections), connections: Number(connections), durationMs: Number(seconds) * 1000 });
 clearInterval(timer);
 console.log('memory: ' + client + ' engine, ' + seconds + ' s, ' + r.stats.requests + ' requests (' + r.stats.reqPerSec.toFixed(0) + ' req/s), ' + r.stats.errors + ' errors');
-console.log('  RSS at start ' + mb(start) + ' MB, max ' + mb(max) + ' MB, at end ' + mb(last) + ' MB (goal < 150 MB)');
+console.log('  RSS at start ' + mb(start) + ' MB, max ' + mb(max) + ' MB (at ' + maxAt + ' s), mean ' + mb(sum / Math.max(1, samples)) + ' MB, at end ' + mb(last) + ' MB (goal < 150 MB); heap total max ' + mb(heapMax) + ' MB');
 `;
 
 async function memoryRun(url: string): Promise<void> {
