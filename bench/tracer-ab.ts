@@ -1,15 +1,21 @@
 // In-process A/B of the tracer's cost: one client process alternates short slices with the tracer
 // off and on (instrument() / stop()), so machine-load drift hits both alike. Run by hand:
-//   npx tsx bench/tracer-ab.ts <undici|http> [sampleRate] [slices]
+//   npx tsx bench/tracer-ab.ts <undici|http> [sampleRate|floor] [slices]
 // Prints client CPU µs per request off vs on (medians over slices).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import dc from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { instrument } from '../src/trace/index.js';
 
 const client = process.argv[2] ?? 'undici';
-const rate = Number(process.argv[3] ?? 1);
+// 'floor' instead of a rate: empty subscribers on the tracer's channels, nothing else — what Node
+// and undici spend publishing messages once anyone listens (no tracer can cost less).
+const floor = process.argv[3] === 'floor';
+const rate = floor ? 0 : Number(process.argv[3] ?? 1);
+const UNDICI_CHANNELS = ['undici:request:create', 'undici:client:beforeConnect', 'undici:client:connected', 'undici:client:connectError', 'undici:client:sendHeaders', 'undici:request:bodySent', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error'];
+const HTTP_CHANNELS = ['http.client.request.start', 'http.client.response.finish', 'http.client.request.error'];
 const slices = Number(process.argv[4] ?? 16);
 const sliceMs = 400;
 const concurrency = 50;
@@ -51,14 +57,20 @@ try {
   const on: number[] = [];
   for (let i = 0; i < slices; i++) {
     off.push(await slice(sliceMs));
-    const t = instrument({ sampleRate: rate });
-    t.on('request', () => {});
+    const names = floor ? (client === 'undici' ? UNDICI_CHANNELS : HTTP_CHANNELS) : [];
+    // One distinct function per channel, as a real subscriber has (a single shared function would
+    // let V8 inline it into publish and drop the message objects).
+    const noops = names.map(() => new Function('msg', 'return msg === null') as (m: unknown) => void);
+    names.forEach((n, i) => dc.subscribe(n, noops[i]!));
+    const t = floor ? undefined : instrument({ sampleRate: rate });
+    t?.on('request', () => {});
     on.push(await slice(sliceMs));
-    t.stop();
+    t?.stop();
+    names.forEach((n, i) => dc.unsubscribe(n, noops[i]!));
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const ratios = on.map((v, i) => v / off[i]!);
-  console.log(JSON.stringify({ client, sampleRate: rate, offUs: +median(off).toFixed(2), onUs: +median(on).toFixed(2), medianCpuRatio: +median(ratios).toFixed(3) }));
+  console.log(JSON.stringify({ client, sampleRate: floor ? 'floor' : rate, offUs: +median(off).toFixed(2), onUs: +median(on).toFixed(2), medianCpuRatio: +median(ratios).toFixed(3) }));
   await pool.close();
   agent.destroy();
 } finally {

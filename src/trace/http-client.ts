@@ -189,9 +189,9 @@ export function traceHttp(core: TracerCore): () => void {
     if (!core.active) return;
     // Sampling skips only requests that got a kept-alive socket: one that opens or waits for a
     // connection is always traced, so no connection goes unseen.
-    if (placement === 'reused' && !core.sampled()) return;
     try {
       if (core.stateOf<Pending>(req) !== undefined) return;
+      if (placement === 'reused' && !core.sampled()) return core.attach(req, null);
       track(req, originOf(req, options, agent), at, placement, agent);
     } catch (error) {
       core.fail('http:addRequest', error);
@@ -208,21 +208,21 @@ export function traceHttp(core: TracerCore): () => void {
   };
   const started = (req: http.ClientRequest): void => {
     const known = core.stateOf<Pending>(req);
-    if (known !== undefined) {
+    if (known) {
       // Published from _finish: the whole request has been handed to its socket.
       known.st.marks.sent ??= now();
       return;
     }
     const socket = req.socket;
-    if (core.sampling && req.reusedSocket && socket) {
-      // Sampled out at addRequest: counted on its connection, not traced.
-      const conn = core.connectionOf(socket);
+    if (known === null) {
+      // Sampled out at addRequest: counted on its connection (busy now), not traced.
+      const conn = socket ? core.connectionOf(socket) : undefined;
       if (conn) {
         conn.assigned++;
         conn.record.requests++;
         conn.idleSince = undefined;
-        return;
       }
+      return;
     }
     // No Agent (createConnection), or created before the tracer started.
     const t = now();

@@ -105,9 +105,10 @@ export function traceUndici(core: TracerCore): () => void {
   const onCreate = (msg: unknown): void => {
     if (!core.active) return;
     noteRequestCreated();
-    if (!core.sampled()) return;
     try {
-      created((msg as { request: UndiciRequest }).request);
+      const request = (msg as { request: UndiciRequest }).request;
+      if (core.sampled()) created(request);
+      else core.attach(request, null);
     } catch (error) {
       core.fail('undici:create', error);
     }

@@ -68,10 +68,11 @@ export function hookUndiciPoolQueue(): void {
     const seq = createdSeq;
     const result = orig.call(this, opts, handler);
     // Only a request the Pool had to queue needs remembering, and only then is the clock read
-    // (microseconds after the dispatch began): the common case costs a counter comparison.
-    if (seq === createdSeq && handler && typeof handler === 'object') {
+    // (microseconds after the dispatch began): the common case costs a comparison and a store.
+    if (handler && typeof handler === 'object') {
       try {
-        (handler as Record<symbol, number>)[dispatchedAtKey] = now();
+        // Written for every handler (undefined when not queued) so all handlers keep one shape.
+        (handler as Record<symbol, number | undefined>)[dispatchedAtKey] = seq === createdSeq ? now() : undefined;
       } catch {
         // A frozen handler: its queue wait goes unmeasured.
       }
