@@ -1,6 +1,6 @@
 import dc from 'node:diagnostics_channel';
 import type http from 'node:http';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { classifyError } from '../errors.js';
 import { now } from './clock.js';
@@ -22,6 +22,12 @@ interface Pending {
 function headerString(v: string | string[] | number | undefined): string | undefined {
   if (v === undefined) return undefined;
   return Array.isArray(v) ? v.join(', ') : String(v);
+}
+
+/** Host part of an origin built by originOf ('[::1]' → '::1'). */
+function hostOf(origin: string): string {
+  const h = origin.slice(origin.indexOf('//') + 2, origin.lastIndexOf(':'));
+  return h.startsWith('[') ? h.slice(1, -1) : h;
 }
 
 /** The last origin built: clients mostly repeat one origin, so its string is reused, not rebuilt. */
@@ -46,7 +52,7 @@ function originOf(req: http.ClientRequest, options?: { host?: string; port?: num
 /**
  * node:http and node:https clients: Agent.addRequest (creation time and pool placement),
  * `http.client.request.start` (published once the request is handed to its socket: the `sent`
- * mark), `http.client.request.error` and `http.client.response.finish` channels, and passive
+ * mark, or the request's 'finish' when its bytes are not flushed yet), `http.client.request.error` and `http.client.response.finish` channels, and passive
  * listeners on the request ('socket', 'close'), response ('close') and socket ('lookup',
  * 'connect', 'secureConnect', 'OCSPResponse', 'close'). No 'data' or 'response' listeners: those
  * would change flow mode or stop Node from dumping unread responses. Listeners are shared
@@ -91,6 +97,8 @@ export function traceHttp(core: TracerCore): () => void {
     });
     core.adoptSocket(socket, conn);
     if (socket.connecting) {
+      conn.marks.lookup = isIP(hostOf(p.origin)) === 0;
+      conn.marks.handshake = (socket as TLSSocket).encrypted === true;
       socket.once('lookup', onLookup);
       socket.once('connect', onConnect);
       if ((socket as TLSSocket).encrypted === true) {
@@ -120,6 +128,11 @@ export function traceHttp(core: TracerCore): () => void {
     const assignedAt = p.placement === 'queued' ? now() : p.at;
     assignRequest(p.st, conn, assignedAt, req.reusedSocket && conn.assigned === 0 && !conn.seenFromStart);
     conn.clientAskedClose = req.shouldKeepAlive === false || headerString(req.getHeader('connection'))?.toLowerCase() === 'close';
+  };
+  const onReqFinish = function (this: http.ClientRequest): void {
+    if (!core.active) return;
+    const p = core.stateOf<Pending>(this);
+    if (p && !p.st.done) p.st.marks.sent ??= now();
   };
   const onReqClose = function (this: http.ClientRequest): void {
     if (!core.active) return;
@@ -209,8 +222,12 @@ export function traceHttp(core: TracerCore): () => void {
   const started = (req: http.ClientRequest): void => {
     const known = core.stateOf<Pending>(req);
     if (known) {
-      // Published from _finish: the whole request has been handed to its socket.
-      known.st.marks.sent ??= now();
+      // Published from _finish, when the request is handed to its socket: on a socket still
+      // connecting (or one holding unflushed body bytes) nothing is on the wire yet, so `sent`
+      // waits for 'finish' (the last write's callback). Fully flushed already: sent now, no listener.
+      const sock = req.socket;
+      if (sock && !sock.connecting && sock.writableLength === 0) known.st.marks.sent ??= now();
+      else req.once('finish', onReqFinish);
       return;
     }
     const socket = req.socket;

@@ -1,12 +1,13 @@
+import type { Socket } from 'node:net';
 import type { SourceKind } from '../model/connection.js';
 import { addIdlePeriod } from '../model/connection.js';
 import { phasesFromMarks, type RequestMarks } from '../model/phases.js';
 import type { RequestError, RequestTrace } from '../model/request.js';
 import { epochOf } from './clock.js';
-import type { ConnectionState } from './connection-state.js';
+import type { ConnectionMarks, ConnectionState } from './connection-state.js';
 import type { InflightRequest } from './types.js';
 
-/** A request in flight; holds no reference to the host's request or socket objects. */
+/** A request in flight; holds no reference to the host's request, nor to its socket once written. */
 export interface RequestState {
   /** Sequence number; the 'r<n>' id string is built only when a trace or view is made. */
   seq: number;
@@ -26,6 +27,11 @@ export interface RequestState {
   httpVersion?: string;
   responseHeaders?: { connection?: string; keepAlive?: string };
   error?: RequestError;
+  /**
+   * The socket an undici request is being written to, from `sendHeaders` to `bodySent` only:
+   * `bodySent` comes once the body is handed to the socket, which may still hold most of it.
+   */
+  writingOn: Socket | undefined;
   done: boolean;
   /** Links in the tracer's in-flight list (intrusive: no Set entry, no hashing per request). */
   prev: RequestState | undefined;
@@ -56,6 +62,7 @@ export function newRequestState(seq: number, origin: string, method: string, pat
     httpVersion: undefined,
     responseHeaders: undefined,
     error: undefined,
+    writingOn: undefined,
     done: false,
     prev: undefined,
     next: undefined,
@@ -100,6 +107,7 @@ export function assignRequest(st: RequestState, conn: ConnectionState, at: numbe
 /** Marks the request finished and releases its connection (idle from now). */
 export function releaseRequest(st: RequestState, end: number): void {
   st.done = true;
+  st.writingOn = undefined;
   st.marks.end = end;
   const conn = st.conn;
   if (!conn) return;
@@ -110,6 +118,7 @@ export function releaseRequest(st: RequestState, end: number): void {
 /** Marks the request finished and builds its trace; releases the connection. */
 export function finishRequest(st: RequestState, end: number, eventLoop?: { overlap(from: number, to: number): number; options: { blockedMs: number } }): RequestTrace {
   st.done = true;
+  st.writingOn = undefined;
   const m = st.marks;
   m.end = end;
   const conn = st.conn;
@@ -128,6 +137,9 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: { overl
         m.tlsStart = c.tlsStart ?? c.connectEnd ?? c.created;
         m.tlsEnd = c.tlsEnd;
       }
+      // Failed midway: the step in progress gets its start mark, so phasesFromMarks charges the
+      // rest of the request to it (not to send or wait).
+      if (!conn.announced) markStuckStep(m, c);
     }
     conn.inflight = Math.max(0, conn.inflight - 1);
     if (conn.inflight === 0) conn.idleSince = end;
@@ -159,6 +171,16 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: { overl
     trace.eventLoopBlocked = lag >= eventLoop.options.blockedMs;
   }
   return trace;
+}
+
+/** Start mark of the establishment step a connection was in when its request ended. */
+function markStuckStep(m: RequestMarks, c: ConnectionMarks): void {
+  if (c.connectEnd === undefined) {
+    if (c.dnsEnd === undefined && c.lookup) m.dnsStart = c.dnsStart ?? c.created;
+    else m.connectStart = c.connectStart ?? c.dnsEnd ?? c.created;
+  } else if (c.tlsEnd === undefined && c.handshake) {
+    m.tlsStart = c.tlsStart ?? c.connectEnd;
+  }
 }
 
 export function inflightView(st: RequestState, at: number): InflightRequest {

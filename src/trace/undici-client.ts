@@ -213,6 +213,7 @@ export function traceUndici(core: TracerCore): () => void {
     }
     if (conn.record.source !== st.source && conn.assigned === 0) conn.record.source = st.source;
     assignRequest(st, conn, now(), !conn.seenFromStart && conn.assigned === 0);
+    st.writingOn = socket;
     // Cheap pre-check: most requests carry no Connection header at all.
     if (typeof headers === 'string' && headers.includes('onnection') && findHeader(headers, 'connection')?.toLowerCase() === 'close') conn.clientAskedClose = true;
   };
@@ -221,9 +222,22 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const st = core.stateOf<RequestState>((msg as { request: object }).request);
-      if (st) st.marks.sent ??= now();
+      if (st) bodySent(st);
     } catch (error) {
       core.fail('undici:bodySent', error);
+    }
+  };
+  const bodySent = (st: RequestState): void => {
+    const socket = st.writingOn;
+    st.writingOn = undefined;
+    // Published once the body is handed to the socket: a large body is mostly still in the socket's
+    // buffer then (write returned false), and is on the wire only at 'drain'.
+    if (socket && socket.writableNeedDrain && !socket.destroyed) {
+      socket.once('drain', core.guard('undici:drain', () => {
+        if (!st.done) st.marks.sent ??= now();
+      }));
+    } else {
+      st.marks.sent ??= now();
     }
   };
 
