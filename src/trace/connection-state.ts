@@ -15,6 +15,10 @@ export interface ConnectionMarks {
   connectEnd?: number;
   tlsStart?: number;
   tlsEnd?: number;
+  /** A DNS lookup is part of establishing (host name, not an IP literal). */
+  lookup?: boolean;
+  /** A TLS handshake is part of establishing. */
+  handshake?: boolean;
 }
 
 /** What the tracer remembers about one live connection; holds no reference to the socket. */

@@ -26,7 +26,9 @@ function h2CloseInfo(conn: ConnectionState, socket: Socket | undefined, serverEn
     return { closedBy: code === 'ECONNRESET' ? 'server' : 'unknown', reason: `error:${code}`, errorCode: code };
   }
   if (serverEndedFirst) return { closedBy: 'server', reason: conn.inflight === 0 ? 'server-idle-timeout' : 'server-closed' };
-  return { closedBy: 'client', reason: 'client-closed' };
+  // Same rule as node:http (docs/model.md, "Close reasons"): closing a session with no stream in
+  // flight is its owner closing its pool of one connection.
+  return { closedBy: 'client', reason: conn.inflight === 0 ? 'pool-closed' : 'client-closed' };
 }
 
 /** undici's h2 client runs over node:http2 and tags its sessions; undici's channels already trace them. */
@@ -49,6 +51,11 @@ export function traceHttp2(core: TracerCore): () => void {
     };
     const proxied = session.socket as Socket | undefined;
     if (seenFromStart && proxied) {
+      conn.marks.handshake = (proxied as { encrypted?: boolean }).encrypted === true;
+      // Emitted before 'secureConnect' when the session was created with requestOCSP.
+      proxied.once('OCSPResponse', core.guard('h2:ocsp', (resp: Buffer | undefined) => {
+        conn.ocspStapled = Boolean(resp && resp.length);
+      }));
       // `this` inside a socket listener is the real socket, not the session's restricted proxy.
       proxied.once('lookup', core.guard('h2:lookup', (err: Error | null) => {
         if (!err) conn.marks.dnsEnd = now();

@@ -65,7 +65,7 @@ describe('tracer: node:http2 client sessions', { timeout: 20_000 }, () => {
     } finally {
       session.close();
       await until(() => t.closes.length === 1, 3000, 'close');
-      assert.deepEqual(t.closes[0]!.close, { closedBy: 'client', reason: 'client-closed' });
+      assert.deepEqual(t.closes[0]!.close, { closedBy: 'client', reason: 'pool-closed' }, 'closing an idle session is closing its pool, as Agent.destroy() is');
       t.stop();
     }
   });
@@ -83,6 +83,29 @@ describe('tracer: node:http2 client sessions', { timeout: 20_000 }, () => {
     } finally {
       session.destroy();
       t.stop();
+    }
+  });
+
+  test('a session created with requestOCSP reports the stapled response; without it ocspStapled stays absent', async () => {
+    const stapling = http2.createSecureServer({ key: chain.keyPem, cert: chain.chainPem }, (_req, res) => res.end('ok'));
+    stapling.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, cb: (err: Error | null, resp?: Buffer) => void) => cb(null, Buffer.from('stapled')));
+    await new Promise<void>((r) => stapling.listen(0, '127.0.0.1', r));
+    const origin = `https://localhost:${(stapling.address() as AddressInfo).port}`;
+    const t = collect();
+    const asked = http2.connect(origin, { ca: chain.caPem, requestOCSP: true } as http2.SecureClientSessionOptions);
+    const plain = http2.connect(origin, { ca: chain.caPem });
+    try {
+      await request(asked, '/');
+      await request(plain, '/');
+      await until(() => t.connections.length === 2, 3000, 'two connections');
+      const stapled = t.connections.find((c) => c.tls?.ocspStapled !== undefined);
+      assert.equal(stapled?.tls?.ocspStapled, true, JSON.stringify(t.connections.map((c) => c.tls)));
+      assert.equal(t.connections.filter((c) => c.tls?.ocspStapled === undefined).length, 1, 'absent unless requestOCSP was set');
+    } finally {
+      asked.destroy();
+      plain.destroy();
+      t.stop();
+      await new Promise<void>((r) => stapling.close(() => r()));
     }
   });
 
