@@ -3,6 +3,7 @@ import { EventLoopSampler } from './event-loop.js';
 import { traceHttp } from './http-client.js';
 import { traceHttp2 } from './http2-client.js';
 import { agentSnapshot, dispatcherSnapshot, globalAgents, globalDispatcher, isHttpAgent, undiciPoolKey } from './pool-snapshot.js';
+import { traceServers } from './servers.js';
 import { knownPools } from './undici-queue-hook.js';
 import type { InflightRequest, InstrumentOptions, PoolSnapshot, Tracer, TracerEvents } from './types.js';
 import { traceUndici } from './undici-client.js';
@@ -36,6 +37,10 @@ class TracerHandle implements Tracer {
       [options.undici !== false, 'undici', traceUndici],
       [options.http2 !== false, 'http2', traceHttp2],
     ];
+    if (options.server) {
+      const serverOptions = options.server === true ? {} : options.server;
+      starters.push([true, 'server', (core) => traceServers(core, serverOptions)]);
+    }
     for (const [enabled, name, start] of starters) {
       if (!enabled) continue;
       try {
@@ -111,7 +116,8 @@ class TracerHandle implements Tracer {
 }
 
 /**
- * Starts tracing HTTP clients in this process: node:http(s), undici / fetch and node:http2.
+ * Starts tracing HTTP clients in this process: node:http(s), undici / fetch and node:http2; with
+ * `server: true`, the process's servers too.
  * Nothing is subscribed or patched until this is called, and stop() undoes it all.
  */
 export function instrument(options: InstrumentOptions = {}): Tracer {

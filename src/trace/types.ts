@@ -1,5 +1,6 @@
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
+import type { InstrumentServerOptions } from './server/types.js';
 
 export interface InstrumentOptions {
   /** node:http and node:https clients, any Agent (default true). */
@@ -25,6 +26,12 @@ export interface InstrumentOptions {
    * docs/tracer.md ("Sampling") for what is exact and what is sampled.
    */
   sampleRate?: number;
+  /**
+   * Also trace every node:http/https/http2 server of this process, including servers created later,
+   * into the same events (their records carry source 'server'); stop() stops both. An object sets
+   * the server tracer's options. Default false.
+   */
+  server?: boolean | InstrumentServerOptions;
 }
 
 /** A pool's state at one moment, per origin. */
