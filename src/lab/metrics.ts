@@ -26,7 +26,8 @@ export interface RunMetrics {
   tlsP50: number | null;
   /** Bytes of certificates the server sent, per full handshake (largest seen). */
   chainBytes: number | null;
-  /** Wait (server time + RTT) p99 (ms). */
+  /** Wait (server time + RTT) median and p99 (ms). */
+  waitP50: number | null;
   waitP99: number | null;
   /** Share of request time spent queued for a connection (0..1). */
   blockedShare: number | null;
@@ -69,6 +70,7 @@ export function metricsOf(session: Session, serverConnections: number, durationM
     p99: stats.phases.total?.p99 ?? null,
     tlsP50: tls.length ? tls[Math.floor((tls.length - 1) / 2)]! : null,
     chainBytes,
+    waitP50: stats.phases.wait?.p50 ?? null,
     waitP99: stats.phases.wait?.p99 ?? null,
     blockedShare: total > 0 ? blocked / total : null,
     durationMs,

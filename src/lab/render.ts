@@ -24,6 +24,7 @@ const LABELS: Record<MetricKey, string> = {
   p99: 'p99',
   tlsP50: 'TLS p50',
   chainBytes: 'chain bytes',
+  waitP50: 'wait p50',
   waitP99: 'wait p99',
   blockedShare: 'blocked share',
 };
@@ -37,6 +38,7 @@ export function formatMetric(key: MetricKey, v: number | null): string {
     case 'p50':
     case 'p99':
     case 'tlsP50':
+    case 'waitP50':
     case 'waitP99':
       return `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
     case 'chainBytes':

@@ -5,7 +5,7 @@ import { measure } from '../measure.js';
 import type { Scenario } from '../scenario.js';
 import { okHandler, startHttpServer } from '../servers.js';
 
-const REQUESTS = 6;
+const REQUESTS = 10;
 /** The loop is free only ~10 ms between blocks, less than one request takes: every request meets a block. */
 const BLOCK_EVERY_MS = 70;
 const BLOCK_FOR_MS = 60;
@@ -28,7 +28,8 @@ export const eventLoopBlocked: Scenario = {
   expected: 'event-loop-blocked',
   beforeConfig: `${BLOCK_FOR_MS} ms synchronous work every ${BLOCK_EVERY_MS} ms on the client's loop`,
   afterConfig: 'the same work moved off the loop (no synchronous blocking while requests run)',
-  metric: { key: 'waitP99', better: 'lower', minImprovement: 0.3 },
+  // the median, not p99: on a loaded machine the slowest of ten requests is noise, while every request meets a block
+  metric: { key: 'waitP50', better: 'lower', minImprovement: 0.3 },
   async run(variant, ctx) {
     const server = await startHttpServer(okHandler({ delayMs: SERVER_MS }), { keepAliveTimeout: 5000 });
     const pool = new Pool(server.origin, { connections: 2 });
