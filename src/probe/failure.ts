@@ -106,9 +106,10 @@ export function toFailure(err: ConnscopeError): ProbeFailure {
 }
 
 /**
- * A request that failed while its connection was being set up: the tracer (src/trace/request-state.ts) copies only
- * the establishment steps that finished and marks the request sent as soon as it is handed to the connecting
- * socket, so the stuck step's time shows up as send/wait. The probe knows which step failed; charge it there.
+ * A request that failed while its connection was being set up. The tracer charges such a request to the step
+ * in progress itself (test/trace/failed-setup.test.ts), so this returns at once whenever the failed step has
+ * its phase; it stays only as a safety net for a step the probe saw failing that the tracer could not see
+ * (callers may drop it: test/probe passes without it).
  */
 export function chargeToFailedStep(phases: Phases, failedIn: FailedIn): void {
   if (failedIn !== 'dns' && failedIn !== 'connect' && failedIn !== 'tls') return;
