@@ -15,8 +15,8 @@ export { renderProbe, renderWaterfall, renderFindings, renderConnections, render
 export { analyzeCapture, CaptureSession, type AnalyzeOptions, type CaptureInput, type CaptureFileStats, type CaptureSummary, type PcapConnectionRecord, type PcapConnectionInfo, type PcapTlsInfo } from './capture/index.js';
 export { listScenarios, runScenario, renderScenario, renderSummary, startLbProxy, startPipelineServer, measureIdleTimeout } from './lab/index.js';
 export type { Scenario, ScenarioResult, ScenarioInfo, RunRecord, RunMetrics, RunScenarioOptions } from './lab/index.js';
-export { instrumentServer, instrumentServers, instrumentAll, checkServer, serverConfigFacts, NODE_SERVER_DEFAULTS } from './trace/server/index.js';
-export type { ServerTracer, ServerTracerEvents, ServerConnectionCounts, InstrumentServerOptions, InstrumentAllOptions, AnyHttpServer, ServerConfig, CheckServerOptions } from './trace/server/index.js';
+export { instrumentServer, instrumentServers, checkServer, serverConfigFacts, NODE_SERVER_DEFAULTS } from './trace/server/index.js';
+export type { ServerTracer, ServerTracerEvents, ServerConnectionCounts, InstrumentServerOptions, AnyHttpServer, ServerConfig, CheckServerOptions } from './trace/server/index.js';
 export { watchLeaks, type WatchLeaksOptions, type LeakWatcher, type LeakFacts } from './trace/leaks.js';
 export { serverMetrics, SERVER_METRICS, type ServerMetrics } from './report/prometheus.js';
 export * from './sockets/index.js';

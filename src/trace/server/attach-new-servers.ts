@@ -1,0 +1,26 @@
+import diagnostics from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import { isHttp1Server, isHttp2Server, type AnyHttpServer, type ServerTracerImpl } from './instrument-server.js';
+import type { InstrumentServerOptions } from './types.js';
+
+/**
+ * Attaches a server tracer to every node:http/https/http2 server of the process, including servers
+ * created later: the first socket a server accepts (`net.server.socket`, published right after the
+ * server's 'connection' event) attaches the tracer to that server and hands it that socket.
+ * Limitation: a plain (non-TLS) http2 server creates its session inside that first 'connection'
+ * event, so its first session is not seen. Returns the unsubscribe function.
+ */
+export function attachToNewServers(tracer: ServerTracerImpl, options: InstrumentServerOptions): () => void {
+  const seen = new WeakSet<object>();
+  const onSocket = (message: unknown): void =>
+    tracer.guard('net.server.socket', () => {
+      const socket = (message as { socket?: Socket & { server?: unknown } }).socket;
+      const server = socket?.server;
+      if (!socket || !server || typeof server !== 'object' || seen.has(server)) return;
+      seen.add(server);
+      if (!isHttp1Server(server) && !isHttp2Server(server)) return;
+      tracer.attach(server as AnyHttpServer, options).accept(socket);
+    });
+  diagnostics.subscribe('net.server.socket', onSocket);
+  return () => diagnostics.unsubscribe('net.server.socket', onSocket);
+}
