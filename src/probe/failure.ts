@@ -1,7 +1,6 @@
 import {
   ConnectError, ConnscopeError, DnsError, HttpProtocolError, SocketResetError, TimeoutError, TlsError, classifyError,
 } from '../errors.js';
-import type { Phases } from '../model/phases.js';
 import type { ProbeFailure } from './types.js';
 
 /** Where a request was when it failed; decides how a reset or a timeout is explained. */
@@ -103,21 +102,4 @@ function firstLine(s: string): string {
 
 export function toFailure(err: ConnscopeError): ProbeFailure {
   return { code: err.code, message: err.message, layer: err.layer ?? null, hint: err.hint ?? null };
-}
-
-/**
- * A request that failed while its connection was being set up. The tracer charges such a request to the step
- * in progress itself (test/trace/failed-setup.test.ts), so this returns at once whenever the failed step has
- * its phase; it stays only as a safety net for a step the probe saw failing that the tracer could not see
- * (callers may drop it: test/probe passes without it).
- */
-export function chargeToFailedStep(phases: Phases, failedIn: FailedIn): void {
-  if (failedIn !== 'dns' && failedIn !== 'connect' && failedIn !== 'tls') return;
-  if (phases[failedIn] !== undefined) return;
-  let moved = 0;
-  for (const later of ['send', 'wait', 'receive'] as const) {
-    moved += phases[later] ?? 0;
-    delete phases[later];
-  }
-  phases[failedIn] = moved;
 }

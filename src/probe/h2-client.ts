@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { H2Error, classifyError, type ConnscopeError } from '../errors.js';
-import { chargeToFailedStep, explainError, phaseTimeout, type FailedIn } from './failure.js';
+import { explainError, phaseTimeout, type FailedIn } from './failure.js';
 import { ProbeRecorder, untracedRequest } from './recorder.js';
 import type { Target } from './target.js';
 import type { ClientTls, Exchange, RequestSpec } from './http1-client.js';
@@ -120,7 +120,6 @@ export class H2Client {
     const trace: RequestTrace = traced ? { ...traced } : untracedRequest(this.target, spec.method, startedAt);
     if (error) {
       trace.error = { ...classifyError(error, trace.reused), message: error.message };
-      if (traced) chargeToFailedStep((trace.phases = { ...traced.phases }), failedIn);
     }
     return error ? { trace, error } : { trace };
   }

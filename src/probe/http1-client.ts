@@ -5,7 +5,7 @@ import type tls from 'node:tls';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { classifyError, type ConnscopeError } from '../errors.js';
-import { chargeToFailedStep, explainError, phaseTimeout, type FailedIn, type FailureContext } from './failure.js';
+import { explainError, phaseTimeout, type FailedIn, type FailureContext } from './failure.js';
 import { ProbeRecorder, untracedRequest } from './recorder.js';
 import type { Target } from './target.js';
 
@@ -187,7 +187,6 @@ export class Http1Client {
     const trace = traced ? { ...traced } : untracedRequest(this.target, spec.method, startedAt);
     if (error) {
       trace.error = { ...classifyError(error, trace.reused), message: error.message };
-      if (traced) chargeToFailedStep((trace.phases = { ...traced.phases }), failedIn);
     }
     return error ? { trace, error } : { trace };
   }
