@@ -7,14 +7,12 @@ import { join } from 'node:path';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { run } from '../../src/cli/program.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { captureIO, type CapturedIO } from '../helpers/cli-io.js';
 import { EXIT } from '../../src/errors.js';
 import { httpServer, httpsServer } from '../helpers/servers.js';
 
-function io(env: Record<string, string | undefined> = {}, signal = new AbortController().signal): CliIO & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env, isTTY: false, signal, out: () => out, err: () => err };
+function io(env: Record<string, string | undefined> = {}, signal = new AbortController().signal): CapturedIO {
+  return captureIO(env, { signal });
 }
 
 const served = await httpServer((req, res) => res.end(`seen ${req.headers.authorization ? 'auth' : 'none'}`));
@@ -32,20 +30,20 @@ async function closedPort(): Promise<number> {
 test('--json prints one JSON document on stdout and nothing else', { timeout: 20_000 }, async () => {
   const c = io();
   const code = await run(['bench', url, '-n', '50', '-c', '2', '--json'], c);
-  assert.equal(code, EXIT.ok, c.err());
-  const doc = JSON.parse(c.out());
+  assert.equal(code, EXIT.ok, c.err);
+  const doc = JSON.parse(c.out);
   assert.equal(doc.stats.requests, 50);
   assert.equal(doc.stats.statusCodes['200'], 50);
   assert.equal(doc.settings.client, 'undici');
   assert.ok(Array.isArray(doc.findings));
-  assert.equal(c.err(), '');
+  assert.equal(c.err, '');
 });
 
 test('the text report has throughput, latency, phases and connections, without colors when NO_COLOR is set', { timeout: 20_000 }, async () => {
   const c = io({ NO_COLOR: '1' });
   const code = await run(['bench', url, '-d', '400ms', '-c', '4', '--connections', '2', '--client', 'raw'], c);
-  assert.equal(code, EXIT.ok, c.err());
-  const text = c.out();
+  assert.equal(code, EXIT.ok, c.err);
+  const text = c.out;
   for (const s of ['req/s', 'p99.9', 'blocked', 'reuse rate', 'requests/conn', 'closes', 'Findings']) assert.ok(text.includes(s), s);
   assert.ok(!text.includes('\u001b['), 'no ANSI escapes');
 });
@@ -66,9 +64,9 @@ test('invalid options and matrix specs: one line, exit 2', { timeout: 20_000 }, 
   ]) {
     const c = io();
     const code = await run(argv, c);
-    assert.equal(code, EXIT.usage, `${argv.join(' ')} → ${code} ${c.err()}`);
-    assert.equal(c.err().trim().split('\n').length, 1, c.err());
-    assert.ok(!c.err().includes('    at '), 'no stack trace');
+    assert.equal(code, EXIT.usage, `${argv.join(' ')} → ${code} ${c.err}`);
+    assert.equal(c.err.trim().split('\n').length, 1, c.err);
+    assert.ok(!c.err.includes('    at '), 'no stack trace');
   }
 });
 
@@ -78,7 +76,7 @@ test('an unreachable target exits 3 quickly', { timeout: 20_000 }, async () => {
   const code = await run(['bench', `http://127.0.0.1:${await closedPort()}/`, '-d', '5s'], c);
   assert.equal(code, EXIT.network);
   assert.ok(Date.now() - started < 3000);
-  assert.match(c.err(), /ECONNREFUSED/);
+  assert.match(c.err, /ECONNREFUSED/);
 });
 
 test('certificate verification stays on: an unknown CA exits 3 with a hint; --ca or --insecure get through', { timeout: 20_000 }, async () => {
@@ -87,15 +85,15 @@ test('certificate verification stays on: an unknown CA exits 3 with a hint; --ca
   try {
     const bad = io();
     assert.equal(await run(['bench', `${tls.origin}/`, '-n', '5'], bad), EXIT.network);
-    assert.match(bad.err(), /--ca/);
+    assert.match(bad.err, /--ca/);
     const caFile = join(dir, 'ca.pem');
     writeFileSync(caFile, tls.chain.caPem);
     const good = io();
-    assert.equal(await run(['bench', `${tls.origin}/`, '-n', '5', '--ca', caFile, '--json'], good), EXIT.ok, good.err());
-    assert.equal(JSON.parse(good.out()).stats.handshakes.full >= 1, true);
+    assert.equal(await run(['bench', `${tls.origin}/`, '-n', '5', '--ca', caFile, '--json'], good), EXIT.ok, good.err);
+    assert.equal(JSON.parse(good.out).stats.handshakes.full >= 1, true);
     const insecure = io();
-    assert.equal(await run(['bench', `${tls.origin}/`, '-n', '5', '--insecure', '--client', 'raw'], insecure), EXIT.ok, insecure.err());
-    assert.match(insecure.err(), /insecure/);
+    assert.equal(await run(['bench', `${tls.origin}/`, '-n', '5', '--insecure', '--client', 'raw'], insecure), EXIT.ok, insecure.err);
+    assert.match(insecure.err, /insecure/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await tls.close();
@@ -111,11 +109,11 @@ test('--client h2 against a server without HTTP/2: one line naming the problem, 
     for (const target of [`${tls.origin}/`, url]) {
       const c = io({ NO_COLOR: '1' });
       const started = Date.now();
-      assert.equal(await run(['bench', target, '--client', 'h2', '--ca', caFile, '-d', '5s'], c), EXIT.network, c.err());
+      assert.equal(await run(['bench', target, '--client', 'h2', '--ca', caFile, '-d', '5s'], c), EXIT.network, c.err);
       assert.ok(Date.now() - started < 3000);
-      assert.equal(c.err().trim().split('\n').length, 1, c.err());
-      assert.match(c.err(), /does not offer HTTP\/2/);
-      assert.equal(c.out(), '');
+      assert.equal(c.err.trim().split('\n').length, 1, c.err);
+      assert.match(c.err, /does not offer HTTP\/2/);
+      assert.equal(c.out, '');
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -129,8 +127,8 @@ for (const client of ['raw', 'undici'] as const) {
     setTimeout(() => void victim.close(), 300);
     const c = io({ NO_COLOR: '1' });
     const code = await run(['bench', `${victim.origin}/`, '-d', '1s', '-c', '2', '--client', client, '--json'], c);
-    assert.equal(code, EXIT.findings, c.err());
-    const doc = JSON.parse(c.out());
+    assert.equal(code, EXIT.findings, c.err);
+    const doc = JSON.parse(c.out);
     assert.ok(doc.stats.requests > 0);
     assert.ok(doc.stats.errors > 0, JSON.stringify(doc.stats.errorsByCode));
     assert.ok(doc.stats.statusCodes['200'] > 0);
@@ -145,8 +143,8 @@ test('Ctrl-C (the io signal) prints the partial report', { timeout: 20_000 }, as
   const code = await run(['bench', url, '-d', '30s', '--client', 'raw', '-c', '2'], c);
   assert.ok(Date.now() - started < 5000);
   assert.equal(code, EXIT.ok);
-  assert.match(c.out(), /interrupted/);
-  assert.match(c.out(), /req\/s/);
+  assert.match(c.out, /interrupted/);
+  assert.match(c.out, /req\/s/);
 });
 
 test('credentials in the URL and secret headers never appear in the output', { timeout: 20_000 }, async () => {
@@ -157,8 +155,8 @@ test('credentials in the URL and secret headers never appear in the output', { t
     const c = io({ NO_COLOR: '1' });
     // options before the URL, as curl users write them
     const code = await run(['bench', '-H', 'Authorization: Bearer tok3nsecret', '-H', 'Cookie: sid=c00kiesecret', u.toString(), '-n', '10', ...extra], c);
-    assert.equal(code, EXIT.ok, c.err());
-    const all = c.out() + c.err();
+    assert.equal(code, EXIT.ok, c.err);
+    const all = c.out + c.err;
     for (const secret of ['hunter2pass', 'tok3nsecret', 'c00kiesecret']) assert.ok(!all.includes(secret), secret);
   }
 });

@@ -2,23 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { run } from '../../src/cli/program.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { captureIO, type CapturedIO } from '../helpers/cli-io.js';
 import { EXIT } from '../../src/errors.js';
 
 const DIR = 'test/fixtures/pcap';
 const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 
-function captured(env: Record<string, string | undefined> = {}, isTTY = false): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
-    env,
-    isTTY,
-    signal: new AbortController().signal,
-  };
-  return io;
+function captured(env: Record<string, string | undefined> = {}, isTTY = false): CapturedIO {
+  return captureIO(env, { isTTY });
 }
 
 test('pcap --json: the model records, nothing else on stdout', { timeout: 30_000 }, async () => {

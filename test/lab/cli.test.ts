@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/program.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { captureIO, type CapturedIO } from '../helpers/cli-io.js';
 import { listScenarios, runScenario } from '../../src/lab/runner.js';
 import { measure } from '../../src/lab/measure.js';
 import { okHandler, startHttpServer } from '../../src/lab/servers.js';
@@ -12,17 +12,8 @@ import type { Scenario } from '../../src/lab/scenario.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ANSI = new RegExp(String.fromCharCode(27) + '\\[');
 
-function captured(env: Record<string, string | undefined> = {}, isTTY = false): CliIO & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => void (io.out += t),
-    stderr: (t: string) => void (io.err += t),
-    env,
-    isTTY,
-    signal: new AbortController().signal,
-  };
-  return io;
+function captured(env: Record<string, string | undefined> = {}, isTTY = false): CapturedIO {
+  return captureIO(env, { isTTY });
 }
 
 test('`lab` lists every scenario with its expected finding', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/program.js';
-import type { CliIO } from '../../src/cli/io.js';
+import { captureIO } from '../helpers/cli-io.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -77,17 +77,9 @@ export interface Captured {
 
 /** Runs the CLI in-process with a captured io. */
 export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, isTTY = false): Promise<Captured> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    env,
-    isTTY,
-    signal: new AbortController().signal,
-  };
+  const io = captureIO(env, { isTTY });
   const code = await run(argv, io);
-  return { code, stdout, stderr };
+  return { code, stdout: io.out, stderr: io.err };
 }
 
 /** Spawns the real binary (`node --import tsx src/cli/main.ts`) with a hard deadline. */

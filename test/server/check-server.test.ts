@@ -7,7 +7,7 @@ import { run } from '../../src/cli/program.js';
 import { diagnose } from '../../src/diagnose/index.js';
 import { Session } from '../../src/model/session.js';
 import { checkServer, serverConfigFacts } from '../../src/trace/server/index.js';
-import { captureIO } from './cli-io.js';
+import { captureIO } from '../helpers/cli-io.js';
 
 const exec = promisify(execFile);
 
@@ -50,28 +50,28 @@ test('check-server CLI: findings, --fail-on exit codes, --json, bad input', asyn
   let io = captureIO({ NO_COLOR: '1' });
   let code = await run(['check-server', '--keepalive-timeout', '5000', '--headers-timeout', '60000', '--lb-idle-timeout', '60000'], io);
   assert.equal(code, 0, 'findings alone do not fail without --fail-on');
-  assert.match(io.out(), /ERROR server-keepalive-below-lb/);
-  assert.match(io.out(), /requestTimeout 300000 ms \(Node default\)/);
-  assert.ok(!io.out().includes("\u001b["), "NO_COLOR: no escape codes");
+  assert.match(io.out, /ERROR server-keepalive-below-lb/);
+  assert.match(io.out, /requestTimeout 300000 ms \(Node default\)/);
+  assert.ok(!io.out.includes("\u001b["), "NO_COLOR: no escape codes");
 
   io = captureIO();
   code = await run(['check-server', '--keepalive-timeout', '5000', '--lb-idle-timeout', '60000', '--fail-on', 'error', '--json'], io);
   assert.equal(code, 1);
-  const parsed = JSON.parse(io.out());
+  const parsed = JSON.parse(io.out);
   assert.deepEqual(parsed.findings.map((f: { id: string }) => f.id), ['server-keepalive-below-lb']);
-  assert.equal(io.err(), '');
+  assert.equal(io.err, '');
 
   io = captureIO();
   code = await run(['check-server', '--keepalive-timeout', '65000', '--headers-timeout', '66000', '--lb-idle-timeout', '60000', '--fail-on', 'info'], io);
   assert.equal(code, 0);
-  assert.match(io.out(), /no findings/);
+  assert.match(io.out, /no findings/);
 
   for (const bad of [['--keepalive-timeout', 'soon'], ['--lb-idle-timeout', '-1'], ['--fail-on', 'fatal'], ['--headers-timeout', '90000', '--request-timeout', '60000']]) {
     io = captureIO();
     code = await run(['check-server', ...bad], io);
     assert.equal(code, 2, bad.join(' '));
-    assert.equal(io.err().trim().split('\n').length, 1, 'one line');
-    assert.match(io.err(), /^connscope: /);
+    assert.equal(io.err.trim().split('\n').length, 1, 'one line');
+    assert.match(io.err, /^connscope: /);
   }
 });
 

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { run } from '../../src/cli/program.js';
 import { parseProcNetTcp, readTcpSockets, summarizeSockets, diffSummaries, type SocketSummary } from '../../src/sockets/index.js';
-import { captureIO } from './cli-io.js';
+import { captureIO } from '../helpers/cli-io.js';
 
 const exec = promisify(execFile);
 const T = { timeout: 20_000 };
@@ -134,14 +134,14 @@ test('CLOSE_WAIT on a server that leaves half-closed sockets open (allowHalfOpen
   // the CLI says the same, in-process and as JSON
   const io = captureIO();
   assert.equal(await run(['sockets', '--port', String(port), '--json'], io), 0);
-  const parsed = JSON.parse(io.out()) as SocketSummary;
+  const parsed = JSON.parse(io.out) as SocketSummary;
   assert.deepEqual(parsed.states, { LISTEN: 1, CLOSE_WAIT: 2, FIN_WAIT2: 2 });
 
   const text = captureIO({ NO_COLOR: '1' });
   assert.equal(await run(['sockets', '--port', String(port), '--remote', '127.0.0.1'], text), 0);
-  assert.match(text.out(), /TCP sockets \(port \d+, remote 127\.0\.0\.1\): 5/);
-  assert.match(text.out(), new RegExp(`^  ${port}\\s+3\\s+2\\s+1$`, 'm'), 'local port row: total, CLOSE_WAIT, LISTEN');
-  assert.match(text.out(), new RegExp(`note: 2 CLOSE_WAIT on local port ${port}: the peer closed`));
+  assert.match(text.out, /TCP sockets \(port \d+, remote 127\.0\.0\.1\): 5/);
+  assert.match(text.out, new RegExp(`^  ${port}\\s+3\\s+2\\s+1$`, 'm'), 'local port row: total, CLOSE_WAIT, LISTEN');
+  assert.match(text.out, new RegExp(`note: 2 CLOSE_WAIT on local port ${port}: the peer closed`));
 });
 
 test('sockets --watch shows the change per interval, bounded by --count and by the signal', T, async () => {
@@ -155,19 +155,19 @@ test('sockets --watch shows the change per interval, bounded by --count and by t
   const code = await run(['sockets', '--port', String(port), '--watch', '250ms', '--count', '8', '--json'], io);
   await opened;
   assert.equal(code, 0);
-  const lines = io.out().trim().split('\n').map((l) => JSON.parse(l));
+  const lines = io.out.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 8);
   assert.equal(lines[0].delta, undefined);
   const rises = lines.slice(1).map((l) => l.delta.states.ESTABLISHED ?? 0);
   assert.equal(rises.reduce((a: number, b: number) => a + b, 0), 4, 'two connections, seen on both ends');
 
   const ac = new AbortController();
-  const watched = captureIO({}, ac.signal);
+  const watched = captureIO({}, { signal: ac.signal });
   setTimeout(() => ac.abort(), 300);
   const started = Date.now();
   assert.equal(await run(['sockets', '--port', String(port), '--watch', '10s'], watched), 0);
   assert.ok(Date.now() - started < 5_000, 'Ctrl-C cuts the wait short');
-  assert.match(watched.out(), /watching every 10000 ms/);
+  assert.match(watched.out, /watching every 10000 ms/);
 });
 
 test('sockets: a clear message and exit 2 where /proc/net/tcp does not exist; bad flags exit 2', async () => {
@@ -175,19 +175,19 @@ test('sockets: a clear message and exit 2 where /proc/net/tcp does not exist; ba
   cleanup.push(() => rm(dir, { recursive: true, force: true }));
   let io = captureIO();
   assert.equal(await run(['sockets', '--proc-net', dir], io), 2);
-  assert.match(io.err(), /^connscope: .*tcp does not exist: socket states are read from Linux's \/proc/);
-  assert.equal(io.err().trim().split('\n').length, 1);
-  assert.equal(io.out(), '');
+  assert.match(io.err, /^connscope: .*tcp does not exist: socket states are read from Linux's \/proc/);
+  assert.equal(io.err.trim().split('\n').length, 1);
+  assert.equal(io.out, '');
 
   await writeFile(path.join(dir, 'tcp'), '  sl  local_address rem_address   st\n   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1 0\n');
   io = captureIO();
   assert.equal(await run(['sockets', '--proc-net', dir, '--json'], io), 0, 'tcp6 may be missing (IPv6 off)');
-  assert.deepEqual(JSON.parse(io.out()).states, { LISTEN: 1 });
+  assert.deepEqual(JSON.parse(io.out).states, { LISTEN: 1 });
 
   for (const bad of [['--port', '70000'], ['--watch', 'often'], ['--watch', '10ms'], ['--count', '0']]) {
     io = captureIO();
     assert.equal(await run(['sockets', ...bad], io), 2, bad.join(' '));
-    assert.match(io.err(), /^connscope: invalid/);
+    assert.match(io.err, /^connscope: invalid/);
   }
 });
 
