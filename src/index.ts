@@ -11,6 +11,7 @@ export * from './bench/index.js';
 export { probe, PROBE_DEFAULTS, parseTlsVersion } from './probe/index.js';
 export type { ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName } from './probe/index.js';
 export { probeToJson } from './report/json.js';
+export { toHar, harTimings, type HarLog, type HarEntry, type HarTimings, type HarOptions, type HarSource } from './report/har.js';
 export { renderProbe, renderWaterfall, renderFindings, renderConnections, renderTable, palette, fmtMs, fmtBytes } from './report/terminal/index.js';
 export { analyzeCapture, CaptureSession, type AnalyzeOptions, type CaptureInput, type CaptureFileStats, type CaptureSummary, type PcapConnectionRecord, type PcapConnectionInfo, type PcapTlsInfo } from './capture/index.js';
 export { listScenarios, runScenario, renderScenario, renderSummary, startLbProxy, startPipelineServer, measureIdleTimeout } from './lab/index.js';

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.js';
 import { exceeds } from '../diagnose/engine.js';
@@ -6,11 +7,12 @@ import type { Thresholds } from '../diagnose/thresholds.js';
 import type { Severity } from '../model/finding.js';
 import { probe } from '../probe/probe.js';
 import { parseTlsVersion, DEFAULTS } from '../probe/options.js';
-import type { ProbeOptions } from '../probe/types.js';
+import type { ProbeOptions, ProbeResult } from '../probe/types.js';
+import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { VERSION, type CommandResult } from './program.js';
 
 interface ProbeFlags {
   requests?: string;
@@ -32,6 +34,7 @@ interface ProbeFlags {
   matrix?: boolean;
   clientIdleTimeout?: string;
   json?: boolean;
+  har?: string;
   failOn?: string;
   color?: boolean;
   slowDns?: string;
@@ -63,6 +66,25 @@ function parseHeader(h: string): [string, string] {
   const i = h.indexOf(':');
   if (i <= 0) throw new UsageError(`invalid header '${h.split(':')[0]}'`, "expected -H 'Name: value'");
   return [h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim()];
+}
+
+/** Refuses an unwritable --har path before any traffic, so a probe is never run for nothing. */
+function checkWritable(flag: string, path: string): void {
+  try {
+    const exists = statSync(path, { throwIfNoEntry: false });
+    if (exists?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    accessSync(exists ? path : dirname(path), constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`cannot write ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function writeHar(path: string, result: ProbeResult): void {
+  try {
+    writeFileSync(path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
+  } catch (err) {
+    throw new UsageError(`cannot write --har file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
 }
 
 function readFile(flag: string, path: string): string {
@@ -126,6 +148,7 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
 
 export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promise<number> {
   const { options, failOn } = probeOptionsFrom(url, flags, io);
+  if (flags.har !== undefined) checkWritable('--har', flags.har);
   const color = useColor(io, flags.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is OFF for this probe\n');
   if (io.isTTY && !flags.json) options.onProgress = (step) => io.stderr(`\r\x1b[K  probing: ${step}…`);
@@ -135,6 +158,8 @@ export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promi
   else if (!result.error || result.findings.length > 0 || result.requests.some((r) => r.status !== undefined)) {
     io.stdout(renderProbe(result, { color }));
   }
+  // Written even when the series failed: the failed request (status 0, its error) is in it.
+  if (flags.har !== undefined) writeHar(flags.har, result);
   if (result.error) {
     io.stderr(`connscope: ${result.error.message}${result.error.hint ? ` (${result.error.hint})` : ''}\n`);
     return EXIT.network;
@@ -174,6 +199,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--long-chain-depth <n>', 'long-cert-chain depth threshold (default 3)')
     .option('--long-chain-bytes <n>', 'long-cert-chain size threshold in bytes (default 8192)')
     .option('--json', 'machine output on stdout (schema: docs/probe-schema.json)')
+    .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
     .option('--fail-on <level>', 'exit 1 when a finding of this severity or worse is present (warn|error)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (url: string, flags: ProbeFlags) => {
