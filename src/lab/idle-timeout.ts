@@ -1,38 +1,17 @@
-import net from 'node:net';
+import { probe } from '../probe/probe.js';
 
 /**
- * Measures how long a server keeps an idle keep-alive connection, as `probe --idle-timeout` does:
- * one request on a raw socket, then the time from the response to the server's close.
+ * Measures how long a server keeps an idle keep-alive connection: `probe --idle-timeout` with one request.
  * Resolves undefined when the server keeps the connection past `maxMs` or the exchange fails.
  */
-export function measureIdleTimeout(host: string, port: number, maxMs: number, signal?: AbortSignal): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    let answeredAt: number | undefined;
-    let settled = false;
-    const finish = (v: number | undefined): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(v);
-    };
-    const onAbort = (): void => finish(undefined);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => finish(undefined), maxMs + 2000);
-    timer.unref();
-    socket.on('connect', () => socket.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nConnection: keep-alive\r\n\r\n`));
-    socket.on('data', () => {
-      answeredAt ??= performance.now();
-    });
-    socket.on('error', () => finish(undefined));
-    socket.on('close', () => {
-      if (answeredAt === undefined) return finish(undefined);
-      const idle = performance.now() - answeredAt;
-      finish(idle <= maxMs ? Math.round(idle) : undefined);
-    });
-  });
+export async function measureIdleTimeout(host: string, port: number, maxMs: number, signal?: AbortSignal): Promise<number | undefined> {
+  try {
+    const result = await probe(`http://${host}:${port}/`, { requests: 1, idleTimeoutMaxMs: maxMs, timeoutMs: maxMs + 10_000, signal });
+    const ms = result.keepAlive.measuredIdleTimeoutMs;
+    return ms === null || ms > maxMs ? undefined : ms;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
