@@ -1,3 +1,4 @@
+import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { benchMatrix } from '../bench/matrix.js';
@@ -5,7 +6,6 @@ import { CLIENT_KINDS, parseDuration, type BenchOptions, type BenchProgress, typ
 import { bench } from '../bench/run.js';
 import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
-import type { Severity } from '../model/finding.js';
 import { benchJson, matrixJson } from '../report/bench-json.js';
 import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
@@ -104,12 +104,6 @@ export function benchOptionsFromFlags(url: string, f: BenchFlags, io: CliIO): Be
   };
 }
 
-function failOnLevel(v: string | undefined): Severity | undefined {
-  if (v === undefined) return undefined;
-  if (v !== 'info' && v !== 'warn' && v !== 'error') throw new UsageError(`invalid --fail-on '${v}'`, 'one of info, warn, error');
-  return v;
-}
-
 function progressView(io: CliIO, f: BenchFlags): ProgressView | undefined {
   // a bar only for a person watching a terminal: never in a pipe, never with --json
   if (!io.isTTY || f.json || !process.stderr.isTTY) return undefined;
@@ -118,7 +112,7 @@ function progressView(io: CliIO, f: BenchFlags): ProgressView | undefined {
 
 export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<number> {
   const options = benchOptionsFromFlags(url, f, io);
-  const failOn = failOnLevel(f.failOn);
+  const failOn = parseFailOn(f.failOn);
   const color = useColor(io, f.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is off\n');
   const view = progressView(io, f);
@@ -174,7 +168,7 @@ export const registerBench: Register = (program: Command, io: CliIO, result: Com
     .option('--matrix <spec>', "run every combination, e.g. 'connections=5,50 idle-timeout=1s,30s keepalive=on,off'")
     .option('--json', 'machine-readable output on stdout')
     .option('--no-color', 'no colors (also NO_COLOR)')
-    .option('--fail-on <level>', 'exit 1 when a finding at or above info|warn|error is reported')
+    .option('--fail-on <level>', FAIL_ON_HELP)
     .action(async (url: string, flags: BenchFlags) => {
       result.exitCode = await runBench(url, flags, io);
     });

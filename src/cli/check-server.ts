@@ -1,8 +1,9 @@
+import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
-import type { Finding, Severity } from '../model/finding.js';
+import type { Finding } from '../model/finding.js';
 import { checkServer, NODE_SERVER_DEFAULTS, type ServerConfig } from '../trace/server/config.js';
 import { useColor, type CliIO } from './io.js';
 import type { CommandResult } from './program.js';
@@ -17,7 +18,6 @@ export interface CheckServerFlags {
   color?: boolean;
 }
 
-const SEVERITIES: readonly Severity[] = ['info', 'warn', 'error'];
 
 function ms(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -26,12 +26,6 @@ function ms(flag: string, v: string | undefined): number | undefined {
     throw new UsageError(`invalid ${flag} '${v}'`, 'milliseconds, a non-negative integer (0 = off)');
   }
   return n;
-}
-
-export function parseFailOn(v: string | undefined): Severity | undefined {
-  if (v === undefined) return undefined;
-  if (!(SEVERITIES as readonly string[]).includes(v)) throw new UsageError(`invalid --fail-on '${v}'`, 'one of info, warn, error');
-  return v as Severity;
 }
 
 export function runCheckServer(flags: CheckServerFlags, io: CliIO): number {
@@ -94,7 +88,7 @@ export function registerCheckServer(program: Command, io: CliIO, result: Command
     .option('--headers-timeout <ms>', "the server's headersTimeout (Node default 60000)")
     .option('--request-timeout <ms>', "the server's requestTimeout, 0 = off (Node default 300000)")
     .option('--lb-idle-timeout <ms>', "idle timeout of the load balancer or proxy in front (AWS ALB default 60000)")
-    .option('--fail-on <severity>', 'exit 1 when a finding at or above info|warn|error is found')
+    .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--json', 'machine output on stdout')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action((flags: CheckServerFlags) => {

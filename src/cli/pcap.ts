@@ -1,3 +1,4 @@
+import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -38,11 +39,7 @@ function intFlag(name: string, v: string | undefined, min: number, max: number):
 }
 
 export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; failOn?: Severity; top: number } {
-  let failOn: Severity | undefined;
-  if (flags.failOn !== undefined) {
-    if (flags.failOn !== 'warn' && flags.failOn !== 'error') throw new UsageError(`invalid --fail-on '${flags.failOn}'`, 'warn or error');
-    failOn = flags.failOn;
-  }
+  const failOn = parseFailOn(flags.failOn);
   const thresholds: NonNullable<AnalyzeOptions['thresholds']> = {};
   const slowConnect = intFlag('--slow-connect', flags.slowConnect, 0, 600_000);
   const slowTls = intFlag('--slow-tls', flags.slowTls, 0, 600_000);
@@ -176,7 +173,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--max-records <n>', 'connection and request records kept (the first ones; the summary counts all)', '5000')
     .option('--slow-connect <ms>', 'slow-connect threshold (default 200)')
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
-    .option('--fail-on <level>', 'exit 1 when a finding of this severity or worse is present (warn|error)')
+    .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (file: string, flags: PcapFlags) => {

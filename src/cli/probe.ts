@@ -1,3 +1,4 @@
+import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
@@ -116,11 +117,7 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
   if (f.slowTls !== undefined) thresholds.slowTlsMs = parseNumber('--slow-tls', f.slowTls);
   if (f.longChainDepth !== undefined) thresholds.longChainDepth = parseNumber('--long-chain-depth', f.longChainDepth, true);
   if (f.longChainBytes !== undefined) thresholds.longChainBytes = parseNumber('--long-chain-bytes', f.longChainBytes, true);
-  let failOn: Severity | undefined;
-  if (f.failOn !== undefined) {
-    if (f.failOn !== 'warn' && f.failOn !== 'error') throw new UsageError(`invalid --fail-on '${f.failOn}'`, 'warn or error');
-    failOn = f.failOn;
-  }
+  const failOn = parseFailOn(f.failOn);
   const data = f.data?.startsWith('@') ? readFile('--data', f.data.slice(1)) : f.data;
   const options: ProbeOptions = {
     requests: f.requests !== undefined ? parseNumber('--requests', f.requests, true) : undefined,
@@ -200,7 +197,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--long-chain-bytes <n>', 'long-cert-chain size threshold in bytes (default 8192)')
     .option('--json', 'machine output on stdout (schema: docs/probe-schema.json)')
     .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
-    .option('--fail-on <level>', 'exit 1 when a finding of this severity or worse is present (warn|error)')
+    .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (url: string, flags: ProbeFlags) => {
       result.exitCode = await runProbe(url, flags, io);
