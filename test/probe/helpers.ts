@@ -1,5 +1,4 @@
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/program.js';
@@ -7,38 +6,7 @@ import { captureIO } from '../helpers/cli-io.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface RawServer {
-  port: number;
-  origin: string;
-  readonly connections: number;
-  close(): Promise<void>;
-}
-
-/** A raw TCP server on 127.0.0.1 where the test controls every byte. */
-export async function rawServer(onSocket: (s: net.Socket) => void): Promise<RawServer> {
-  let connections = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    connections++;
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-    onSocket(s);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    get connections() {
-      return connections;
-    },
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
-  };
-}
+export { rawServer, type RawServer } from '../helpers/raw-server.js';
 
 /**
  * Answers each request (one per `\r\n\r\n`, bodiless GETs) with `response(n)`, n counting from 1 per connection;

@@ -1,12 +1,6 @@
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { rawServer, type RawServer } from '../helpers/raw-server.js';
 
-export interface RawServer {
-  port: number;
-  origin: string;
-  readonly connections: number;
-  close(): Promise<void>;
-}
+export type { RawServer };
 
 /**
  * A keep-alive HTTP/1.1 server written on raw sockets that answers the first request of every
@@ -14,13 +8,7 @@ export interface RawServer {
  * stale-socket race made deterministic.
  */
 export async function oneShotServer(options: { reset?: boolean } = {}): Promise<RawServer> {
-  let connections = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    connections++;
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
+  return rawServer((s) => {
     let served = 0;
     let buf = '';
     s.on('data', (d) => {
@@ -37,18 +25,4 @@ export async function oneShotServer(options: { reset?: boolean } = {}): Promise<
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    get connections() {
-      return connections;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }

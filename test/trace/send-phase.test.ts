@@ -1,8 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { rawServer, type RawServer } from '../helpers/raw-server.js';
 import { Pool } from 'undici';
 import { collect, phasesConsistent, until } from './collect.js';
 
@@ -11,24 +10,12 @@ const BODY = Buffer.alloc(8 * 1024 * 1024, 0x61);
 /** How long the server leaves each request unread before draining it. */
 const STALL_MS = 400;
 
-interface SlowReader {
-  origin: string;
-  readonly connections: number;
-  close(): Promise<void>;
-}
-
 /**
  * A raw HTTP/1.1 server that stops reading for STALL_MS at the start of every request, then reads
  * the body (Content-Length) and answers at once: the client's write time is the stall, its wait ~0.
  */
-async function slowReader(): Promise<SlowReader> {
-  let connections = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    connections++;
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => {});
+async function slowReader(): Promise<RawServer> {
+  return rawServer((s) => {
     const stall = (): void => {
       s.pause();
       setTimeout(() => s.resume(), STALL_MS).unref();
@@ -53,18 +40,6 @@ async function slowReader(): Promise<SlowReader> {
     });
     stall();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    get connections() {
-      return connections;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 function post(origin: string, agent: http.Agent): Promise<void> {
@@ -86,7 +61,7 @@ function assertSendCarriesTheBody(phases: { send?: number; wait?: number }, labe
 }
 
 describe('tracer: send phase = time to write the request', { timeout: 30_000 }, () => {
-  let srv: SlowReader;
+  let srv: RawServer;
   before(async () => {
     srv = await slowReader();
   });
