@@ -13,7 +13,8 @@ const RTT = 2 * ONE_WAY_MS;
 /**
  * Through a user-space proxy adding 25 ms each way, a TLS 1.3 full handshake costs one round trip
  * (ClientHello → ServerHello..Finished). TCP connect cannot be delayed this way (the kernel accepts
- * before the proxy sees the connection), so connect is only checked to be present and small.
+ * before the proxy sees the connection), so here connect is only checked to be present and small;
+ * packet-latency.test.ts delays the packets themselves and checks connect ≈ one round trip.
  */
 describe('tracer: phases through a 25 ms each-way latency proxy', { timeout: 30_000 }, () => {
   let srv: Served<https.Server> & { chain: { caPem: string } };

@@ -1,0 +1,85 @@
+// Runs inside the network namespace of test/trace/packet-latency.test.ts, where tun-delay.py holds
+// every packet between LOCAL (10.77.0.1) and PEER (10.77.0.2) for a fixed delay. Starts HTTP and
+// HTTPS servers on LOCAL, reaches them through PEER with node:http(s) and undici (three fresh
+// connections each), and prints what the tracer measured as one line of JSON.
+import http from 'node:http';
+import https from 'node:https';
+import { Agent, request } from 'undici';
+import { collect, until } from '../trace/collect.js';
+import { get } from '../trace/httpget.js';
+import { httpServer, httpsServer, type Served } from './servers.js';
+import { listen } from './servers.js';
+
+const [LOCAL = '10.77.0.1', PEER = '10.77.0.2'] = process.argv.slice(2);
+const CONNECTIONS = 3;
+
+async function onLocal<S extends http.Server>(served: Promise<Served<S>>): Promise<Served<S>> {
+  // The helpers listen on 127.0.0.1; these servers must sit on the TUN device's address.
+  const s = await served;
+  await s.close();
+  return listen(s.server, s.origin.slice(0, s.origin.indexOf(':')), LOCAL);
+}
+
+async function main(): Promise<void> {
+  const plain = await onLocal(httpServer((_req, res) => res.end('ok')));
+  const tls = await onLocal(httpsServer((_req, res) => res.end('ok'), { minVersion: 'TLSv1.3' }));
+  const { caPem } = (await httpsServer(() => {})).chain;
+  const t = collect();
+  const out: Record<string, { connect: number[]; tls: number[]; serverConnections: number }> = {};
+  const record = (key: string, from: number, served: Served<http.Server>, before: number): void => {
+    const conns = t.connections.slice(from);
+    out[key] = {
+      connect: conns.map((c) => c.establishment.connect ?? -1),
+      tls: conns.map((c) => c.establishment.tls ?? -1),
+      serverConnections: served.connections - before,
+    };
+  };
+  try {
+    let from = t.connections.length;
+    let before = plain.connections;
+    for (let i = 0; i < CONNECTIONS; i++) await get(`http://${PEER}:${plain.port}/`, { agent: new http.Agent({ keepAlive: false }) });
+    await until(() => t.connections.length === from + CONNECTIONS, 5000, 'node:http connections');
+    record('http', from, plain, before);
+
+    from = t.connections.length;
+    before = tls.connections;
+    for (let i = 0; i < CONNECTIONS; i++) {
+      await get(`https://${PEER}:${tls.port}/`, { agent: new https.Agent({ ca: caPem, servername: 'localhost', minVersion: 'TLSv1.3' }) });
+    }
+    await until(() => t.connections.length === from + CONNECTIONS, 5000, 'node:https connections');
+    record('https', from, tls as unknown as Served<http.Server>, before);
+
+    for (const [key, served, url, connect] of [
+      ['undici', plain, `http://${PEER}:${plain.port}/`, {}],
+      ['undici-tls', tls, `https://${PEER}:${tls.port}/`, { ca: caPem, servername: 'localhost', minVersion: 'TLSv1.3' as const }],
+    ] as const) {
+      from = t.connections.length;
+      before = served.connections;
+      for (let i = 0; i < CONNECTIONS; i++) {
+        const agent = new Agent({ connect });
+        await (await request(url, { dispatcher: agent, headersTimeout: 5000, bodyTimeout: 5000 })).body.text();
+        await agent.close();
+      }
+      await until(() => t.connections.length === from + CONNECTIONS, 5000, `${key} connections`);
+      record(key, from, served as unknown as Served<http.Server>, before);
+    }
+  } finally {
+    t.stop();
+    await plain.close();
+    await tls.close();
+  }
+  process.stdout.write(JSON.stringify({ diagnostics: t.diagnostics.length, results: out }) + '\n');
+}
+
+const deadline = setTimeout(() => {
+  process.stderr.write('tun-rtt-child: deadline of 30 s passed\n');
+  process.exit(3);
+}, 30_000);
+deadline.unref();
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`tun-rtt-child: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
