@@ -7,23 +7,16 @@ import https from 'node:https';
 import { Agent, request } from 'undici';
 import { collect, until } from '../trace/collect.js';
 import { get } from '../trace/httpget.js';
-import { httpServer, httpsServer, type Served } from './servers.js';
-import { listen } from './servers.js';
+import { listen, testChain, type Served } from './servers.js';
 
 const [LOCAL = '10.77.0.1', PEER = '10.77.0.2'] = process.argv.slice(2);
 const CONNECTIONS = 3;
 
-async function onLocal<S extends http.Server>(served: Promise<Served<S>>): Promise<Served<S>> {
-  // The helpers listen on 127.0.0.1; these servers must sit on the TUN device's address.
-  const s = await served;
-  await s.close();
-  return listen(s.server, s.origin.slice(0, s.origin.indexOf(':')), LOCAL);
-}
-
 async function main(): Promise<void> {
-  const plain = await onLocal(httpServer((_req, res) => res.end('ok')));
-  const tls = await onLocal(httpsServer((_req, res) => res.end('ok'), { minVersion: 'TLSv1.3' }));
-  const { caPem } = (await httpsServer(() => {})).chain;
+  // On the TUN device's own address: the client reaches them through PEER.
+  const plain = await listen(http.createServer((_req, res) => res.end('ok')), 'http', LOCAL);
+  const { keyPem, chainPem, caPem } = await testChain();
+  const tls = await listen(https.createServer({ key: keyPem, cert: chainPem, minVersion: 'TLSv1.3' }, (_req, res) => res.end('ok')), 'https', LOCAL);
   const t = collect();
   const out: Record<string, { connect: number[]; tls: number[]; serverConnections: number }> = {};
   const record = (key: string, from: number, served: Served<http.Server>, before: number): void => {
