@@ -1,7 +1,8 @@
 // Child process for bench/tracer-overhead.ts: drives a closed-loop load against the bench server
-// with one client (undici or node:http) in one mode (off, tracer, tracer-sampled, otel) and prints the count.
+// with one client (undici or node:http) in one mode (off, tracer, tracer-sampled, tracer-base, otel,
+// noop-subs) and prints the count.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const [client, mode, portArg, durationArg, concurrencyArg] = process.argv.slice(2);
 const port = Number(portArg);
@@ -31,10 +32,15 @@ async function main(): Promise<void> {
     const dc = await import('node:diagnostics_channel');
     for (const name of ['undici:request:create', 'undici:client:beforeConnect', 'undici:client:connected', 'undici:client:connectError', 'undici:client:sendHeaders', 'undici:request:bodySent', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error', 'http.client.request.start', 'http.client.response.finish', 'http.client.request.error']) dc.subscribe(name, () => {});
   }
-  if (mode === 'tracer' || mode === 'tracer-sampled') {
-    const { instrument } = await import('../src/trace/index.js');
-    // tracer-sampled: a tenth of the requests on kept-alive connections are traced.
-    const tracer = instrument(mode === 'tracer-sampled' ? { sampleRate: 0.1 } : {});
+  if (mode === 'tracer' || mode === 'tracer-sampled' || mode === 'tracer-base') {
+    // tracer-base: the tracer of another checkout (CONNSCOPE_BASE=/path/to/checkout), to A/B a
+    // change in one run.
+    const base = process.env.CONNSCOPE_BASE;
+    if (mode === 'tracer-base' && !base) throw new Error('tracer-base needs CONNSCOPE_BASE=<checkout>');
+    const from = mode === 'tracer-base' ? pathToFileURL(`${base}/src/trace/index.ts`).href : '../src/trace/index.js';
+    const { instrument } = (await import(from)) as typeof import('../src/trace/index.js');
+    // tracer-sampled: a share of the requests on kept-alive connections is traced (SAMPLE_RATE, default 0.1).
+    const tracer = instrument(mode === 'tracer-sampled' ? { sampleRate: Number(process.env.SAMPLE_RATE ?? 0.1) } : {});
     // A consumer that discards events: the cost measured is the tracer's own.
     tracer.on('request', () => {});
     tracer.on('connection', () => {});
@@ -81,7 +87,7 @@ async function main(): Promise<void> {
   stopTracer();
   await pool.close();
   agent.destroy();
-  process.stdout.write(JSON.stringify({ client, mode, requests: count.n, ms: elapsed, cpuUsPerRequest: (cpu.user + cpu.system) / count.n }) + '\n');
+  process.stdout.write(JSON.stringify({ client, mode, requests: count.n, ms: elapsed, cpuUsPerRequest: (cpu.user + cpu.system) / count.n, userUsPerRequest: cpu.user / count.n, systemUsPerRequest: cpu.system / count.n }) + '\n');
 }
 
 main().catch((err) => {

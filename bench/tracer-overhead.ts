@@ -41,10 +41,11 @@ function runChild(file: string, args: string[]): Promise<{ line: string; kill: (
 }
 
 const clients = listArg('clients', ['undici', 'http'] as const);
-// 'tracer-sampled' is the tracer with sampleRate 0.1 (see tracer-load.ts).
-const allModes = ['off', 'tracer', 'tracer-sampled', 'otel', 'noop-subs'] as const;
-// noop-subs is a diagnostic: run only when asked for.
-const modes = process.argv.includes('--modes') ? listArg('modes', allModes) : allModes.filter((m) => m !== 'noop-subs');
+// 'tracer-sampled' is the tracer with sampleRate 0.1 (SAMPLE_RATE overrides; see tracer-load.ts).
+const allModes = ['off', 'tracer', 'tracer-sampled', 'otel', 'noop-subs', 'tracer-base'] as const;
+// noop-subs (what undici and Node spend publishing to empty subscribers) and tracer-base (the
+// tracer of the checkout in CONNSCOPE_BASE, to A/B a change) run only when asked for.
+const modes = process.argv.includes('--modes') ? listArg('modes', allModes) : allModes.filter((m) => m !== 'noop-subs' && m !== 'tracer-base');
 if (!modes.includes('off')) modes.unshift('off');
 const totals: Record<string, { requests: number; ms: number; cpuUs: number }> = {};
 /** Per-round req/s and CPU µs/request, for medians of the per-round ratios. */

@@ -123,7 +123,13 @@ export function traceHttp(core: TracerCore): () => void {
   };
   const reqSocket = (req: http.ClientRequest, socket: Socket): void => {
     const p = core.stateOf<Pending>(req);
-    if (!p || p.st.conn) return;
+    if (p && !p.st.conn) assign(p, req, socket);
+  };
+  /** Puts a request without a connection yet on its socket's (no-op while it has no socket). */
+  const assignPending = (p: Pending, req: http.ClientRequest): void => {
+    if (!p.st.conn && req.socket) assign(p, req, req.socket);
+  };
+  const assign = (p: Pending, req: http.ClientRequest, socket: Socket): void => {
     const conn = connectionFor(socket, p, p.st.poolId);
     const assignedAt = p.placement === 'queued' ? now() : p.at;
     assignRequest(p.st, conn, assignedAt, req.reusedSocket && conn.assigned === 0 && !conn.seenFromStart);
@@ -145,6 +151,7 @@ export function traceHttp(core: TracerCore): () => void {
   const reqClosed = (req: http.ClientRequest): void => {
     const p = core.stateOf<Pending>(req);
     if (!p || p.st.done) return;
+    assignPending(p, req);
     const res = (req as { res?: http.IncomingMessage | null }).res;
     // With a response, its own 'close' (which may come later) settles the request.
     if (res && !res.complete && !res.destroyed) return;
@@ -193,7 +200,10 @@ export function traceHttp(core: TracerCore): () => void {
     const st = core.newRequest(origin, req.method || 'GET', pathOnly(req.path), 'http', at, poolId);
     const p: Pending = { st, placement, at, origin };
     core.attach(req, p);
-    req.on('socket', onReqSocket);
+    // A request handed a free socket is put on its connection when `http.client.request.start`
+    // fires (its socket is known by then, and its assigned mark is its start): a 'socket'
+    // listener per request costs more than the rest of that request's bookkeeping.
+    if (placement !== 'reused') req.on('socket', onReqSocket);
     req.on('close', onReqClose);
     return p;
   };
@@ -222,6 +232,7 @@ export function traceHttp(core: TracerCore): () => void {
   const started = (req: http.ClientRequest): void => {
     const known = core.stateOf<Pending>(req);
     if (known) {
+      assignPending(known, req);
       // Published from _finish, when the request is handed to its socket: on a socket still
       // connecting (or one holding unflushed body bytes) nothing is on the wire yet, so `sent`
       // waits for 'finish' (the last write's callback). Fully flushed already: sent now, no listener.
@@ -257,12 +268,15 @@ export function traceHttp(core: TracerCore): () => void {
     try {
       const { request, response } = msg as { request: http.ClientRequest; response: http.IncomingMessage };
       const p = core.stateOf<Pending>(request);
-      if (p) responded(p, response);
+      if (p) {
+        assignPending(p, request);
+        responded(p, response, request.shouldKeepAlive);
+      }
     } catch (error) {
       core.fail('http:response', error);
     }
   };
-  const responded = (p: Pending, response: http.IncomingMessage): void => {
+  const responded = (p: Pending, response: http.IncomingMessage, keepAlive: boolean): void => {
     const st = p.st;
     const t = now();
     st.marks.sent ??= t;
@@ -274,13 +288,18 @@ export function traceHttp(core: TracerCore): () => void {
     const raw = response.rawHeaders;
     const last = st.conn?.record.keepAliveHint;
     noteKeepAlive(st, st.conn, findHeader(raw, 'connection', last?.connectionHeader), findHeader(raw, 'keep-alive', last?.keepAliveHeader));
-    response.on('close', onResClose);
+    // A kept-alive response ends the request at the request's 'close', which Node emits once the
+    // response has ended and the socket goes back to the pool (or, cut off, once the socket died):
+    // no listener on the response needed. A connection being closed ends it at the response's own
+    // 'close', which comes before the socket's.
+    if (!keepAlive) response.on('close', onResClose);
   };
 
   const onError = core.guard('http:error', (msg: unknown) => {
     const { request, error } = msg as { request: http.ClientRequest; error: unknown };
     const p = core.stateOf<Pending>(request);
     if (!p || p.st.done) return;
+    assignPending(p, request);
     p.st.error = classifyError(error, request.reusedSocket || p.st.reused);
     core.complete(p.st);
   });
