@@ -53,7 +53,8 @@ function originOf(req: http.ClientRequest, options?: { host?: string; port?: num
  * node:http and node:https clients: Agent.addRequest (creation time and pool placement),
  * `http.client.request.start` (published once the request is handed to its socket: the `sent`
  * mark, or the request's 'finish' when its bytes are not flushed yet), `http.client.request.error` and `http.client.response.finish` channels, and passive
- * listeners on the request ('socket', 'close'), response ('close') and socket ('lookup',
+ * listeners on the request ('close'; 'socket' only when it did not get a free socket), the
+ * response ('close', only when its connection is not kept alive) and the socket ('lookup',
  * 'connect', 'secureConnect', 'OCSPResponse', 'close'). No 'data' or 'response' listeners: those
  * would change flow mode or stop Node from dumping unread responses. Listeners are shared
  * functions that find their state through `this`, so a request costs no closures.

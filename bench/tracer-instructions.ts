@@ -1,0 +1,50 @@
+// Instructions per request (client and server in one process) with the tracer off and on,
+// counted by valgrind's callgrind: unlike req/s on a shared machine, the same program and inputs
+// give the same count within ~1-2 %, whatever else the machine runs. Run by hand (needs valgrind):
+//   npx tsx bench/tracer-instructions.ts [--requests 6000] [--clients undici,http]
+//     [--modes off,floor,rate0,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>)
+// V8 runs --single-threaded so JIT and GC work lands on the counted thread in a fixed order.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const argOf = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
+};
+const requests = Number(argOf('requests', '6000'));
+const clients = argOf('clients', 'undici,http').split(',');
+const modes = argOf('modes', 'off,floor,rate0,rate0.1,tracer').split(',');
+if (!modes.includes('off')) modes.unshift('off');
+const child = fileURLToPath(new URL('./tracer-instructions-load.ts', import.meta.url));
+
+function count(client: string, mode: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('exit', () => {
+      const m = /Collected : (\d+)/.exec(err);
+      if (m) resolve(Number(m[1]) / requests);
+      else reject(new Error(`callgrind gave no count for ${client}/${mode}:\n${err.slice(-2000)}`));
+    });
+  });
+}
+
+const jobs = clients.flatMap((c) => modes.map((m) => [c, m] as const));
+const results = new Map<string, number>();
+// Two at a time: valgrind runs one thread per process, and the machine has two cores.
+for (let i = 0; i < jobs.length; i += 2) {
+  await Promise.all(jobs.slice(i, i + 2).map(async ([c, m]) => {
+    const v = await count(c, m);
+    results.set(`${c}/${m}`, v);
+    process.stderr.write(`${c}/${m}: ${Math.round(v)} instructions per request\n`);
+  }));
+}
+const rows = jobs.map(([c, m]) => {
+  const v = results.get(`${c}/${m}`)!;
+  const off = results.get(`${c}/off`)!;
+  return { client: c, mode: m, instructionsPerRequest: Math.round(v), vsOff: +(v / off).toFixed(3), addedPerRequest: Math.round(v - off) };
+});
+console.table(rows);
+console.log(JSON.stringify({ requests, results: rows }));
