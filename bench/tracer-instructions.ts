@@ -1,9 +1,15 @@
 // Instructions per request (client and server in one process) with the tracer off and on,
 // counted by valgrind's callgrind: unlike req/s on a shared machine, the same program and inputs
-// give the same count within ~1-2 %, whatever else the machine runs. Run by hand (needs valgrind):
-//   npx tsx bench/tracer-instructions.ts [--requests 6000] [--clients undici,http]
+// give the same count (within ~0.1 %), whatever else the machine runs. Run by hand (needs valgrind):
+//   npx tsx bench/tracer-instructions.ts [--requests 20000] [--clients undici,http]
 //     [--modes off,floor,rate0,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>)
-// V8 runs --single-threaded so JIT and GC work lands on the counted thread in a fixed order.
+// V8 runs single-threaded and predictable (JIT and GC work lands on the counted thread in a fixed
+// order) with a fixed heap: no memory reducer (its wall-clock timers, under valgrind's slowdown,
+// made repeat runs of undici differ by 10 %), a 16 MB young generation (a small one scavenges every
+// few dozen requests, and how much of the in-flight working set each scavenge catches then swung
+// a mode's count by up to 25 %), and a 512 MB initial old space (no mark-compact in the window).
+// Repeat runs then agree within ~0.1 %; what the window holds is the requests' own work plus the
+// scavenges their allocations cause.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +17,7 @@ const argOf = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
 };
-const requests = Number(argOf('requests', '6000'));
+const requests = Number(argOf('requests', '20000'));
 const clients = argOf('clients', 'undici,http').split(',');
 const modes = argOf('modes', 'off,floor,rate0,rate0.1,tracer').split(',');
 if (!modes.includes('off')) modes.unshift('off');
@@ -19,7 +25,7 @@ const child = fileURLToPath(new URL('./tracer-instructions-load.ts', import.meta
 
 function count(client: string, mode: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
