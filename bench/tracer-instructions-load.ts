@@ -10,33 +10,16 @@ import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { Pool } from 'undici';
+import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-client.js';
 
 const [client = 'http', mode = 'off', nArg = '6000'] = process.argv.slice(2);
 const requests = Number(nArg);
 const WARM_UP = 4000;
-const UNDICI_CHANNELS = ['undici:request:create', 'undici:client:beforeConnect', 'undici:client:connected', 'undici:client:connectError', 'undici:client:sendHeaders', 'undici:request:bodySent', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error'];
-const HTTP_CHANNELS = ['http.client.request.start', 'http.client.response.finish', 'http.client.request.error'];
 
 const server = http.createServer({ keepAliveTimeout: 30_000 }, (_req, res) => res.end('ok'));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
-const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 50 });
-const once = client === 'undici'
-  ? async (): Promise<void> => {
-      const res = await pool.request({ path: '/', method: 'GET' });
-      await res.body.dump();
-    }
-  : (): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const req = http.request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        });
-        req.on('error', reject);
-        req.end();
-      });
+const { once, close } = await keepAliveClient(client, port, 50);
 const run = async (n: number): Promise<void> => {
   let left = n;
   await Promise.all(Array.from({ length: 50 }, async () => {
@@ -45,8 +28,7 @@ const run = async (n: number): Promise<void> => {
 };
 
 if (mode === 'floor') {
-  // One distinct function per channel, as a real subscriber has.
-  for (const name of client === 'undici' ? UNDICI_CHANNELS : HTTP_CHANNELS) dc.subscribe(name, new Function('m', 'return m === null') as (m: unknown) => void);
+  subscribeEmpty(dc, TRACER_CHANNELS[client === 'undici' ? 'undici' : 'http']);
 } else if (mode !== 'off') {
   const base = process.env.CONNSCOPE_BASE;
   if (mode === 'tracer-base' && !base) throw new Error('tracer-base needs CONNSCOPE_BASE=<checkout>');
@@ -68,6 +50,5 @@ await run(WARM_UP);
 callgrind('on');
 await run(requests);
 callgrind('off');
-agent.destroy();
-await pool.close();
+await close();
 server.close();

@@ -3,12 +3,12 @@
 // noop-subs) and prints the count.
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-client.js';
 
 const [client, mode, portArg, durationArg, concurrencyArg] = process.argv.slice(2);
 const port = Number(portArg);
 const durationMs = Number(durationArg);
 const concurrency = Number(concurrencyArg);
-const origin = `http://127.0.0.1:${port}`;
 
 async function enableOtel(): Promise<void> {
   // The comparison tools live in bench/node_modules; load them through a require rooted there.
@@ -29,8 +29,7 @@ async function main(): Promise<void> {
   let stopTracer = (): void => {};
   if (mode === 'noop-subs') {
     // Diagnostic mode: what undici's own publishing costs once anything subscribes.
-    const dc = await import('node:diagnostics_channel');
-    for (const name of ['undici:request:create', 'undici:client:beforeConnect', 'undici:client:connected', 'undici:client:connectError', 'undici:client:sendHeaders', 'undici:request:bodySent', 'undici:request:headers', 'undici:request:trailers', 'undici:request:error', 'http.client.request.start', 'http.client.response.finish', 'http.client.request.error']) dc.subscribe(name, () => {});
+    subscribeEmpty(await import('node:diagnostics_channel'), [...TRACER_CHANNELS.undici, ...TRACER_CHANNELS.http]);
   }
   if (mode === 'tracer' || mode === 'tracer-sampled' || mode === 'tracer-base') {
     // tracer-base: the tracer of another checkout (CONNSCOPE_BASE=/path/to/checkout), to A/B a
@@ -47,26 +46,8 @@ async function main(): Promise<void> {
     tracer.on('close', () => {});
     stopTracer = () => tracer.stop();
   }
-  // Imported after instrumentation so OTel's require hooks see the modules.
-  const http = (await import('node:http')).default;
-  const { Pool } = await import('undici');
-  const pool = new Pool(origin, { connections: concurrency });
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-
-  const once = client === 'undici'
-    ? async (): Promise<void> => {
-        const res = await pool.request({ path: '/', method: 'GET' });
-        await res.body.dump();
-      }
-    : (): Promise<void> =>
-        new Promise((resolve, reject) => {
-          const req = http.request({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-            res.resume();
-            res.on('end', resolve);
-          });
-          req.on('error', reject);
-          req.end();
-        });
+  // Made after instrumentation so OTel's require hooks see node:http and undici load.
+  const { once, close } = await keepAliveClient(client!, port, concurrency);
 
   // Warm up (JIT, connections) before counting.
   const warmEnd = Date.now() + 1000;
@@ -85,8 +66,7 @@ async function main(): Promise<void> {
   const elapsed = performance.now() - start;
   const cpu = process.cpuUsage(cpuStart);
   stopTracer();
-  await pool.close();
-  agent.destroy();
+  await close();
   process.stdout.write(JSON.stringify({ client, mode, requests: count.n, ms: elapsed, cpuUsPerRequest: (cpu.user + cpu.system) / count.n, userUsPerRequest: cpu.user / count.n, systemUsPerRequest: cpu.system / count.n }) + '\n');
 }
 
