@@ -154,8 +154,12 @@ export function traceHttp(core: TracerCore): () => void {
     if (!p || p.st.done) return;
     assignPending(p, req);
     const res = (req as { res?: http.IncomingMessage | null }).res;
-    // With a response, its own 'close' (which may come later) settles the request.
-    if (res && !res.complete && !res.destroyed) return;
+    // A response still arriving settles the request at its own 'close' (a kept-alive response
+    // has no listener yet: Node destroys a cut-off response before this, so this is a safety net).
+    if (res && !res.complete && !res.destroyed) {
+      if (!res.listeners('close').includes(onResClose)) res.on('close', onResClose);
+      return;
+    }
     if (!res || !res.complete) {
       // Closed without a (complete) response and without an error: aborted by the user.
       p.st.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: p.st.reused };
