@@ -16,6 +16,11 @@ function missing(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (network namespace and TUN device)';
   if (!existsSync('/dev/net/tun')) return 'needs /dev/net/tun';
   for (const bin of ['ip', 'python3']) if (spawnSync(bin, ['-V']).error) return `needs ${bin} (.ci/run installs it)`;
+  // Root without CAP_NET_ADMIN (some containers) cannot make a namespace: say so instead of failing.
+  const probe = `connscope-probe-${process.pid}`;
+  const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  if (made.status !== 0) return `cannot create a network namespace: ${made.stderr.trim().split('\n')[0]}`;
+  spawnSync('ip', ['netns', 'del', probe]);
   return undefined;
 }
 
