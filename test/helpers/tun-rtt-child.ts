@@ -7,7 +7,7 @@ import https from 'node:https';
 import { Agent, request } from 'undici';
 import { collect, until } from '../trace/collect.js';
 import { get } from '../trace/httpget.js';
-import { listen, testChain, type Served } from './servers.js';
+import { listen, testChain } from './servers.js';
 
 const [LOCAL = '10.77.0.1', PEER = '10.77.0.2'] = process.argv.slice(2);
 const CONNECTIONS = 3;
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const tls = await listen(https.createServer({ key: keyPem, cert: chainPem, minVersion: 'TLSv1.3' }, (_req, res) => res.end('ok')), 'https', LOCAL);
   const t = collect();
   const out: Record<string, { connect: number[]; tls: number[]; serverConnections: number }> = {};
-  const record = (key: string, from: number, served: Served<http.Server>, before: number): void => {
+  const record = (key: string, from: number, served: { readonly connections: number }, before: number): void => {
     const conns = t.connections.slice(from);
     out[key] = {
       connect: conns.map((c) => c.establishment.connect ?? -1),
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       await get(`https://${PEER}:${tls.port}/`, { agent: new https.Agent({ ca: caPem, servername: 'localhost', minVersion: 'TLSv1.3' }) });
     }
     await until(() => t.connections.length === from + CONNECTIONS, 5000, 'node:https connections');
-    record('https', from, tls as unknown as Served<http.Server>, before);
+    record('https', from, tls, before);
 
     for (const [key, served, url, connect] of [
       ['undici', plain, `http://${PEER}:${plain.port}/`, {}],
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
         await agent.close();
       }
       await until(() => t.connections.length === from + CONNECTIONS, 5000, `${key} connections`);
-      record(key, from, served as unknown as Served<http.Server>, before);
+      record(key, from, served, before);
     }
   } finally {
     t.stop();
