@@ -95,7 +95,10 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     if (target.secure && !stopped() && (!state.failure || state.failure.layer === 'tls' || state.failure.layer === 'h2')) {
       await explainTls(state, tlsBase, deadline);
     }
-    if (!target.secure && state.failure && !stopped()) state.failure = await explainPlainFailure(state.failure, target, tlsBase, deadline.limit(o.connectTimeoutMs));
+    if (!target.secure && state.failure && !stopped()) {
+      const answered = state.exchanges.some((e) => e.exchange.trace.status !== undefined || /partial response, .* starting "HTTP\//.test(e.exchange.error?.message ?? ''));
+      state.failure = await explainPlainFailure(state.failure, answered, target, tlsBase, deadline.limit(o.connectTimeoutMs));
+    }
     if (!state.failure && !useH2 && o.idleTimeoutMaxMs !== undefined && !o.signal?.aborted) {
       progress(`holding an idle connection up to ${Math.round(o.idleTimeoutMaxMs / 1000)} s`);
       const client = newClient();
