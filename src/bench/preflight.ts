@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { checkCa } from '../ca-pem.js';
 import { explainCertError } from '../cert-errors.js';
 import { ConnectError, DnsError, H2Error, TlsError, TimeoutError, classifyError, type ConnscopeError } from '../errors.js';
 import type { ResolvedBenchOptions } from './options.js';
@@ -19,6 +20,12 @@ export function preflight(o: ResolvedBenchOptions): Promise<void> {
   const secure = url.protocol === 'https:';
   const port = Number(url.port || (secure ? 443 : 80));
   const where = `${host}:${port}`;
+  // before any traffic: Node ignores trust anchors without a certificate, and the hint would then say "pass --ca"
+  try {
+    if (o.ca !== undefined) checkCa(o.ca);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise<void>((resolve, reject) => {
     const socket = secure
       ? tls.connect({

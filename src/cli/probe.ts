@@ -8,7 +8,7 @@ import type { Thresholds } from '../diagnose/thresholds.js';
 import type { Severity } from '../model/finding.js';
 import { probe } from '../probe/probe.js';
 import { parseTlsVersion, DEFAULTS } from '../probe/options.js';
-import { checkCa } from '../probe/ca.js';
+import { checkCa } from '../ca-pem.js';
 import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { checkCa } from './ca.js';
+import { checkCa } from '../ca-pem.js';
 import type { ProbeOptions, TlsVersionName } from './types.js';
 
 export const DEFAULTS = {

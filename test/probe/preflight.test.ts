@@ -46,3 +46,14 @@ test('bench preflight: an expired certificate says so (no --ca hint); an unknown
   assert.equal(u.code, 3, u.stderr);
   assert.match(u.stderr, /not trusted .*pass --ca <file>/);
 });
+
+test('bench --ca holding a private key instead of a certificate → exit 2 before any traffic', { timeout: 15_000 }, async () => {
+  const s = await httpsServer((_q, res) => res.end('x'));
+  cleanups.push(s.close);
+  const key = join(dir, 'key.pem');
+  writeFileSync(key, s.chain.keyPem);
+  const r = await runCli(['bench', `https://localhost:${s.port}/`, '-d', '1', '--ca', key]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--ca holds no certificate: it holds a private key/);
+  assert.equal(s.connections, 0);
+});

@@ -1,15 +1,15 @@
 import { X509Certificate } from 'node:crypto';
-import { UsageError } from '../errors.js';
+import { UsageError } from './errors.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /**
- * Checks trust anchors before any traffic: Node silently ignores `ca` text without a certificate, and the
- * probe would then blame the server's chain ("pass --ca"). Throws a UsageError naming what the text holds
- * instead (a private key, a DER file, nothing); `source` names it in the message (e.g. "--ca file ./ca.pem").
+ * Checks trust anchors before any traffic: Node silently ignores `ca` text without a certificate, and probe or
+ * bench would then blame the server's chain ("pass --ca"). Throws a UsageError naming what the text holds instead
+ * (a private key, a DER file, nothing); `source` names it in the message (e.g. "--ca file ./ca.pem").
  */
-export function checkCa(ca: string | readonly string[], source = '--ca'): void {
-  const texts = typeof ca === 'string' ? [ca] : ca;
+export function checkCa(ca: string | Buffer | readonly (string | Buffer)[], source = '--ca'): void {
+  const texts = (typeof ca === 'string' || Buffer.isBuffer(ca) ? [ca] : ca).map((t) => (typeof t === 'string' ? t : t.toString('latin1')));
   let certificates = 0;
   const others = new Set<string>();
   for (const text of texts) {
