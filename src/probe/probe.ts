@@ -92,6 +92,8 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
       const exchange = await state.client.request(spec());
       state.exchanges.push({ exchange, kind: 'resumption' });
     }
+    // the series' own session already read the server's SETTINGS: no second session for the same fact
+    if (state.client instanceof H2Client) state.http2MaxConcurrentStreams = state.client.serverSettings()?.maxConcurrentStreams;
     if (target.secure && !stopped() && (!state.failure || state.failure.layer === 'tls' || state.failure.layer === 'h2')) {
       await explainTls(state, tlsBase, deadline);
     }
@@ -133,7 +135,6 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   }
   // the records say which source fed the session: the probe (its connections, traced in-process)
   state.connections = new Map(state.client.connections().map((c) => [c.id, { ...c, source: 'probe', protocol: negotiatedProtocol(c, target) }]));
-  if (state.client instanceof H2Client) state.http2MaxConcurrentStreams ??= state.client.serverSettings()?.maxConcurrentStreams;
   for (const e of state.exchanges) e.exchange.trace.source = 'probe';
   const requests = state.exchanges.map((e) => e.exchange.trace);
   sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
