@@ -1,4 +1,5 @@
 import { syncBuiltinESMExports } from 'node:module';
+import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { now } from './clock.js';
 import type { ConnectionMarks } from './connection-state.js';
@@ -48,8 +49,25 @@ function onOcsp(this: tls.TLSSocket, resp: Buffer | undefined): void {
   if (h) h.ocspStapled = Boolean(resp && resp.length);
 }
 
-function remember(socket: tls.TLSSocket, options: { requestOCSP?: boolean; socket?: unknown }, created: number): void {
-  histories.set(socket, { marks: { created, handshake: true } });
+interface ConnectOptions {
+  ALPNProtocols?: unknown;
+  requestOCSP?: boolean;
+  socket?: unknown;
+  host?: string;
+  path?: string;
+}
+
+/** Whether the socket resolves a host name first (tls.connect(port, host, …) or options.host). */
+function looksUp(args: unknown[], options: ConnectOptions): boolean {
+  // tls.connect(path, …) and options.path are IPC: nothing to resolve.
+  if (options.socket || options.path || (typeof args[0] === 'string' && !/^\d+$/.test(args[0]))) return false;
+  const host = typeof args[1] === 'string' ? args[1] : options.host ?? 'localhost';
+  return isIP(host.replace(/^\[|\]$/g, '')) === 0;
+}
+
+function remember(socket: tls.TLSSocket, args: unknown[], options: ConnectOptions, created: number): void {
+  // lookup: a connection that fails before 'lookup' charges its time to dns (markStuckStep).
+  histories.set(socket, { marks: { created, handshake: true, lookup: looksUp(args, options) } });
   // Over a caller's own transport (options.socket) there is no lookup or connect of ours to time.
   if (!options.socket) {
     socket.once('lookup', onLookup);
@@ -77,8 +95,8 @@ function install(): void {
     const socket = orig.apply(this, args);
     if (users === 0) return socket;
     try {
-      const options = (args.find((a) => a !== null && typeof a === 'object') ?? {}) as { ALPNProtocols?: unknown; requestOCSP?: boolean; socket?: unknown };
-      if (offersH2(options.ALPNProtocols)) remember(socket, options, created);
+      const options = (args.find((a) => a !== null && typeof a === 'object') ?? {}) as ConnectOptions;
+      if (offersH2(options.ALPNProtocols)) remember(socket, args, options, created);
     } catch {}
     return socket;
   };
