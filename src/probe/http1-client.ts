@@ -198,14 +198,17 @@ export class Http1Client {
         req.destroy(phaseTimeout(context(timedOutIn), spec.timeoutMs));
       }, spec.timeoutMs);
       timer.unref();
+      let settled = false;
       const settle = (err?: unknown): void => {
+        settled = true;
         clearTimeout(timer);
         socket?.removeListener('data', onEarly);
         resolve(err);
       };
       req.once('socket', (s: net.Socket) => {
         socket = s;
-        s.on('data', onEarly);
+        // a socket handed over after the request ended would keep the listener for its whole life
+        if (!settled) s.on('data', onEarly);
       });
       req.once('finish', () => (sent = true));
       req.once('error', settle);
