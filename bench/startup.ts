@@ -65,7 +65,7 @@ const CASES: Case[] = [
   { name: 'node + import undici', args: ['--input-type=module', '-e', "await import('undici')"], kind: 'wall' },
   { name: "import('undici')", args: importer('undici'), kind: 'import' },
   { name: "import('connscope')", ...entry(join(dist, 'index.js')), kind: 'import' },
-  { name: "import('connscope/lab')", ...entry(join(dist, 'lab', 'public.js')), kind: 'import' },
+  { name: "import('connscope/lab')", ...entry(join(dist, 'lab', 'index.js')), kind: 'import' },
   { name: "import('connscope/report')", ...entry(join(dist, 'report', 'index.js')), kind: 'import' },
   { name: 'connscope --help', args: [main, '--help'], kind: 'wall' },
   { name: 'connscope probe --help', args: [main, 'probe', '--help'], kind: 'wall' },

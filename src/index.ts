@@ -1,23 +1,22 @@
-/** connscope public API. */
+/**
+ * connscope public API, the package root: the model, the tracer, the rule engine and every source (probe,
+ * bench, capture, sockets, server tracing, run's attach). It patches no global and stays light to import:
+ * probe(), bench(), benchMatrix() and analyzeCapture() load their implementation on first call.
+ * The lab is `connscope/lab`; the formatters (terminal, JSON, HAR, Prometheus) are `connscope/report`.
+ */
 export * from './model/index.js';
 export * from './errors.js';
 export { redactUrl, redactHeaders } from './redact.js';
 export * from './diagnose/index.js';
-export { makeCertChain, type CertChain, type CertChainOptions } from './lab/certs.js';
-export { startLatencyProxy, type LatencyProxy, type LatencyProxyOptions } from './lab/latency-proxy.js';
 export { instrument } from './trace/index.js';
 export type { InstrumentOptions, Tracer, TracerEvents, TracerDiagnostic, PoolSnapshot, InflightRequest } from './trace/index.js';
 export * from './bench/index.js';
 export { probe, PROBE_DEFAULTS, parseTlsVersion } from './probe/index.js';
 export type { ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName } from './probe/index.js';
-export { probeToJson } from './report/json.js';
-export { toHar, harTimings, type HarLog, type HarEntry, type HarTimings, type HarOptions, type HarSource } from './report/har.js';
-export { renderProbe, renderWaterfall, renderFindings, renderConnections, renderTable, palette, fmtMs, fmtBytes } from './report/terminal/index.js';
 export { analyzeCapture, CaptureSession, type AnalyzeOptions, type CaptureInput, type CaptureFileStats, type CaptureSummary, type PcapConnectionRecord, type PcapConnectionInfo, type PcapTlsInfo } from './capture/index.js';
-export { listScenarios, runScenario, renderScenario, renderSummary, startLbProxy, startPipelineServer, measureIdleTimeout } from './lab/index.js';
-export type { Scenario, ScenarioResult, ScenarioInfo, RunRecord, RunMetrics, RunScenarioOptions } from './lab/index.js';
 export { instrumentServer, instrumentServers, checkServer, serverConfigFacts, NODE_SERVER_DEFAULTS } from './trace/server/index.js';
 export type { ServerTracer, ServerTracerEvents, ServerConnectionCounts, InstrumentServerOptions, AnyHttpServer, ServerConfig, CheckServerOptions } from './trace/server/index.js';
 export { watchLeaks, type WatchLeaksOptions, type LeakWatcher, type LeakFacts } from './trace/leaks.js';
-export { serverMetrics, SERVER_METRICS, type ServerMetrics } from './report/prometheus.js';
 export * from './sockets/index.js';
+export { attach, type Attached } from './run/attach.js';
+export { runOptionsFromEnv, type RunOptions } from './run/options.js';

@@ -1,4 +1,12 @@
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type * as Hdr from 'hdr-histogram-js';
+
+/**
+ * hdr-histogram-js loads with the first histogram, not with this module: the package root exports
+ * attach(), whose live session holds histograms, and this library is most of the root's import time.
+ */
+let hdr: typeof Hdr | undefined;
+const loadHdr = (): typeof Hdr => (hdr ??= createRequire(import.meta.url)('hdr-histogram-js') as typeof Hdr);
 
 /** Latency summary in milliseconds. */
 export interface LatencySummary {
@@ -18,7 +26,7 @@ export interface LatencySummary {
  * long the run.
  */
 export class DurationHistogram {
-  private readonly h = hdr.build({
+  private readonly h = loadHdr().build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000,
     numberOfSignificantValueDigits: 3,

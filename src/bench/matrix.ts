@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { CLIENT_KINDS, parseDuration, resolveOptions, type BenchOptions, type ClientKind } from './options.js';
-import { bench, type BenchResult } from './run.js';
+import type { BenchResult } from './run.js';
 
 /** One axis of a matrix: a setting and the values to try. */
 export interface MatrixAxis {
@@ -115,6 +115,8 @@ export async function benchMatrix(base: BenchOptions, matrix: string | readonly 
     resolveOptions(o);
     return o;
   });
+  // loaded here, not at the top: parseMatrix and combinations are exported from the light package root
+  const { bench } = await import('./run.js');
   const rows: MatrixRow[] = [];
   let aborted = false;
   for (let i = 0; i < planned.length; i++) {

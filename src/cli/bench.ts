@@ -11,7 +11,7 @@ import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult, Register } from './program.js';
+import { COMMANDS, type CommandResult, type Register } from './commands.js';
 
 export interface BenchFlags {
   concurrency?: string;
@@ -142,7 +142,7 @@ export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<n
 export const registerBench: Register = (program: Command, io: CliIO, result: CommandResult) => {
   program
     .command('bench')
-    .description('Load one URL through a real client pool: throughput, HDR latency, reuse, handshakes, closes, findings.')
+    .description(COMMANDS.bench.summary)
     .argument('<url>', 'target URL (http or https)')
     .option('-c, --concurrency <n>', 'requests in flight at once (closed model) or the cap on outstanding requests (-R)', undefined)
     .option('-n, --requests <n>', 'stop after this many requests')

@@ -6,7 +6,7 @@ import { EXIT, UsageError } from '../errors.js';
 import type { Finding } from '../model/finding.js';
 import { checkServer, NODE_SERVER_DEFAULTS, type ServerConfig } from '../trace/server/config.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { COMMANDS, type CommandResult } from './commands.js';
 
 export interface CheckServerFlags {
   keepaliveTimeout?: string;
@@ -83,7 +83,7 @@ function render(c: ServerConfig, defaulted: string[], findings: Finding[], color
 export function registerCheckServer(program: Command, io: CliIO, result: CommandResult): void {
   program
     .command('check-server')
-    .description("Check a server's keep-alive and header/request timeouts against the load balancer in front of it")
+    .description(COMMANDS['check-server'].summary)
     .option('--keepalive-timeout <ms>', "the server's keepAliveTimeout (Node default 5000)")
     .option('--headers-timeout <ms>', "the server's headersTimeout (Node default 60000)")
     .option('--request-timeout <ms>', "the server's requestTimeout, 0 = off (Node default 300000)")

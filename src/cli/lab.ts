@@ -5,7 +5,7 @@ import { renderList, renderScenario, renderSummary } from '../lab/render.js';
 import { getScenario, listScenarios, runScenario } from '../lab/runner.js';
 import type { Scenario, ScenarioResult } from '../lab/scenario.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { COMMANDS, type CommandResult } from './commands.js';
 
 interface LabFlags {
   all?: boolean;
@@ -61,7 +61,7 @@ export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promi
 export function registerLab(program: Command, io: CliIO, result: CommandResult): void {
   program
     .command('lab')
-    .description('Reproduce connection pathologies on local servers, diagnose them, apply the fix and measure again')
+    .description(COMMANDS.lab.summary)
     .argument('[scenarios...]', 'scenario names (none: list them)')
     .option('--all', 'run every scenario (what `npm start` runs)')
     .option('--json', 'machine output on stdout: before/after records, findings and verdicts')

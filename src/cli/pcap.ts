@@ -11,7 +11,7 @@ import type { Severity } from '../model/finding.js';
 import type { Distribution } from '../model/stats.js';
 import { fmtBytes, fmtMs, heading, keyValues, palette, renderFindings, renderTable, type Palette } from '../report/terminal/index.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { COMMANDS, type CommandResult } from './commands.js';
 
 export interface PcapFlags {
   port?: string;
@@ -164,7 +164,7 @@ export function renderCapture(s: CaptureSession, p: Palette, top: number): strin
 export function registerPcap(program: Command, io: CliIO, result: CommandResult): void {
   program
     .command('pcap')
-    .description('Analyse a packet capture (pcap/pcapng): TCP connections, TLS handshakes and resumption, HTTP/1.1 requests, who closed, and the findings')
+    .description(COMMANDS.pcap.summary)
     .argument('<file>', 'capture file (tcpdump -w, dumpcap, Wireshark)')
     .option('--port <n>', 'only connections with this port on either side')
     .option('--host <addr>', 'only connections with this IP on either side, or this TLS server name (SNI)')

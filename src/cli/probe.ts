@@ -6,7 +6,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { exceeds } from '../diagnose/engine.js';
 import type { Thresholds } from '../diagnose/thresholds.js';
 import type { Severity } from '../model/finding.js';
-import { probe } from '../probe/probe.js';
+import { probe } from '../probe/index.js'; // loads the prober on first call: `probe --help` stays light
 import { parseTlsVersion, DEFAULTS } from '../probe/options.js';
 import { checkCa } from '../ca-pem.js';
 import type { ProbeOptions, ProbeResult } from '../probe/types.js';
@@ -14,7 +14,7 @@ import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
 import { useColor, type CliIO } from './io.js';
-import { VERSION, type CommandResult } from './program.js';
+import { COMMANDS, VERSION, type CommandResult } from './commands.js';
 
 interface ProbeFlags {
   requests?: string;
@@ -200,7 +200,7 @@ export function urlFrom(url: string | undefined, flags: ProbeFlags): string {
 export function registerProbe(program: Command, io: CliIO, result: CommandResult): void {
   program
     .command('probe')
-    .description('Probe one URL: waterfall per request, connection reuse, TLS and resumption, ALPN, keep-alive, HTTP/2 — and what to change')
+    .description(COMMANDS.probe.summary)
     // optional so that a URL swallowed by --idle-timeout / --max-requests (commander gives an optional value
     // the next word) can be taken back; its absence is still a usage error (urlFrom)
     .argument('[url]', 'http:// or https:// URL')

@@ -1,16 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ConnscopeError, EXIT } from '../errors.js';
+import { VERSION, type CommandResult } from './commands.js';
 import type { CliIO } from './io.js';
-import { loadSubcommands } from './subcommands.js';
-
-export const VERSION = '0.1.0';
-
-/** A subcommand sets this to tell `run` its exit code. */
-export interface CommandResult {
-  exitCode: number;
-}
-
-export type Register = (program: Command, io: CliIO, result: CommandResult) => void;
+import { registerSubcommands } from './subcommands.js';
 
 /** Parses argv, runs one subcommand and returns its exit code. Never throws. */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
@@ -23,7 +15,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .showSuggestionAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   try {
-    for (const register of await loadSubcommands(argv)) register(program, io, result);
+    await registerSubcommands(program, argv, io, result);
     await program.parseAsync(argv as string[], { from: 'user' });
     return result.exitCode;
   } catch (err) {

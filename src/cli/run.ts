@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
 import { RUN_OPTIONS } from '../run/options.js';
 import type { CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { COMMANDS, type CommandResult } from './commands.js';
 
 /** A command that could not be found or run: the shell's codes, which users already know. */
 export const EXIT_NOT_FOUND = 127;
@@ -83,7 +83,7 @@ async function runChild(argv: string[], flags: Record<string, unknown>, io: CliI
 export function registerRun(program: Command, io: CliIO, result: CommandResult): void {
   const cmd = program
     .command('run')
-    .description('Run a Node.js command with connscope attached (no code changes): reports at exit, on SIGUSR2 and every --report-interval')
+    .description(COMMANDS.run.summary)
     .argument('<command...>', 'the command and its arguments, after --')
     .passThroughOptions()
     .addHelpText('after', '\nEvery option has a CONNSCOPE_* variable for `node --import connscope/register` (docs/run.md).\nExit code: the command\'s own (128+n when a signal ended it), 127 when the command does not exist, 2 for a bad option.');

@@ -8,7 +8,7 @@ import { readTcpSockets } from '../sockets/proc-net-tcp.js';
 import { summarizeSockets, type SocketDelta, type SocketFilter, type SocketGroup, type SocketSummary, type StateCounts } from '../sockets/summary.js';
 import { watchSockets } from '../sockets/watch.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { COMMANDS, type CommandResult } from './commands.js';
 
 export interface SocketsFlags {
   port?: string;
@@ -173,7 +173,7 @@ function renderDelta(d: SocketDelta, s: SocketSummary, top: number, color: boole
 export function registerSockets(program: Command, io: CliIO, result: CommandResult): void {
   program
     .command('sockets')
-    .description('Count TCP sockets per state (ESTABLISHED, TIME_WAIT, CLOSE_WAIT, ...) per local port and remote endpoint, from /proc/net/tcp')
+    .description(COMMANDS.sockets.summary)
     .option('--port <n>', 'only sockets whose local or remote port is n')
     .option('--remote <host>', 'only sockets to this remote host or IP (listeners on --port stay)')
     .option('--watch <interval>', 'read again every interval (1s, 500ms) and show the change')

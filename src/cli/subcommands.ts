@@ -1,10 +1,12 @@
-import type { Register } from './program.js';
+import { Help, type Command } from 'commander';
+import { COMMANDS, type CommandName, type CommandResult, type Register } from './commands.js';
+import type { CliIO } from './io.js';
 
 /**
- * Every subcommand, loaded on demand: a run imports only the module of the subcommand it names
- * (start-up time and memory matter for `pcap` on large captures); help loads them all.
+ * Each subcommand's module, loaded on demand: a command line imports only the module of the subcommand
+ * it names (start-up time and memory matter for `pcap` on large captures, and `probe` loads undici).
  */
-export const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
+const LOADERS: Record<CommandName, () => Promise<Register>> = {
   lab: async () => (await import('./lab.js')).registerLab,
   probe: async () => (await import('./probe.js')).registerProbe,
   bench: async () => (await import('./bench.js')).registerBench,
@@ -14,10 +16,29 @@ export const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   run: async () => (await import('./run.js')).registerRun,
 };
 
-/** The modules a command line needs: the named subcommand's, or all of them (help, unknown names). */
-export async function loadSubcommands(argv: readonly string[]): Promise<Register[]> {
-  const name = argv.find((a) => !a.startsWith('-'));
-  const one = name !== undefined ? SUBCOMMANDS[name] : undefined;
-  const loaders = one ? [one] : Object.values(SUBCOMMANDS);
-  return Promise.all(loaders.map((load) => load()));
+const isCommand = (name: string | undefined): name is CommandName => name !== undefined && Object.hasOwn(COMMANDS, name);
+
+/** The subcommand a command line runs (or asks help for, as in `connscope help probe`), if any. */
+export function namedCommand(argv: readonly string[]): CommandName | undefined {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const name = words[0] === 'help' ? words[1] : words[0];
+  return isCommand(name) ? name : undefined;
+}
+
+/**
+ * Registers every subcommand: the named one from its module, the others as stubs made from COMMANDS
+ * (name, usage and summary: enough for the top-level help, for `unknown command` suggestions, and
+ * never run). `connscope --help` therefore loads no subcommand module at all.
+ */
+export async function registerSubcommands(program: Command, argv: readonly string[], io: CliIO, result: CommandResult): Promise<void> {
+  const named = namedCommand(argv);
+  const full = named !== undefined ? await LOADERS[named]() : undefined;
+  for (const name of Object.keys(COMMANDS) as CommandName[]) {
+    if (name === named) full!(program, io, result);
+    else program.command(name).description(COMMANDS[name].summary);
+  }
+  const fallback = new Help();
+  program.configureHelp({
+    subcommandTerm: (cmd) => (isCommand(cmd.name()) ? `${cmd.name()} ${COMMANDS[cmd.name() as CommandName].usage}` : fallback.subcommandTerm(cmd)),
+  });
 }

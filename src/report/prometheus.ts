@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Registry } from 'prom-client';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import type { ServerTracer } from '../trace/server/types.js';
@@ -54,7 +55,10 @@ export interface ServerMetrics {
  * Prometheus metrics for the server side, in a dedicated registry (never prom-client's global one,
  * so they cannot collide with the application's own metrics unless it passes its registry in).
  */
-export function serverMetrics(registry: Registry = new Registry()): ServerMetrics {
+export function serverMetrics(into?: Registry): ServerMetrics {
+  // prom-client is loaded when metrics are asked for, not when connscope/report is imported
+  const { Counter, Gauge, Histogram, Registry: NewRegistry } = createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
+  const registry = into ?? new NewRegistry();
   const tracers = new Set<ServerTracer>();
   const requestDuration = new Histogram({
     name: SERVER_METRICS.requestDuration,

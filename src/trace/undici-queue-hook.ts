@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
 import { now } from './clock.js';
 
 type DispatchFn = (this: object, opts: unknown, handler: object) => unknown;
@@ -42,7 +42,32 @@ let createdSeq = 0;
 
 export function noteRequestCreated(): void {
   createdSeq++;
+  if (waiting) installHook();
 }
+
+/**
+ * This package's undici copy, if something in the process has loaded it: found in the module cache
+ * through the same resolution an `import 'undici'` here would use (undici is CommonJS, so an ESM
+ * import caches it there too). Never loads undici: importing the tracer stays as cheap as the process
+ * that imports it, and a process that never loads undici has no Pool of it to hook.
+ */
+const requireHere = createRequire(import.meta.url);
+let undiciPath: string | null | undefined;
+function loadedPool(): { prototype: object } | undefined {
+  if (undiciPath === undefined) {
+    try {
+      undiciPath = requireHere.resolve('undici');
+    } catch {
+      undiciPath = null; // bundled without undici beside it: nothing to hook
+    }
+  }
+  if (undiciPath === null) return undefined;
+  const pool = (requireHere.cache[undiciPath]?.exports as { Pool?: unknown } | undefined)?.Pool;
+  return typeof pool === 'function' ? (pool as { prototype: object }) : undefined;
+}
+
+/** A tracer is active but undici was not loaded yet: retried on each `undici:request:create`. */
+let waiting = false;
 
 /**
  * undici creates a Request (and publishes `undici:request:create`) only when a Pool hands the
@@ -54,7 +79,22 @@ export function noteRequestCreated(): void {
  */
 export function hookUndiciPoolQueue(): void {
   users++;
-  if (wrapper) return;
+  installHook();
+}
+
+/**
+ * Wraps the Pool's dispatch once undici is loaded. A Pool queues a request only while all of its
+ * clients are busy with earlier ones, whose creation published `undici:request:create`: hooking on
+ * that message (at the latest) is in time for the first request that can queue.
+ */
+function installHook(): void {
+  if (wrapper || users === 0) {
+    waiting = false;
+    return;
+  }
+  const Pool = loadedPool();
+  waiting = Pool === undefined;
+  if (!Pool) return;
   const p = Object.getPrototypeOf(Pool.prototype) as Record<symbol, DispatchFn>;
   const k = Object.getOwnPropertySymbols(p).find((s) => s.description === 'dispatch');
   if (!k || typeof p[k] !== 'function') return;
@@ -84,6 +124,7 @@ export function hookUndiciPoolQueue(): void {
 
 export function unhookUndiciPoolQueue(): void {
   users = Math.max(0, users - 1);
+  if (users === 0) waiting = false;
   if (users > 0 || !wrapper || !proto || !key || !original) return;
   if (proto[key] === wrapper) {
     proto[key] = original;
