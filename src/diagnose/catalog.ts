@@ -31,7 +31,12 @@ export const CATALOG = {
   'no-ocsp-stapling': { severity: 'info', title: 'The server does not staple OCSP responses' },
   'pipelining-lost-requests': { severity: 'error', title: 'Pipelined requests were lost when the server closed the connection' },
   'sockets-growing': { severity: 'warn', title: 'Open sockets per origin keep growing' },
+  // made by the engine (runRules), not by a rule: a rule threw, so the diagnosis is incomplete
+  'rule-failed': { severity: 'info', title: 'A diagnosis rule failed; its finding is missing' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
+
+/** Catalog ids the engine itself reports (no rule file of their own). */
+export const ENGINE_FINDINGS: readonly FindingId[] = ['rule-failed'];
 
 export type FindingId = keyof typeof CATALOG;
 

@@ -36,7 +36,11 @@ export interface DiagnoseOptions {
   rules?: readonly Rule[];
 }
 
-/** Runs the rules over a session; a rule that throws is skipped (its error becomes no finding). */
+/**
+ * Runs the rules over a session. A rule that throws does not stop the others, and is not silent either:
+ * it becomes a `rule-failed` finding naming the rule and its error, so every report shows that this
+ * diagnosis is missing one rule's answer.
+ */
 export function runRules(rules: readonly Rule[], session: RuleContext['session'], options: DiagnoseOptions = {}): Finding[] {
   const ctx: RuleContext = { session: oneSide(session), thresholds: { ...DEFAULT_THRESHOLDS, ...options.thresholds } };
   const out: Finding[] = [];
@@ -45,13 +49,28 @@ export function runRules(rules: readonly Rule[], session: RuleContext['session']
     let result: Finding | Finding[] | undefined;
     try {
       result = rule.evaluate(ctx);
-    } catch {
+    } catch (error) {
+      out.push(ruleFailed(rule.id, error));
       continue;
     }
     if (Array.isArray(result)) out.push(...result);
     else if (result) out.push(result);
   }
   return out.sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]);
+}
+
+const MAX_ERROR_TEXT = 200;
+
+/** The finding that stands for a rule that threw: its id and the first line of its error, bounded. */
+function ruleFailed(rule: FindingId, error: unknown): Finding {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const line = text.split('\n')[0]!;
+  return finding('rule-failed', {
+    evidence: { rule, error: line.length > MAX_ERROR_TEXT ? `${line.slice(0, MAX_ERROR_TEXT)}…` : line },
+    fix: {
+      summary: `connscope's ${rule} rule failed on this data, so its finding (if any) is missing: please report it with the evidence above; the other rules ran.`,
+    },
+  });
 }
 
 /** True when a finding at or above `level` is present (for --fail-on). */

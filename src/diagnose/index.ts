@@ -2,7 +2,7 @@ import type { Finding } from '../model/finding.js';
 import { runRules, type DiagnoseOptions, type RuleContext } from './engine.js';
 import { RULES } from './rules.js';
 
-export { CATALOG, type FindingId } from './catalog.js';
+export { CATALOG, ENGINE_FINDINGS, type FindingId } from './catalog.js';
 export { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 export { finding, exceeds, runRules, type Rule, type RuleContext, type DiagnoseOptions } from './engine.js';
 export { RULES } from './rules.js';

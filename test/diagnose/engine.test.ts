@@ -33,10 +33,23 @@ test('a session with both ends of the traffic is diagnosed from the client side 
   assert.equal(diagnose(serverOnly).filter((f) => f.id === 'slow-dns').length, 1);
 });
 
-test('a rule that throws is skipped, the others still run', () => {
+test('a rule that throws becomes a rule-failed finding naming it, and the others still run', () => {
   const s = new Session();
   s.addConnection(conn('c1', 'http', 150));
-  const boom = { id: 'slow-tls' as const, evaluate: () => { throw new Error('boom'); } };
+  const boom = { id: 'slow-tls' as const, evaluate: () => { throw new TypeError(`boom\n${'x'.repeat(500)}`); } };
   const out = diagnose(s, { rules: [boom, slowDns] });
-  assert.deepEqual(out.map((f) => f.id), ['slow-dns']);
+  assert.deepEqual(out.map((f) => f.id).sort(), ['rule-failed', 'slow-dns']);
+  const failed = out.find((f) => f.id === 'rule-failed')!;
+  assert.equal(failed.severity, 'info');
+  assert.equal(failed.evidence.rule, 'slow-tls');
+  assert.equal(failed.evidence.error, 'TypeError: boom', 'first line of the error only');
+  assert.equal(failed.docs, 'docs/findings.md#rule-failed');
+  assert.match(failed.fix.summary, /slow-tls/);
+  // a rule throwing something that is not an Error, with a long first line: bounded text
+  const odd = { id: 'slow-connect' as const, evaluate: () => { throw 'y'.repeat(1000); } };
+  const text = String(diagnose(s, { rules: [odd] })[0]!.evidence.error);
+  assert.ok(text.length <= 201 && text.startsWith('yyy'), text);
+  // healthy control: rules that do not throw leave no rule-failed entry
+  assert.deepEqual(diagnose(s, { rules: [slowDns] }).map((f) => f.id), ['slow-dns']);
+  assert.equal(diagnose(s).filter((f) => f.id === 'rule-failed').length, 0);
 });
