@@ -6,7 +6,7 @@ import type { CliIO } from './io.js';
  * Each subcommand's module, loaded on demand: a command line imports only the module of the subcommand
  * it names (start-up time and memory matter for `pcap` on large captures, and `probe` loads undici).
  */
-const LOADERS: Record<CommandName, () => Promise<Register>> = {
+export const LOADERS: Record<CommandName, () => Promise<Register>> = {
   lab: async () => (await import('./lab.js')).registerLab,
   probe: async () => (await import('./probe.js')).registerProbe,
   bench: async () => (await import('./bench.js')).registerBench,

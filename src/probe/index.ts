@@ -1,6 +1,6 @@
 import type { ProbeOptions, ProbeResult } from './types.js';
 
-export type { ProbeState } from './probe.js';
+export type { ProbeState } from './state.js';
 export { parseTlsVersion, DEFAULTS as PROBE_DEFAULTS } from './options.js';
 export type {
   ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName,

@@ -4,45 +4,25 @@ import type { RequestTrace } from '../model/request.js';
 import { Session } from '../model/session.js';
 import { diagnose } from '../diagnose/index.js';
 import { DEFAULT_THRESHOLDS } from '../diagnose/thresholds.js';
-import { UsageError, type ConnscopeError } from '../errors.js';
-import { checkAlpn, type AlpnCheck } from './alpn.js';
+import { UsageError } from '../errors.js';
+import { checkAlpn } from './alpn.js';
 import { Deadline } from './deadline.js';
 import { toFailure } from './failure.js';
 import { H2Client } from './h2-client.js';
 import { handshake } from './handshake.js';
 import { explainPlainFailure } from './speaks-tls.js';
-import { Http1Client, type ClientTls, type Exchange, type RequestSpec } from './http1-client.js';
+import { Http1Client, type ClientTls, type RequestSpec } from './http1-client.js';
 import { readHttp2Settings } from './http2-settings.js';
-import { measureIdleTimeout, type IdleTimeoutMeasurement } from './idle-timeout.js';
+import { measureIdleTimeout } from './idle-timeout.js';
 import { LoopLagSampler } from './loop-lag.js';
-import { countMaxRequests, type MaxRequestsCount } from './max-requests.js';
+import { countMaxRequests } from './max-requests.js';
 import { tlsMatrix } from './matrix.js';
-import { DEFAULTS, resolveOptions, type ResolvedOptions } from './options.js';
+import { DEFAULTS, resolveOptions } from './options.js';
 import { buildResult } from './result.js';
 import { parseTarget, type Target } from './target.js';
-import type { HandshakeOutcome, ProbeOptions, ProbeResult } from './types.js';
+import type { ProbeOptions, ProbeResult } from './types.js';
+import type { ProbeState } from './state.js';
 
-/** Everything the steps of one probe learn; turned into a ProbeResult at the end. */
-export interface ProbeState {
-  target: Target;
-  options: ResolvedOptions;
-  startedAtEpoch: number;
-  startedAt: number;
-  exchanges: { exchange: Exchange; kind: 'series' | 'resumption' }[];
-  client: Http1Client | H2Client;
-  /** Connection records of the series and the resumption check, as the tracer recorded them. */
-  connections: Map<string, ConnectionRecord>;
-  alpn?: AlpnCheck;
-  /** Further ALPN checks made to explain a failure (the wide h2,http/1.1 offer). */
-  alpnMore: AlpnCheck[];
-  http2MaxConcurrentStreams?: number;
-  idle?: IdleTimeoutMeasurement;
-  maxRequests?: MaxRequestsCount;
-  matrix?: HandshakeOutcome[];
-  failure?: ConnscopeError;
-  facts: Facts;
-  loopMaxDelayMs?: number;
-}
 
 /**
  * Probes one URL: a keep-alive request series, a new connection offering the cached TLS session, an ALPN

@@ -1,6 +1,6 @@
 import type { Finding } from '../model/finding.js';
 import type { RequestTrace } from '../model/request.js';
-import type { ProbeState } from './probe.js';
+import type { ProbeState } from './state.js';
 import type { ProbeFailure, ProbeResult, ProbeTls } from './types.js';
 
 /** Assembles the public result; every measurement that was not made is null. */

@@ -2,15 +2,16 @@ import { parseKeepAliveHeader } from '../model/connection.js';
 import type { ConnectionState } from './connection-state.js';
 import type { RequestState } from './request-state.js';
 
+/** The response headers kept on a request: only the ones present, so the object stays small. */
+function headersObject(connection: string | undefined, keepAlive: string | undefined): { connection?: string; keepAlive?: string } {
+  return connection === undefined ? { keepAlive } : keepAlive === undefined ? { connection } : { connection, keepAlive };
+}
+
 /**
  * Records a response's `Connection` / `Keep-Alive` headers on the request and its connection.
  * The connection's parsed hint is rebuilt only when the header text changes: servers repeat the
  * same values on every response, and this runs once per response.
  */
-function headersObject(connection: string | undefined, keepAlive: string | undefined): { connection?: string; keepAlive?: string } {
-  return connection === undefined ? { keepAlive } : keepAlive === undefined ? { connection } : { connection, keepAlive };
-}
-
 export function noteKeepAlive(st: RequestState, conn: ConnectionState | undefined, connection: string | undefined, keepAlive: string | undefined): void {
   if (connection === undefined && keepAlive === undefined) {
     if (conn) conn.serverAskedClose = false;

@@ -80,11 +80,6 @@ function parseOrigin(o: string): string {
 }
 
 /**
- * undici from npm and Node's built-in fetch (its bundled undici publishes on the same channel
- * names): `undici:request:*` for request marks, `undici:client:*` for connections. A request is
- * from fetch when it carries fetch's mandatory `sec-fetch-mode` header.
- */
-/**
  * An untraced request (sampled out) on a traced connection: the connection's request count stays
  * exact, and it is busy now, so its next idle gap is measured only after a traced request ends.
  */
@@ -95,6 +90,11 @@ function countUnsampled(conn: ConnectionState | undefined): void {
   conn.idleSince = undefined;
 }
 
+/**
+ * undici from npm and Node's built-in fetch (its bundled undici publishes on the same channel
+ * names): `undici:request:*` for request marks, `undici:client:*` for connections. A request is
+ * from fetch when it carries fetch's mandatory `sec-fetch-mode` header.
+ */
 export function traceUndici(core: TracerCore): () => void {
   const connecting = new WeakMap<object, PendingConnect[]>();
   const net = new NetTimings();
