@@ -73,7 +73,8 @@ export function phaseTimeout(ctx: FailureContext, ms: number): TimeoutError {
   return new TimeoutError(`timed out after ${Math.round(ms)} ms ${what[ctx.phase]}`, { hint: 'raise --timeout / --connect-timeout if the server is just slow' });
 }
 
-function isCertCode(code: string): boolean {
+/** A certificate verification error code (the chain, a date, the name), as opposed to a TLS alert or a network error. */
+export function isCertCode(code: string): boolean {
   return code.includes('CERT') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' ||
     code === 'UNABLE_TO_GET_ISSUER_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT';
 }
