@@ -46,6 +46,8 @@ export interface HandshakeExtras {
 }
 
 const TICKET_WAIT_BASE_MS = 200;
+/** How long a finished handshake's socket may wait for the server's close before it is destroyed. */
+const CLOSE_GRACE_MS = 1000;
 
 /** One bare TLS handshake (no HTTP, nothing written), closed right after; never rejects. */
 export function handshake(target: Target, options: ClientTls, timeoutMs: number, extras: HandshakeExtras = {}): Promise<HandshakeResult> {
@@ -78,7 +80,15 @@ export function handshake(target: Target, options: ClientTls, timeoutMs: number,
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      if (r.ok) {
+        // close_notify and FIN, reading on until the server closes: a destroy with a ticket still unread makes the
+        // kernel send RST, and the server then logs a reset instead of a completed handshake
+        socket.on('error', () => undefined);
+        socket.end();
+        // the process need not wait for the server's close
+        socket.unref();
+        setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      } else socket.destroy();
       resolve(r);
     };
     const timer = setTimeout(() => {
