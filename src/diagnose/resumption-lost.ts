@@ -17,7 +17,7 @@ function earlyLate(connections: Iterable<ConnectionRecord>): { early: number; la
 /**
  * The client's reuse pattern: median time (s) between one new TLS connection and the next over the last third of
  * the run. A session is offered on the next new connection, so a gap above the server's ticket lifetime means the
- * session has expired by then (clients do not even offer an expired TLS 1.3 ticket).
+ * session has expired by then and the server does a full handshake.
  */
 function lateGapSec(connections: Iterable<ConnectionRecord>): number | null {
   const tls = tlsConnections(connections);
