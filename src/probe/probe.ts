@@ -97,7 +97,7 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
       if (!stopped()) {
         progress('TLS versions, certificate, how sessions resume');
         const seriesVersion = state.client.connections().find((c) => c.tls?.version)?.tls?.version;
-        state.tlsInspection = await inspectTls(target, tlsBase, seriesVersion, () => deadline.limit(o.connectTimeoutMs));
+        state.tlsInspection = await inspectTls(target, tlsBase, seriesVersion, () => deadline.limit(o.connectTimeoutMs), stopped);
       }
     }
     if (!state.failure && !useH2 && o.idleTimeoutMaxMs !== undefined && !o.signal?.aborted) {

@@ -56,19 +56,20 @@ export async function checkResumptionKinds(
   versions: VersionSupport,
   seriesVersion: string | undefined,
   timeoutMs: () => number,
+  stopped: () => boolean = () => false,
 ): Promise<ResumptionKinds> {
   const out: ResumptionKinds = { tls12: null, tls13: null, pair: null };
   const at = (v: 'TLSv1.2' | 'TLSv1.3'): ClientTls => ({ ...base, minVersion: v, maxVersion: v, ALPNProtocols: undefined });
-  if (versions['TLSv1.3']) {
+  if (versions['TLSv1.3'] && !stopped()) {
     const t = await fullThenResumed(target, at('TLSv1.3'), timeoutMs);
     if (t) {
       out.tls13 = { ticketIssued: t.ticket, psk: t.ticket ? t.resumed : null, ticketLifetimeSec: t.lifetime };
       if (seriesVersion === 'TLSv1.3') out.pair = pairOf('TLSv1.3', t, t.resumed ? 'psk' : null);
     }
   }
-  if (versions['TLSv1.2']) {
+  if (versions['TLSv1.2'] && !stopped()) {
     const withTicket = await fullThenResumed(target, at('TLSv1.2'), timeoutMs);
-    const idOnly = withTicket ? await fullThenResumed(target, at('TLSv1.2'), timeoutMs, NO_TICKET) : undefined;
+    const idOnly = withTicket && !stopped() ? await fullThenResumed(target, at('TLSv1.2'), timeoutMs, NO_TICKET) : undefined;
     if (withTicket) {
       out.tls12 = {
         sessionId: idOnly ? idOnly.resumed : null,

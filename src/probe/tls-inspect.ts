@@ -22,10 +22,16 @@ export interface TlsInspection {
  * Runs after the series (so none of these handshakes is the process's first, cold one): the version checks, one
  * handshake reading the certificate with verification as configured, then the resumption checks.
  */
-export async function inspectTls(target: Target, base: ClientTls, seriesVersion: string | undefined, timeoutMs: () => number): Promise<TlsInspection> {
-  const { support } = await checkVersions(target, base, timeoutMs);
-  const cert = await readCertificate(target, base, timeoutMs);
-  const resumption = await checkResumptionKinds(target, base, support, seriesVersion, timeoutMs);
+export async function inspectTls(
+  target: Target,
+  base: ClientTls,
+  seriesVersion: string | undefined,
+  timeoutMs: () => number,
+  stopped: () => boolean = () => false,
+): Promise<TlsInspection> {
+  const { support } = await checkVersions(target, base, timeoutMs, stopped);
+  const cert = stopped() ? { certificate: null, verified: null, verifyError: null } : await readCertificate(target, base, timeoutMs);
+  const resumption = await checkResumptionKinds(target, base, support, seriesVersion, timeoutMs, stopped);
   return { versions: support, ...cert, resumption };
 }
 

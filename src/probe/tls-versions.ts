@@ -23,10 +23,20 @@ const LEGACY_CIPHERS = 'DEFAULT@SECLEVEL=0';
  * written). A certificate the client rejects still means the server spoke that version: it got as far as sending
  * its certificate.
  */
-export async function checkVersions(target: Target, base: ClientTls, timeoutMs: () => number): Promise<{ support: VersionSupport; handshakes: Partial<Record<AnyTlsVersion, HandshakeResult>> }> {
+export async function checkVersions(
+  target: Target,
+  base: ClientTls,
+  timeoutMs: () => number,
+  stopped: () => boolean = () => false,
+): Promise<{ support: VersionSupport; handshakes: Partial<Record<AnyTlsVersion, HandshakeResult>> }> {
   const support = {} as VersionSupport;
   const handshakes: Partial<Record<AnyTlsVersion, HandshakeResult>> = {};
   for (const v of ALL_TLS_VERSIONS) {
+    // a probe stopped (Ctrl-C, deadline) leaves the rest unknown
+    if (stopped()) {
+      support[v] = null;
+      continue;
+    }
     const legacy = LEGACY_TLS_VERSIONS.includes(v);
     const r = await handshake(target, { ...base, minVersion: v, maxVersion: v, ALPNProtocols: undefined }, timeoutMs(), legacy ? { ciphers: LEGACY_CIPHERS } : {});
     handshakes[v] = r;
