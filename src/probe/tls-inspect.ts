@@ -29,7 +29,7 @@ export async function inspectTls(
   timeoutMs: () => number,
   stopped: () => boolean = () => false,
 ): Promise<TlsInspection> {
-  const { support } = await checkVersions(target, base, timeoutMs, stopped);
+  const support = await checkVersions(target, base, timeoutMs, stopped);
   const cert = stopped() ? { certificate: null, verified: null, verifyError: null } : await readCertificate(target, base, timeoutMs);
   const resumption = await checkResumptionKinds(target, base, support, seriesVersion, timeoutMs, stopped);
   return { versions: support, ...cert, resumption };

@@ -28,9 +28,8 @@ export async function checkVersions(
   base: ClientTls,
   timeoutMs: () => number,
   stopped: () => boolean = () => false,
-): Promise<{ support: VersionSupport; handshakes: Partial<Record<AnyTlsVersion, HandshakeResult>> }> {
+): Promise<VersionSupport> {
   const support = {} as VersionSupport;
-  const handshakes: Partial<Record<AnyTlsVersion, HandshakeResult>> = {};
   for (const v of ALL_TLS_VERSIONS) {
     // a probe stopped (Ctrl-C, deadline) leaves the rest unknown
     if (stopped()) {
@@ -39,10 +38,9 @@ export async function checkVersions(
     }
     const legacy = LEGACY_TLS_VERSIONS.includes(v);
     const r = await handshake(target, { ...base, minVersion: v, maxVersion: v, ALPNProtocols: undefined }, timeoutMs(), legacy ? { ciphers: LEGACY_CIPHERS } : {});
-    handshakes[v] = r;
     support[v] = r.ok ? r.info?.version === v : acceptedDespiteFailure(r);
   }
-  return { support, handshakes };
+  return support;
 }
 
 /** A failed handshake: refused (a TLS alert or error), or unknown (no TLS answer: timeout, refused, reset before TLS). */
