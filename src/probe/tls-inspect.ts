@@ -1,6 +1,6 @@
 import type { Facts } from '../model/facts.js';
 import type { CertificateFacts } from './certificate.js';
-import { isCertCode } from './failure.js';
+import { isCertCode } from '../cert-errors.js';
 import { handshake } from './handshake.js';
 import type { ClientTls } from './http1-client.js';
 import { checkResumptionKinds, type ResumptionKinds } from './resumption-kinds.js';

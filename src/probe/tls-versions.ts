@@ -1,5 +1,5 @@
 import type tls from 'node:tls';
-import { isCertCode } from './failure.js';
+import { isCertCode } from '../cert-errors.js';
 import { handshake, type HandshakeResult } from './handshake.js';
 import type { ClientTls } from './http1-client.js';
 import type { Target } from './target.js';

@@ -1,21 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { probe } from '../../src/probe/index.js';
 import type { CertChain } from '../../src/lab/certs.js';
 import { testChain } from '../helpers/servers.js';
+import { hasNginx, startNginx, type Nginx } from './nginx-server.js';
 
 // How nginx resumes, as a user meets it: its TLS 1.3 tickets, its session cache, its 300 s session timeout, and the
-// legacy versions an old config still accepts. One nginx, one server block per case.
-const hasNginx = spawnSync('nginx', ['-v']).status === 0;
+// legacy versions an old config still accepts. One nginx (the shared launcher) per case.
 const skip = hasNginx ? false : 'nginx not installed';
-const dir = mkdtempSync(join(tmpdir(), 'connscope-nginx-tls-'));
-let child: ChildProcess | undefined;
 let chain: CertChain;
 
 // nginx before 1.23.4 leaves TLS 1.3 out of its default ssl_protocols; every case names its versions
@@ -33,71 +25,27 @@ const CASES = {
   legacy: 'ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; ssl_ciphers DEFAULT@SECLEVEL=0;',
 } as const;
 const ports = {} as Record<keyof typeof CASES, number>;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-async function waitForPort(port: number, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${port} within ${deadlineMs} ms`);
-}
+const running: Nginx[] = [];
 
 before(async () => {
   if (!hasNginx) return;
   chain = await testChain();
-  writeFileSync(join(dir, 'chain.pem'), chain.chainPem);
-  writeFileSync(join(dir, 'key.pem'), chain.keyPem);
-  mkdirSync(join(dir, 'logs'));
-  const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `${k}_temp_path ${join(dir, k)};`).join('\n');
-  const servers: string[] = [];
   for (const name of Object.keys(CASES) as (keyof typeof CASES)[]) {
-    ports[name] = await freePort();
-    servers.push(`
+    const n = await startNginx(`
   server {
-    listen 127.0.0.1:${ports[name]} ssl;
-    ssl_certificate ${join(dir, 'chain.pem')};
-    ssl_certificate_key ${join(dir, 'key.pem')};
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
     ${CASES[name]}
     location / { return 200 "ok\\n"; }
-  }`);
+  }`, chain);
+    running.push(n);
+    ports[name] = n.port;
   }
-  writeFileSync(join(dir, 'nginx.conf'), `
-worker_processes 1;
-daemon off;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'logs/error.log')};
-events { worker_connections 64; }
-http {
-  access_log off;
-  ${temp}
-  ${servers.join('\n')}
-}
-`);
-  child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
-  for (const p of Object.values(ports)) await waitForPort(p, 5000);
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
-  rmSync(dir, { recursive: true, force: true });
+  for (const n of running) await n.stop();
 });
 
 const url = (name: keyof typeof CASES): string => `https://localhost:${ports[name]}/`;
