@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { probe } from '../../src/probe/index.js';
 import { httpsServer, testChain } from '../helpers/servers.js';
-import { runCli } from './helpers.js';
+import { runCli, spawnCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'connscope-cert-'));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -90,6 +90,13 @@ test('an expired certificate: the probe fails (exit 3) but says why: CERT_HAS_EX
   assert.equal(cli.code, 3);
   assert.match(cli.stdout, /verified\s+no \(CERT_HAS_EXPIRED\)/);
   assert.match(cli.stdout, /ERROR cert-expires-soon/);
+  // the real binary: --insecure runs the series, --fail-on error exits 1 on the expired certificate, one warning line
+  const bin = await spawnCli(['probe', `https://localhost:${s.port}/`, '--insecure', '-n', '1', '--json', '--fail-on', 'error', '--cert-expiry-days', '10']);
+  assert.equal(bin.code, 1, bin.stderr);
+  const j = JSON.parse(bin.stdout);
+  assert.equal(j.tls.certificate.verifyError, 'CERT_HAS_EXPIRED');
+  assert.equal(j.findings.find((x: { id: string }) => x.id === 'cert-expires-soon').evidence.thresholdDays, 10);
+  assert.doesNotMatch(bin.stderr, /\n\s+at /, 'no stack trace');
 });
 
 test('a CA not in the trust store: verified false with the reason; --ca fixes it', { timeout: 20_000 }, async () => {
