@@ -29,6 +29,8 @@ import { resumptionLost } from './resumption-lost.js';
 import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
+import { staleUpstream5xx } from './stale-upstream-5xx.js';
+import { serverErrors } from './server-errors.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -57,6 +59,8 @@ export const RULES: readonly Rule[] = [
   poolExhausted,
   keepaliveDisabled,
   staleSocketReset,
+  staleUpstream5xx,
+  serverErrors,
   resumptionLost,
   clientSessionCacheOff,
   h2StreamLimit,
