@@ -6,6 +6,7 @@ import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Finding } from '../model/finding.js';
 import { measureBackendIdle, type BackendIdle } from '../probe/backend-idle.js';
+import { parseTarget } from '../probe/target.js';
 import { redactUrl } from '../redact.js';
 import { checkServer, NODE_SERVER_DEFAULTS, type ServerConfig } from '../trace/server/config.js';
 import { readFlagFile, useColor, type CliIO } from './io.js';
@@ -63,6 +64,8 @@ export async function runCheckServer(flags: CheckServerFlags, io: CliIO): Promis
   checkNodeLimits(given);
   let measured: Measured | undefined;
   if (flags.url !== undefined) {
+    // a bad URL is a usage error before anything is printed or sent
+    parseTarget(flags.url);
     if (flags.insecure) io.stderr('connscope: warning: --insecure: certificate verification is OFF for this check\n');
     // hold the connection past the balancer's idle timeout, so "still open" settles the question
     const maxMs = idleMaxMs ?? (given.lbIdleTimeoutMs ? given.lbIdleTimeoutMs + IDLE_MAX_MARGIN_MS : DEFAULT_IDLE_MAX_MS);
