@@ -55,3 +55,22 @@ for (const client of ['undici', 'http', 'fetch', 'raw', 'h2'] as const) {
     }
   });
 }
+
+test('undici: a stalled event loop is not pool waiting → blockedShare stays < 0.05, the stall shows in loopQueueShare', { timeout: 30_000 }, async () => {
+  // the test's own stall: 20 ms of busy loop every 60 ms, bounded by the run
+  const stall = setInterval(() => {
+    const until = performance.now() + 20;
+    while (performance.now() < until);
+  }, 60);
+  try {
+    const before = fast.connections;
+    const r = await bench({ url: `${fast.origin}/`, client: 'undici', concurrency: 10, connections: 40, durationMs: 1200 });
+    assert.equal(r.stats.errors, 0);
+    assert.ok(fast.connections - before - 1 < 40, 'the pool never ran out');
+    assert.ok(r.stats.blockedShare !== null && r.stats.blockedShare < 0.05, `blocked share ${r.stats.blockedShare}`);
+    assert.ok(r.stats.loopQueueShare !== null && r.stats.loopQueueShare > 0.01, `loop queue share ${r.stats.loopQueueShare}`);
+    assert.ok(!ids(r).includes('pool-exhausted'), ids(r).join());
+  } finally {
+    clearInterval(stall);
+  }
+});
