@@ -71,8 +71,9 @@ export const staleUpstream5xx: Rule = {
       },
       fix: {
         summary:
-          `A proxy in front of the server answered ${formatStatuses(counts, 502, 504)} after the origin sat idle (from ${Math.round(bad[0]!)} ms) ` +
-          'while requests after shorter gaps succeeded: it reused an upstream keep-alive connection the backend had already closed. ' +
+          `A proxy in front of the server answered ${formatStatuses(counts, 502, 504)} after the origin sat idle (from ${Math.round(bad[0]!)} ms)` +
+          (shortOk > 0 ? `, while ${shortOk} requests after gaps under ${Math.round(shortLimit)} ms succeeded` : ', never after a short gap') +
+          ': it most likely reused an upstream keep-alive connection the backend had already closed. ' +
           'The backend must keep idle connections longer than the proxy does (backend keep-alive above the proxy\'s upstream idle timeout), ' +
           'with headersTimeout above keepAliveTimeout. Measure the backend\'s real idle timeout: connscope check-server --url <backend url> --lb-idle-timeout <proxy ms>.',
         server:

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,14 +23,19 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, deadlineMs: number, child: ChildProcess): Promise<void> {
+/**
+ * Waits until nginx itself listens: its pid file exists (nginx writes it only after binding its
+ * sockets) and the port accepts. The port alone is not enough: another process may have taken it
+ * between freePort() and nginx's bind, and nginx then exits after a few bind retries.
+ */
+async function waitForNginx(port: number, pidFile: string, deadlineMs: number, child: ChildProcess): Promise<void> {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until && child.exitCode === null) {
-    const ok = await new Promise<boolean>((r) => {
+    const ok = existsSync(pidFile) && (await new Promise<boolean>((r) => {
       const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
       s.on('error', () => r(false));
-    });
-    if (ok) return;
+    }));
+    if (ok && child.exitCode === null) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`nginx did not listen on 127.0.0.1:${port} within ${deadlineMs} ms`);
@@ -68,10 +73,17 @@ http {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await waitForPort(port, 5000, child);
+    await waitForNginx(port, join(dir, 'nginx.pid'), 5000, child);
   } catch (err) {
+    const log = (() => {
+      try {
+        return readFileSync(join(dir, 'logs/error.log'), 'utf8').trim().split('\n').pop() ?? '';
+      } catch {
+        return '';
+      }
+    })();
     await close();
-    throw err;
+    throw new Error(`${(err as Error).message}${log ? `: ${log}` : ''}`);
   }
   return {
     port,
