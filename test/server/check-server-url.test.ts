@@ -6,7 +6,10 @@ import { run } from '../../src/cli/program.js';
 import { measureBackendIdle } from '../../src/probe/backend-idle.js';
 import { captureIO } from '../helpers/cli-io.js';
 import { freePort } from '../helpers/nginx.js';
-import { httpServer } from '../helpers/servers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { httpServer, httpsServer } from '../helpers/servers.js';
 
 // check-server --url measures the backend's real idle timeout (probe's idle-timeout logic) instead of
 // taking --keepalive-timeout on trust. Node 20 closes an idle socket about 1 s after keepAliveTimeout:
@@ -70,6 +73,27 @@ test('check-server --url: a backend that outlasts the balancer (held past it, st
   out = JSON.parse(io.out);
   assert.equal(out.measured.closesAfterResponse, true);
   assert.deepEqual(out.findings, []);
+});
+
+test('check-server --url over TLS: verification stays on; --ca trusts the test CA', { timeout: 30_000 }, async () => {
+  const tlsBackend = await httpsServer((_req, res) => res.end('ok'));
+  tlsBackend.server.keepAliveTimeout = 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'connscope-ca-'));
+  try {
+    const url = `https://localhost:${tlsBackend.port}/`;
+    let io = captureIO();
+    assert.equal(await run(['check-server', '--url', url, '--json'], io), 3, 'unknown CA: a TLS failure');
+    assert.equal(io.err.trim().split('\n').length, 1, io.err);
+    writeFileSync(join(dir, 'ca.pem'), tlsBackend.chain.caPem);
+    io = captureIO();
+    assert.equal(await run(['check-server', '--url', url, '--ca', join(dir, 'ca.pem'), '--lb-idle-timeout', '60000', '--json'], io), 0, io.err);
+    const out = JSON.parse(io.out);
+    assert.ok(out.measured.idleTimeoutMs >= 900 && out.measured.idleTimeoutMs < 3500, `measured ${out.measured.idleTimeoutMs}`);
+    assert.deepEqual(out.findings.map((f: { id: string }) => f.id), ['server-keepalive-below-lb']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await tlsBackend.close();
+  }
 });
 
 test('check-server --url: bad input and an unreachable backend give one line and exit 2 / 3', { timeout: 30_000 }, async () => {
