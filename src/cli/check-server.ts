@@ -2,6 +2,7 @@ import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { parseDuration } from '../bench/options.js';
+import { checkCa } from '../ca-pem.js';
 import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Finding } from '../model/finding.js';
@@ -61,6 +62,7 @@ export async function runCheckServer(flags: CheckServerFlags, io: CliIO): Promis
   const idleMaxMs = flags.idleMax === undefined ? undefined : parseDuration(flags.idleMax, '--idle-max');
   if (idleMaxMs !== undefined && !(idleMaxMs >= 1 && idleMaxMs <= 3_600_000)) throw new UsageError(`--idle-max must be between 1ms and 1h (got ${flags.idleMax})`);
   const ca = flags.ca === undefined ? undefined : readFlagFile('--ca', flags.ca).toString('utf8');
+  if (ca !== undefined) checkCa(ca, `--ca file ${flags.ca}`);
   checkNodeLimits(given);
   let measured: Measured | undefined;
   if (flags.url !== undefined) {

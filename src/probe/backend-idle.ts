@@ -53,9 +53,11 @@ export async function measureBackendIdle(url: string, options: BackendIdleOption
     const k = r.keepAlive;
     const closes = k.serverKeptConnection === false || k.connectionHeader?.toLowerCase() === 'close';
     const measured = closes ? null : k.measuredIdleTimeoutMs;
+    // held the whole limit and still answering: probe's idleTimeoutAtLeastMs; else how long it held before giving up
+    const held = measured ?? k.idleTimeoutAtLeastMs ?? (closes ? 0 : Math.min(options.maxMs, Math.round(performance.now() - startedAt)));
     return {
       idleTimeoutMs: measured,
-      heldMs: measured ?? (closes ? 0 : Math.min(options.maxMs, Math.round(performance.now() - startedAt))),
+      heldMs: held,
       closesAfterResponse: closes,
       blackholeAfterMs: k.idleBlackholeAfterMs,
       hintedIdleTimeoutMs: k.hintedIdleTimeoutMs,

@@ -7,7 +7,7 @@ import { diagnose } from '../../src/diagnose/index.js';
 import { Session } from '../../src/model/session.js';
 import { measureBackendIdle } from '../../src/probe/backend-idle.js';
 import { instrument } from '../../src/trace/index.js';
-import { hasNginx } from '../helpers/nginx.js';
+import { hasNginx } from '../probe/nginx-server.js';
 import { httpServer } from '../helpers/servers.js';
 import { startStaleUpstream, type StaleUpstreamTopology } from '../helpers/stale-upstream.js';
 

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { startLatencyProxy, type LatencyProxy } from '../../src/lab/latency-proxy.js';
-import { startNginx, type Nginx } from './nginx.js';
+import { startNginx, type Nginx } from '../probe/nginx-server.js';
 import { httpServer, type Served } from './servers.js';
 
 export interface StaleUpstreamTopology {
@@ -64,7 +64,7 @@ export async function startStaleUpstream(options: { backendKeepAliveTimeoutMs: n
     relay,
     nginx,
     close: async () => {
-      await nginx.close();
+      await nginx.stop();
       await relay.close();
       await backend.close();
     },

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { run } from '../../src/cli/program.js';
 import { measureBackendIdle } from '../../src/probe/backend-idle.js';
 import { captureIO } from '../helpers/cli-io.js';
-import { freePort } from '../helpers/nginx.js';
+import { freePort } from '../probe/nginx-server.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,11 @@ test('check-server --url over TLS: verification stays on; --ca trusts the test C
     const url = `https://localhost:${tlsBackend.port}/`;
     let io = captureIO();
     assert.equal(await run(['check-server', '--url', url, '--json'], io), 3, 'unknown CA: a TLS failure');
+    assert.equal(io.err.trim().split('\n').length, 1, io.err);
+    // a file without a certificate is refused before any traffic (exit 2), as probe and bench do
+    writeFileSync(join(dir, 'key.pem'), tlsBackend.chain.keyPem);
+    io = captureIO();
+    assert.equal(await run(['check-server', '--url', url, '--ca', join(dir, 'key.pem')], io), 2);
     assert.equal(io.err.trim().split('\n').length, 1, io.err);
     writeFileSync(join(dir, 'ca.pem'), tlsBackend.chain.caPem);
     io = captureIO();
