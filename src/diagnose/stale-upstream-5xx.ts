@@ -81,6 +81,10 @@ export const staleUpstream5xx: Rule = {
           `nginx in front: keep the upstream block's keepalive_timeout below the backend's, e.g. upstream backend { server …; keepalive 16; keepalive_timeout ${Math.floor((keepAlive - MARGIN_MS * 2) / 1000)}s; } ` +
           `(with proxy_http_version 1.1 and proxy_set_header Connection ""). AWS ALB: idle timeout (attribute idle_timeout.timeout_seconds, default 60) below the backend's keep-alive. ` +
           `Go backend: http.Server{IdleTimeout: ${Math.ceil(keepAlive / 1000)} * time.Second}.`,
+        // client-side mitigation only: a lost POST cannot be retried safely, the backend fix is the cure
+        undici: 'meanwhile, idempotent requests can be retried on 502/503/504: dispatcher.compose(interceptors.retry()) (its default statusCodes include them; POST is not retried)',
+        fetch: 'fetch(url, { dispatcher: new Agent().compose(interceptors.retry()) }) for idempotent requests; POST stays unretried',
+        nodeHttp: 'retry idempotent requests (GET, PUT, DELETE) once on 502/503/504 from the proxy; never blindly retry POST',
       },
     });
   },
