@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { bench } from '../../src/bench/run.js';
+import { startLatencyProxy } from '../../src/lab/latency-proxy.js';
 import { httpServer, listen, testChain } from '../helpers/servers.js';
 
 // Issue 12 item 4: `blocked` is the wait for a pool slot, nothing else. Against a fast server a pool
@@ -72,5 +73,21 @@ test('undici: a stalled event loop is not pool waiting → blockedShare stays < 
     assert.ok(!ids(r).includes('pool-exhausted'), ids(r).join());
   } finally {
     clearInterval(stall);
+  }
+});
+
+test('h2: streams that wait for their session to be set up pay its connect/tls, not blocked (50 ms each way to the server)', { timeout: 30_000 }, async () => {
+  // the TLS handshake and SETTINGS take several round trips: the other streams of the first burst wait for them
+  const link = await startLatencyProxy({ targetHost: '127.0.0.1', targetPort: h2.port, delayMs: 50 });
+  try {
+    const r = await bench({ url: `https://localhost:${link.port}/`, client: 'h2', concurrency: 10, connections: 40, durationMs: 1500, ca: chain.caPem });
+    assert.equal(r.stats.errors, 0, JSON.stringify(r.stats.errorsByCode));
+    assert.equal(link.accepted - 1, 1, 'one session besides the preflight');
+    assert.ok(r.stats.blockedShare !== null && r.stats.blockedShare < 0.05, `blocked share ${r.stats.blockedShare}`);
+    // the first burst's streams carry the session's setup
+    assert.ok((r.stats.phases.tls?.count ?? 0) >= 2, JSON.stringify(r.stats.phases));
+    assert.ok(!ids(r).includes('pool-exhausted'), ids(r).join());
+  } finally {
+    await link.close();
   }
 });
