@@ -11,6 +11,10 @@ export interface Thresholds {
   eventLoopBlockedMs: number;
   /** Share of responses that are 5xx from which server-errors fires (0..1). */
   serverErrorShare: number;
+  /** cert-expires-soon fires when the certificate expires within this many days (an error once expired). */
+  certExpiryDays: number;
+  /** long-ticket-lifetime fires above this session-ticket lifetime hint (seconds). */
+  longTicketLifetimeSec: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -22,4 +26,6 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   poolBlockedShare: 0.2,
   eventLoopBlockedMs: 50,
   serverErrorShare: 0.01,
+  certExpiryDays: 30,
+  longTicketLifetimeSec: 86_400,
 };

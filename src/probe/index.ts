@@ -3,4 +3,5 @@ export { measureBackendIdle, type BackendIdle, type BackendIdleOptions } from '.
 export { parseTlsVersion, DEFAULTS as PROBE_DEFAULTS } from './options.js';
 export type {
   ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName,
+  ProbeCertificate,
 } from './types.js';
