@@ -29,6 +29,8 @@ import { resumptionLost } from './resumption-lost.js';
 import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
+import { staleUpstream5xx } from './stale-upstream-5xx.js';
+import { serverErrors } from './server-errors.js';
 import { legacyTlsAccepted } from './legacy-tls-accepted.js';
 import { certExpiresSoon } from './cert-expires-soon.js';
 import { longTicketLifetime } from './long-ticket-lifetime.js';
@@ -63,6 +65,8 @@ export const RULES: readonly Rule[] = [
   poolExhausted,
   keepaliveDisabled,
   staleSocketReset,
+  staleUpstream5xx,
+  serverErrors,
   resumptionLost,
   clientSessionCacheOff,
   h2StreamLimit,

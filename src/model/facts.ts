@@ -89,6 +89,11 @@ export interface Facts {
   socketSamples?: Record<string, Array<{ atMs: number; open: number; inflight: number }>>;
   /** Share of total request time spent in the pool queue (0..1). */
   blockedShare?: number;
+  /**
+   * Responses per status code over the whole observation, when the source counted every response
+   * (bench; its session keeps only a bounded sample of requests). Rules fall back to the requests.
+   */
+  statusCounts?: Record<string, number>;
   /** Duration of the observation window (ms). */
   durationMs?: number;
 }

@@ -60,7 +60,8 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
     return [name, ph ? fmtMs(ph.mean) : '-', ph ? fmtMs(ph.p99) : '-', ph ? ph.count : 0];
   });
   out += renderTable(['phase', 'mean', 'p99', 'requests'], rows, { alignRight: [1, 2, 3], indent: '  ' });
-  if (s.blockedShare !== null) out += `  ${p.dim(`time blocked waiting for a connection: ${fmtShare(s.blockedShare)} of request time`)}\n`;
+  if (s.blockedShare !== null) out += `  ${p.dim(`time blocked waiting for a pool slot: ${fmtShare(s.blockedShare)} of request time`)}\n`;
+  if (s.loopQueueShare !== null && s.loopQueueShare >= 0.001) out += `  ${p.dim(`time a free connection waited for the event loop: ${fmtShare(s.loopQueueShare)} of request time (not the pool)`)}\n`;
   out += heading('Connections', p);
   out += keyValues([
     ['opened', s.connectionsOpened],
