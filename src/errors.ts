@@ -57,6 +57,12 @@ export class HttpProtocolError extends ConnscopeError {
     super('CONNSCOPE_ERR_HTTP', message, { ...d, layer: 'http' });
   }
 }
+/** A response the HTTP/1.1 parser rejects; `code` is llhttp's (HPE_*), as Node reports the same bytes. */
+export class ResponseParseError extends ConnscopeError {
+  constructor(code: `HPE_${string}`, message: string, d: ErrorDetails = {}) {
+    super(code, message, { ...d, layer: 'http' });
+  }
+}
 export class H2Error extends ConnscopeError {
   constructor(message: string, d: ErrorDetails = {}) {
     super('CONNSCOPE_ERR_H2', message, { ...d, layer: 'h2' });

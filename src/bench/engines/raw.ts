@@ -6,7 +6,7 @@ import { newIdleStats, addIdlePeriod, parseKeepAliveHeader } from '../../model/c
 import type { Facts } from '../../model/facts.js';
 import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
-import { classifyError, ConnscopeError } from '../../errors.js';
+import { classifyError, ConnscopeError, ResponseParseError } from '../../errors.js';
 import { originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
@@ -52,7 +52,7 @@ class RawConnection {
     this.parser = new ResponseParser({
       onHead: (h) => engine.onHead(this, h),
       onComplete: () => engine.onComplete(this),
-      onError: (m) => engine.fail(this, new ConnscopeError('CONNSCOPE_ERR_HTTP', m, { layer: 'http' }), { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_HTTP' }),
+      onError: (code, m) => engine.fail(this, new ResponseParseError(code, m), { closedBy: 'client', reason: `error:${code}`, errorCode: code }),
     });
   }
 }
