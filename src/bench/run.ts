@@ -4,7 +4,7 @@ import type { Finding } from '../model/finding.js';
 import type { Session } from '../model/session.js';
 import { diagnose } from '../diagnose/index.js';
 import { redactUrl } from '../redact.js';
-import type { Engine, RecordSink } from './engine.js';
+import type { Engine, RecordSink, StepCounts } from './engine.js';
 import { createEngine } from './engines/index.js';
 import { effectiveIdleTimeout } from './engines/idle-timeout.js';
 import { resolveOptions, type BenchOptions, type ClientKind, type ResolvedBenchOptions } from './options.js';
@@ -43,6 +43,10 @@ export interface BenchResult {
   aborted: boolean;
   /** Requests still in flight when the run stopped; not counted. */
   abandoned: number;
+  /** The step each abandoned request was in when the run stopped. */
+  stuck: StepCounts;
+  /** Not one response arrived (every request failed or never finished): the run measured nothing. */
+  failed: boolean;
   warmup?: { requests: number; durationMs: number };
 }
 
@@ -64,9 +68,10 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
     reusedOk: (b, w, t, i) => !counting || tally.reusedOk(b, w, t, i),
   };
   const engine = await createEngine({ options: o, sink });
-  const detach = engine.selfAccounting ? undefined : attachTracer(o, sink);
+  const tracer = engine.selfAccounting ? undefined : attachTracer(o, sink);
   let warmup: BenchResult['warmup'];
   let main: Awaited<ReturnType<typeof runLoad>>;
+  let stuck: StepCounts = {};
   try {
     if (o.warmupMs > 0) {
       const w = await runLoad(engine, tally, { concurrency: o.concurrency, rate: o.rate, durationMs: o.warmupMs, signal: o.signal, tickMs: o.progressIntervalMs, onTick: progress(o, 'warmup', () => tally) });
@@ -84,18 +89,25 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       tickMs: o.progressIntervalMs,
       onTick: progress(o, 'run', current),
     });
+    // before the pool closes: where the requests still in flight were stuck
+    if (main.abandoned > 0) stuck = (engine.stuckSteps ? engine.stuckSteps() : tracer?.inflight()) ?? {};
   } finally {
     counting = false;
     await engine.close();
     // close events of the pool arrive on the next turns of the loop
     await new Promise((r) => setTimeout(r, 20));
-    detach?.();
+    tracer?.detach();
   }
   const stats = tally.stats(main.durationMs);
   const session = tally.session;
+  const succeeded = Object.values(stats.statusCodes).reduce((a, b) => a + b, 0);
   session.facts = { ...session.facts, ...runFacts(o, engine, tally, stats) };
+  session.facts.load = { succeeded, failed: stats.errors, abandoned: main.abandoned, stuck: { ...stuck }, durationMs: stats.durationMs };
+  const topError = Object.entries(stats.errorsByCode).sort((a, b) => b[1] - a[1])[0];
+  if (topError) session.facts.load.topError = topError[0];
   session.findings = diagnose(session, { thresholds: o.thresholds });
-  return { settings: settingsOf(o), stats, session, findings: session.findings, aborted: main.aborted, abandoned: main.abandoned, warmup };
+  const failed = succeeded === 0 && stats.errors + main.abandoned > 0;
+  return { settings: settingsOf(o), stats, session, findings: session.findings, aborted: main.aborted, abandoned: main.abandoned, stuck, failed, warmup };
 }
 
 function progress(o: ResolvedBenchOptions, phase: 'warmup' | 'run', current: () => Tally): ((elapsed: number) => void) | undefined {

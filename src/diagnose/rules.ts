@@ -29,9 +29,11 @@ import { resumptionLost } from './resumption-lost.js';
 import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
+import { noRequestCompleted } from './no-request-completed.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
+  noRequestCompleted,
   slowDns,
   slowConnect,
   slowTls,

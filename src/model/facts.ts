@@ -71,6 +71,11 @@ export interface Facts {
    * sockets rising while in-flight requests stay flat is a socket leak.
    */
   socketSamples?: Record<string, Array<{ atMs: number; open: number; inflight: number }>>;
+  /**
+   * Outcome of a load run (bench): responses received, requests failed with an error, requests still
+   * in flight when it stopped and the step each was in (blocked, connecting, sending, waiting, receiving).
+   */
+  load?: { succeeded: number; failed: number; abandoned: number; stuck: Record<string, number>; topError?: string; durationMs: number };
   /** Share of total request time spent in the pool queue (0..1). */
   blockedShare?: number;
   /** Duration of the observation window (ms). */

@@ -6,7 +6,9 @@ export function benchJson(r: BenchResult): object {
   return {
     settings: r.settings,
     aborted: r.aborted,
+    failed: r.failed,
     abandoned: r.abandoned,
+    stuck: r.stuck,
     warmup: r.warmup ?? null,
     stats: r.stats,
     facts: r.session.facts,

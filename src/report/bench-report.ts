@@ -40,6 +40,7 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
   const s = r.stats;
   let out = `${p.bold('connscope bench')} ${r.settings.url}\n  ${p.dim(settingsLine(r))}\n`;
   if (r.aborted) out += `  ${p.yellow('interrupted: partial report')}\n`;
+  if (r.failed) out += `  ${p.red(p.bold('FAILED: no request completed (see the finding no-request-completed)'))}\n`;
   if (r.settings.insecure) out += `  ${p.yellow('certificate verification was OFF (--insecure)')}\n`;
   out += heading('Throughput', p);
   const errLine = s.errors ? `${fmtCounts(s.errorsByCode)}  (${s.errorsOnReusedSockets} on reused sockets)` : '0';
@@ -49,6 +50,8 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
     ['req/s', fmtRate(s.reqPerSec)],
     ['status codes', fmtCounts(s.statusCodes)],
     ['errors', s.errors ? p.red(errLine) : errLine],
+    // requests the run stopped before they ended are not counted above, so say where they were
+    ['unfinished', r.abandoned ? `${r.abandoned} in flight at the end, not counted (${fmtCounts(r.stuck)})` : '0'],
   ], p);
   if (r.warmup) out += `  ${p.dim(`after a warm-up of ${r.warmup.requests} requests in ${(r.warmup.durationMs / 1000).toFixed(1)} s`)}\n`;
   out += heading(r.settings.rate !== undefined ? 'Latency (ms, from the intended send time)' : 'Latency (ms)', p);

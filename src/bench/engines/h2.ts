@@ -8,7 +8,7 @@ import type { Facts } from '../../model/facts.js';
 import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
 import { classifyError } from '../../errors.js';
-import { originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RequestDone } from '../engine.js';
+import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
 
 interface Waiting {
   start: number;
@@ -51,6 +51,8 @@ export class H2Engine implements Engine {
   private serverMaxStreams: number | undefined;
   private readonly origin: string;
   private readonly headers: http2.OutgoingHttpHeaders;
+  /** Streams open right now, and whether their response head arrived. */
+  private readonly streamsOpen = new Set<{ headers: boolean }>();
 
   constructor(private readonly ctx: EngineContext) {
     const o = ctx.options;
@@ -86,6 +88,14 @@ export class H2Engine implements Engine {
     const server = s.session.remoteSettings?.maxConcurrentStreams ?? 100;
     const client = this.ctx.options.maxConcurrentStreams;
     return client === undefined ? server : Math.min(client, server);
+  }
+
+  stuckSteps(): StepCounts {
+    const counts: StepCounts = {};
+    for (const s of this.streamsOpen) countStep(counts, s.headers ? 'receiving' : 'waiting');
+    const connecting = [...this.slots].some((s) => s.state === 'connecting');
+    countStep(counts, connecting ? 'connecting' : 'blocked', this.queue.length);
+    return counts;
   }
 
   send(done: RequestDone): void {
@@ -226,9 +236,12 @@ export class H2Engine implements Engine {
     let firstByte: number | undefined;
     let status: number | undefined;
     let finished = false;
+    const step = { headers: false };
+    this.streamsOpen.add(step);
     const end = (err: unknown): void => {
       if (finished) return;
       finished = true;
+      this.streamsOpen.delete(step);
       slot.active--;
       const now = performance.now();
       slot.lastActivity = now;
@@ -277,6 +290,7 @@ export class H2Engine implements Engine {
     stream.setTimeout(o.timeoutMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
     stream.once('response', (headers) => {
       firstByte = performance.now();
+      step.headers = true;
       status = Number(headers[':status']);
       if (o.discardBody) {
         stream.pause();
