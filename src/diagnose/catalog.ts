@@ -30,6 +30,7 @@ export const CATALOG = {
   'server-request-timeout-missing': { severity: 'info', title: 'requestTimeout is off' },
   'no-ocsp-stapling': { severity: 'info', title: 'The server does not staple OCSP responses' },
   'pipelining-lost-requests': { severity: 'error', title: 'Pipelined requests were lost when the server closed the connection' },
+  'h2-streams-reset': { severity: 'warn', title: 'The server resets HTTP/2 streams before answering them' },
   'no-request-completed': { severity: 'error', title: 'No request completed' },
   'sockets-growing': { severity: 'warn', title: 'Open sockets per origin keep growing' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;

@@ -30,6 +30,7 @@ import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
 import { noRequestCompleted } from './no-request-completed.js';
+import { h2StreamsReset } from './h2-streams-reset.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -63,4 +64,5 @@ export const RULES: readonly Rule[] = [
   clientSessionCacheOff,
   h2StreamLimit,
   h2Goaway,
+  h2StreamsReset,
 ];

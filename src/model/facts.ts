@@ -51,7 +51,20 @@ export interface Facts {
     };
     clientSessionCacheSize?: number;
   };
-  http2?: { supported?: boolean; used?: boolean; maxConcurrentStreams?: number; goaways?: number; streamsQueued?: number };
+  http2?: {
+    supported?: boolean;
+    used?: boolean;
+    maxConcurrentStreams?: number;
+    goaways?: number;
+    streamsQueued?: number;
+    /** Streams started (bench's h2 engine). */
+    streams?: number;
+    /** Streams the server reset (RST_STREAM) before a complete response, and by code (NGHTTP2_*). */
+    streamsReset?: number;
+    resetCodes?: Record<string, number>;
+    /** Streams refused unprocessed and sent again: by RST_STREAM REFUSED_STREAM or above a GOAWAY's last-stream-id. */
+    streamsRetried?: { refused: number; goaway: number };
+  };
   eventLoop?: { maxDelayMs: number; p99DelayMs?: number };
   server?: {
     keepAliveTimeoutMs?: number;

@@ -53,6 +53,11 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
     // requests the run stopped before they ended are not counted above, so say where they were
     ['unfinished', r.abandoned ? `${r.abandoned} in flight at the end, not counted (${fmtCounts(r.stuck)})` : '0'],
   ], p);
+  if (r.errorTable.length > 0) {
+    out += heading('Errors', p);
+    out += renderTable(['code', 'count', 'meaning'], r.errorTable.map((e) => [e.code, e.count, e.meaning]), { alignRight: [1], indent: '  ' });
+    for (const e of r.errorTable) if (e.example) out += `  ${p.dim(`${e.code}: ${e.example}`)}\n`;
+  }
   if (r.warmup) out += `  ${p.dim(`after a warm-up of ${r.warmup.requests} requests in ${(r.warmup.durationMs / 1000).toFixed(1)} s`)}\n`;
   out += heading(r.settings.rate !== undefined ? 'Latency (ms, from the intended send time)' : 'Latency (ms)', p);
   const l = s.latency;
@@ -73,6 +78,10 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
     ['TLS handshakes', s.handshakes.full + s.handshakes.resumed > 0 ? `full ${s.handshakes.full}  resumed ${s.handshakes.resumed}` : '-'],
     ['closes', fmtCounts(s.closes)],
   ], p);
+  const retried = r.session.facts.http2?.streamsRetried;
+  if (retried && retried.refused + retried.goaway > 0) {
+    out += `  ${p.dim(`HTTP/2 streams refused unprocessed and sent again (not counted as requests or errors): REFUSED_STREAM ${retried.refused}, above GOAWAY's last-stream-id ${retried.goaway}`)}\n`;
+  }
   if (s.tracedRequests < s.requests && s.tracedRequests > 0) {
     out += `  ${p.dim(`connection accounting covers ${s.tracedRequests} of ${s.requests} requests`)}\n`;
   }
