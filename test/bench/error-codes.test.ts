@@ -112,3 +112,9 @@ test('every code the hostile gallery produces has a meaning in the table; the te
     await h.close();
   }
 });
+
+test('docs/bench.md lists every code of the table with its meaning', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../docs/bench.md', import.meta.url), 'utf8');
+  for (const [code, meaning] of Object.entries(ERROR_MEANINGS)) assert.ok(doc.includes(`| \`${code}\` | ${meaning.replace(/\|/g, '/')} |`), code);
+});
