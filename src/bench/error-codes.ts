@@ -82,6 +82,17 @@ export const ERROR_MEANINGS: Record<string, string> = {
   CONNSCOPE_ERR_UNCODED: 'an error that carries no code (the example shows its message)',
 };
 
+/** RFC 9113 error code names (RST_STREAM / GOAWAY), as node:http2's NGHTTP2_* constants spell them. */
+const H2_ERROR_NAMES = [
+  'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
+];
+
+/** 'NGHTTP2_REFUSED_STREAM' for 7: the code an HTTP/2 reset is reported under. */
+export function h2ErrorCode(code: number): string {
+  return `NGHTTP2_${H2_ERROR_NAMES[code] ?? `ERROR_${code}`}`;
+}
+
 /** The one-line meaning of a code (a generic one for codes the table does not list). */
 export function meaningOf(code: string): string {
   return ERROR_MEANINGS[code] ?? (code.startsWith('E') ? 'a system error (see `man errno`)' : 'see the example message');
@@ -145,6 +156,11 @@ export function describeBenchError(err: unknown, target: URL): { code: string; m
     return { code: c === 'UNKNOWN' ? 'CONNSCOPE_ERR_UNCODED' : c, message };
   }
   const code = e.code;
+  // node:http2's own text ('Stream closed with error code NGHTTP2_REFUSED_STREAM') → the reset's code
+  const rst = code === 'ERR_HTTP2_STREAM_ERROR' ? /NGHTTP2_[A-Z0-9_]+/.exec(message) : null;
+  if (rst) return { code: rst[0], message: `the server reset the stream (RST_STREAM ${rst[0].slice(8)})` };
+  const goaway = code === 'ERR_HTTP2_SESSION_ERROR' ? /error code (\d+)/.exec(message) : null;
+  if (goaway) return { code, message: `the server ended the session with GOAWAY ${h2ErrorCode(Number(goaway[1])).slice(8)}` };
   const host = target.hostname.replace(/^\[|\]$/g, '');
   if (typeof e.hostname === 'string' && e.hostname !== host) {
     // fetch followed a redirect: the failure is at the redirect target, not at the URL given

@@ -1,24 +1,29 @@
 import { finding, type Rule } from './engine.js';
 
 /** What each step means when every request is stuck there, and where to look. */
-const STEPS: Record<string, { what: string; server: string }> = {
+const STEPS: Record<string, { short: string; what: string; server: string }> = {
   blocked: {
+    short: 'waiting for a free connection or stream',
     what: 'waiting for a free connection or stream: none ever became free (an HTTP/2 server with SETTINGS_MAX_CONCURRENT_STREAMS 0 admits no stream at all)',
     server: 'allow streams (http2 maxConcurrentStreams above 0), or check what holds every connection',
   },
   connecting: {
+    short: 'connecting (DNS, TCP or TLS)',
     what: 'establishing their connection: the DNS lookup, TCP connect or TLS handshake never finished',
     server: 'check that the server accepts connections and completes its TLS handshake',
   },
   sending: {
+    short: 'sending the request',
     what: 'writing the request: the server stopped reading it',
     server: 'check the server reads request bodies (or its receive window)',
   },
   waiting: {
+    short: 'waiting for the response head',
     what: 'waiting for the response head: the server accepted the request and never sent a complete status line and headers',
     server: 'the handler never answers (or trickles the head byte by byte): set a response deadline in the server or its proxy',
   },
   receiving: {
+    short: 'receiving the body',
     what: 'reading the response body: the head arrived but the body never ended (an endless or stalled body, or a chunk that never finishes)',
     server: 'the response body never ends: check streaming handlers end their responses',
   },
@@ -44,7 +49,7 @@ export const noRequestCompleted: Rule = {
       const every = stuckCount === load.abandoned ? `all ${load.abandoned}` : `${stuckCount} of ${load.abandoned}`;
       evidence.stuckIn = step;
       return finding('no-request-completed', {
-        title: `No request completed in ${seconds} s: ${every} requests were stuck ${step}`,
+        title: `No request completed in ${seconds} s: ${every} requests were stuck ${d.short}`,
         evidence,
         fix: {
           summary: `Every request was still ${d.what}. Nothing was measured: the run failed.`,

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
+import http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { bench } from '../../src/bench/run.js';
 import type { ClientKind } from '../../src/bench/options.js';
-import { ERROR_MEANINGS } from '../../src/bench/error-codes.js';
+import { describeBenchError, ERROR_MEANINGS } from '../../src/bench/error-codes.js';
 import { run } from '../../src/cli/program.js';
 import { captureIO } from '../helpers/cli-io.js';
 import { httpServer } from '../helpers/servers.js';
@@ -117,4 +119,39 @@ test('docs/bench.md lists every code of the table with its meaning', async () =>
   const { readFileSync } = await import('node:fs');
   const doc = readFileSync(new URL('../../docs/bench.md', import.meta.url), 'utf8');
   for (const [code, meaning] of Object.entries(ERROR_MEANINGS)) assert.ok(doc.includes(`| \`${code}\` | ${meaning.replace(/\|/g, '/')} |`), code);
+});
+
+test("node:http2's raw error texts (real errors from a real session) become the reset's NGHTTP2_* code and a plain message", { timeout: 20_000 }, async () => {
+  const h = await hostile.h2ResetEveryStream(http2.constants.NGHTTP2_REFUSED_STREAM);
+  const target = new URL(h.url);
+  try {
+    const session = http2.connect(target.origin);
+    session.on('error', () => undefined);
+    const streamError = await new Promise<unknown>((resolve) => {
+      const stream = session.request({ ':path': '/' });
+      stream.on('error', resolve);
+      stream.on('close', () => resolve(undefined));
+    });
+    session.destroy();
+    assert.match(String((streamError as Error).message), /Stream closed with error code NGHTTP2_REFUSED_STREAM/);
+    assert.deepEqual(describeBenchError(streamError, target), { code: 'NGHTTP2_REFUSED_STREAM', message: 'the server reset the stream (RST_STREAM REFUSED_STREAM)' });
+  } finally {
+    await h.close();
+  }
+  // a GOAWAY with an error code destroys the client session with ERR_HTTP2_SESSION_ERROR
+  const server = http2.createServer();
+  server.on('stream', (stream) => stream.session!.goaway(http2.constants.NGHTTP2_PROTOCOL_ERROR));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const session = http2.connect(origin);
+    // a stream in flight keeps the session (and the loop) busy until the GOAWAY arrives
+    session.request({ ':path': '/' }).on('error', () => undefined);
+    const sessionError = await new Promise<unknown>((resolve) => session.on('error', resolve));
+    session.destroy();
+    assert.equal((sessionError as { code?: string }).code, 'ERR_HTTP2_SESSION_ERROR');
+    assert.deepEqual(describeBenchError(sessionError, new URL(origin)), { code: 'ERR_HTTP2_SESSION_ERROR', message: 'the server ended the session with GOAWAY PROTOCOL_ERROR' });
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
 });

@@ -36,7 +36,7 @@ for (const [name, make, client, step] of STUCK) {
       assert.equal(f.severity, 'error');
       assert.equal(f.evidence.stuckIn, step);
       assert.equal(f.evidence[`stuck_${step}`], 4);
-      assert.match(f.title, new RegExp(`all 4 requests were stuck ${step}`));
+      assert.match(f.title, /all 4 requests were stuck /);
       if (client !== 'h2') assert.ok(h.connections() >= 2, `the server saw ${h.connections()} connections`);
       else assert.equal(h.streams(), 0, 'no stream was opened against a limit of 0');
     } finally {
@@ -52,10 +52,11 @@ test('an endless chunk-size line: the raw engine fails each response fast with b
     const r = await bench({ url: h.url, client: 'raw', concurrency: 4, durationMs: 1500 });
     const grown = process.memoryUsage().rss - before;
     assert.ok(r.stats.errors > 4, `errors ${r.stats.errors}`);
-    assert.deepEqual(Object.keys(r.stats.errorsByCode), ['HPE_CHUNK_EXTENSIONS_OVERFLOW']);
+    // the code node:http gives for the same bytes
+    assert.deepEqual(Object.keys(r.stats.errorsByCode), ['HPE_INVALID_CHUNK_SIZE']);
     assert.equal(r.failed, true);
     assert.ok(ids(r).includes('no-request-completed'));
-    // before: 272 MB more in 1.5 s; each response now stops after 16 KiB of the line
+    // before: 272 MB more in 1.5 s; each response now stops after 14 digits of the line
     assert.ok(grown < 150 * 1024 * 1024, `RSS grew ${Math.round(grown / 1e6)} MB`);
   } finally {
     await h.close();
@@ -100,7 +101,7 @@ test('CLI: a silent server → exit 1, FAILED and the unfinished requests in the
     assert.equal(await run(['bench', h.url, '-d', '800ms', '-c', '3'], c), EXIT.findings, c.err);
     assert.match(c.out, /FAILED: no request completed/);
     assert.match(c.out, /unfinished\s+3 in flight at the end, not counted \(waiting×3\)/);
-    assert.match(c.out, /no-request-completed\s+No request completed in [\d.]+ s: all 3 requests were stuck waiting/);
+    assert.match(c.out, /no-request-completed\s+No request completed in [\d.]+ s: all 3 requests were stuck waiting for the response head/);
     const j = captureIO();
     assert.equal(await run(['bench', h.url, '-d', '800ms', '-c', '3', '--json'], j), EXIT.findings, j.err);
     const doc = JSON.parse(j.out);

@@ -8,6 +8,7 @@ import type { Facts } from '../../model/facts.js';
 import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
 import { classifyError, ConnscopeError } from '../../errors.js';
+import { h2ErrorCode } from '../error-codes.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
 
 interface Waiting {
@@ -19,17 +20,6 @@ interface Waiting {
   retries: number;
   /** The session that refused it last: another one is preferred for the retry. */
   avoid?: Slot;
-}
-
-/** RFC 9113 error code names (RST_STREAM / GOAWAY), as node:http2's NGHTTP2_* constants spell them. */
-const H2_ERROR_NAMES = [
-  'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR',
-  'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
-];
-
-/** 'NGHTTP2_REFUSED_STREAM' for 7: the code a stream reset is reported under. */
-export function h2ErrorCode(code: number): string {
-  return `NGHTTP2_${H2_ERROR_NAMES[code] ?? `ERROR_${code}`}`;
 }
 
 /** How often one request's refused stream is sent again before the refusal counts as its error. */

@@ -150,6 +150,8 @@ export class ResponseParser {
           const nl = buf.indexOf(LF, Math.max(i, scanFrom));
           scanFrom = 0;
           if (nl < 0) {
+            // an endless run of hex digits overflows as soon as it passes 13 digits, as in llhttp
+            if (len - i > 13) chunkSize(buf, i, i + 14);
             if (len - i > PARSER_LIMITS.maxChunkLine) throw new ParseError('HPE_CHUNK_EXTENSIONS_OVERFLOW', `chunk-size line above ${PARSER_LIMITS.maxChunkLine} bytes`);
             this.pending = buf.subarray(i);
             return;
