@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { bench } from '../../src/bench/run.js';
 import type { ClientKind } from '../../src/bench/options.js';
 import { run } from '../../src/cli/program.js';
@@ -128,5 +129,31 @@ test('control: a healthy server → not failed, no no-request-completed finding,
     assert.doesNotMatch(c.out, /FAILED/);
   } finally {
     await s.close();
+  }
+});
+
+test('the real binary against a silent server: exit 1 within the run time, FAILED and the stuck step on stdout, no stack', { timeout: 30_000 }, async () => {
+  const h = await hostile.silent();
+  try {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'bench', '-d', '1s', '-c', '5', h.url], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    clearTimeout(killer);
+    assert.equal(code, EXIT.findings, err);
+    assert.ok(Date.now() - started < 20_000);
+    assert.match(out, /FAILED: no request completed/);
+    assert.match(out, /unfinished\s+5 in flight at the end, not counted \(waiting×5\)/);
+    assert.doesNotMatch(out + err, /\n\s+at /, 'no stack trace');
+  } finally {
+    await h.close();
   }
 });
