@@ -236,8 +236,10 @@ export class ResponseParser {
       const colon = text.indexOf(':', from);
       if (colon < 0 || colon >= to || colon === from) throw new ParseError('HPE_INVALID_HEADER_TOKEN', 'header line without a field name and colon');
       const nameLength = colon - from;
-      // only the few fields that frame the response are read; the length check skips the rest cheaply
+      // only the few fields that frame the response are read; length and first letter skip the rest cheaply
       if (nameLength !== 10 && nameLength !== 14 && nameLength !== 17) continue;
+      const first = text.charCodeAt(from) | 0x20;
+      if (first !== 99 && first !== 107 && first !== 116) continue; // c, k, t
       const name = text.slice(from, colon).toLowerCase();
       const value = text.slice(colon + 1, to).trim();
       if (name === 'content-length') {
