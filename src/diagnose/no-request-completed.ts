@@ -29,6 +29,13 @@ const STEPS: Record<string, { short: string; what: string; server: string }> = {
   },
 };
 
+/** Deadline errors that say which step a request was stuck in when it gave up. */
+const TIMEOUT_STEPS: Record<string, string> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connecting',
+  UND_ERR_HEADERS_TIMEOUT: 'waiting',
+  UND_ERR_BODY_TIMEOUT: 'receiving',
+};
+
 /**
  * A load run in which not one response arrived: the run failed, whatever else it measured. Says
  * which step the requests were stuck in when it ended (or the error every request failed with).
@@ -57,6 +64,17 @@ export const noRequestCompleted: Rule = {
           undici: 'a client facing this server needs deadlines: headersTimeout and bodyTimeout (bench: --timeout)',
           nodeHttp: 'req.setTimeout(ms, () => req.destroy()) bounds each request',
         },
+      });
+    }
+    const timedOutIn = load.topError ? TIMEOUT_STEPS[load.topError] : undefined;
+    if (timedOutIn) {
+      // requests that hit their deadline were stuck too: the deadline's kind names the step
+      const d = STEPS[timedOutIn]!;
+      evidence.stuckIn = timedOutIn;
+      return finding('no-request-completed', {
+        title: `No request completed in ${seconds} s: requests timed out ${d.short} (${load.topError})`,
+        evidence,
+        fix: { summary: `Requests were still ${d.what}, until their deadline. Nothing was measured: the run failed.`, server: d.server },
       });
     }
     return finding('no-request-completed', {

@@ -11,7 +11,7 @@ export function benchJson(r: BenchResult): object {
     stuck: r.stuck,
     warmup: r.warmup ?? null,
     stats: r.stats,
-    errors: r.errorTable,
+    errorCodes: r.errorTable,
     facts: r.session.facts,
     findings: r.findings,
   };

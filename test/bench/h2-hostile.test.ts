@@ -107,8 +107,8 @@ test('h2: a server that resets every stream → clean NGHTTP2_* code with its me
     assert.equal(await run(['bench', h.url, '--client', 'h2', '-n', '30', '-c', '3', '--json'], c), EXIT.findings, c.err);
     const doc = JSON.parse(c.out);
     assert.deepEqual(doc.stats.errorsByCode, { NGHTTP2_INTERNAL_ERROR: 30 });
-    assert.equal(doc.errors[0].code, 'NGHTTP2_INTERNAL_ERROR');
-    assert.match(doc.errors[0].meaning, /reset the HTTP\/2 stream with INTERNAL_ERROR/);
+    assert.equal(doc.errorCodes[0].code, 'NGHTTP2_INTERNAL_ERROR');
+    assert.match(doc.errorCodes[0].meaning, /reset the HTTP\/2 stream with INTERNAL_ERROR/);
     const f = doc.findings.find((x: { id: string }) => x.id === 'h2-streams-reset');
     assert.ok(f, doc.findings.map((x: { id: string }) => x.id).join());
     assert.equal(f.severity, 'error');

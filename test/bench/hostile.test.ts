@@ -157,3 +157,18 @@ test('the real binary against a silent server: exit 1 within the run time, FAILE
     await h.close();
   }
 });
+
+test('requests that hit --timeout against a silent server: no-request-completed names the step from the deadline (undici headers timeout → waiting)', { timeout: 20_000 }, async () => {
+  const h = await hostile.silent();
+  try {
+    const r = await bench({ url: h.url, client: 'undici', concurrency: 2, durationMs: 1500, timeoutMs: 300 });
+    assert.ok((r.stats.errorsByCode.UND_ERR_HEADERS_TIMEOUT ?? 0) >= 2, JSON.stringify(r.stats.errorsByCode));
+    assert.equal(r.failed, true);
+    const f = r.findings.find((x) => x.id === 'no-request-completed');
+    assert.ok(f);
+    assert.equal(f.evidence.stuckIn, 'waiting');
+    assert.match(f.title, /timed out waiting for the response head \(UND_ERR_HEADERS_TIMEOUT\)/);
+  } finally {
+    await h.close();
+  }
+});
