@@ -98,23 +98,6 @@ export function meaningOf(code: string): string {
   return ERROR_MEANINGS[code] ?? (code.startsWith('E') ? 'a system error (see `man errno`)' : 'see the example message');
 }
 
-/** llhttp's reason texts (undici puts them in the message, with no code) → llhttp's error codes. */
-const LLHTTP_REASONS: Array<[RegExp, string]> = [
-  [/Expected HTTP\//, 'HPE_INVALID_CONSTANT'],
-  [/Invalid (major|minor|HTTP) version|Expected dot|Expected space after version|Expected CRLF after version/, 'HPE_INVALID_VERSION'],
-  [/Invalid status code|Invalid response status/, 'HPE_INVALID_STATUS'],
-  [/Invalid header (token|value char|field char)|Unexpected whitespace after header value/, 'HPE_INVALID_HEADER_TOKEN'],
-  [/Content-Length overflow|Invalid character in Content-Length|Empty Content-Length/, 'HPE_INVALID_CONTENT_LENGTH'],
-  [/Duplicate Content-Length|Content-Length can't be present with Transfer-Encoding/, 'HPE_UNEXPECTED_CONTENT_LENGTH'],
-  [/Transfer-Encoding can't be present with Content-Length|Invalid `Transfer-Encoding`/, 'HPE_INVALID_TRANSFER_ENCODING'],
-  [/Chunk size overflow|Invalid character in chunk size/, 'HPE_INVALID_CHUNK_SIZE'],
-  [/Missing expected CR/, 'HPE_CR_EXPECTED'],
-  [/Expected LF|Missing expected LF/, 'HPE_LF_EXPECTED'],
-  [/Data after `Connection: close`/, 'HPE_CLOSED_CONNECTION'],
-  [/Invalid EOF state/, 'HPE_INVALID_EOF_STATE'],
-  [/Unexpected space after start line/, 'HPE_UNEXPECTED_SPACE'],
-];
-
 interface Coded {
   code?: unknown;
   name?: unknown;
@@ -144,16 +127,12 @@ function unwrap(err: unknown): Coded | undefined {
 export function describeBenchError(err: unknown, target: URL): { code: string; message: string } {
   const e = unwrap(err);
   const message = typeof e?.message === 'string' && e.message ? e.message.split('\n')[0]! : String(err);
-  if (e?.name === 'HTTPParserError' && !(typeof e.code === 'string' && e.code)) {
-    const hit = LLHTTP_REASONS.find(([re]) => re.test(message));
-    return { code: hit ? hit[1] : 'CONNSCOPE_ERR_HTTP', message };
-  }
-  if (e?.code === 'UND_ERR_SOCKET' && message === 'bad response') return { code: 'CONNSCOPE_ERR_100_CONTINUE', message: 'undici: bad response (100 Continue)' };
+  // the codes themselves come from classifyError (one place for every source); here only where they happened
+  const classified = classifyError(err).code;
+  if (classified === 'CONNSCOPE_ERR_100_CONTINUE') return { code: classified, message: 'undici: bad response (after 100 Continue)' };
   if (typeof e?.code !== 'string' || !e.code) {
-    if (/redirect count exceeded/i.test(message)) return { code: 'CONNSCOPE_ERR_TOO_MANY_REDIRECTS', message };
-    if (/redirect/i.test(message) || /URL scheme must be/i.test(message)) return { code: 'CONNSCOPE_ERR_REDIRECT', message };
-    const c = classifyError(err).code;
-    return { code: c === 'UNKNOWN' ? 'CONNSCOPE_ERR_UNCODED' : c, message };
+    if (classified === 'UNKNOWN' && (/redirect/i.test(message) || /URL scheme must be/i.test(message))) return { code: 'CONNSCOPE_ERR_REDIRECT', message };
+    return { code: classified === 'UNKNOWN' ? 'CONNSCOPE_ERR_UNCODED' : classified, message };
   }
   const code = e.code;
   // node:http2's own text ('Stream closed with error code NGHTTP2_REFUSED_STREAM') → the reset's code

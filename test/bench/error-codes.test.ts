@@ -155,3 +155,20 @@ test("node:http2's raw error texts (real errors from a real session) become the 
     await new Promise<void>((r) => server.close(() => r()));
   }
 });
+
+test('classifyError (the one place codes come from: tracer, probe, bench) gives the real codes for undici parser errors and fetch redirect loops', { timeout: 20_000 }, async () => {
+  const { Pool } = await import('undici');
+  const { classifyError } = await import('../../src/errors.js');
+  const h = await hostile.garbageStatusLine();
+  const pool = new Pool(new URL(h.url).origin);
+  try {
+    const err = await pool.request({ path: '/', method: 'GET' }).then(() => undefined, (e: unknown) => e);
+    assert.equal((err as { code?: string }).code, undefined, 'undici leaves the code empty');
+    assert.deepEqual([classifyError(err).code, classifyError(err).layer], ['HPE_INVALID_CONSTANT', 'http']);
+    const viaFetch = await fetch(h.url).then(() => undefined, (e: unknown) => e);
+    assert.equal(classifyError(viaFetch).code, 'HPE_INVALID_CONSTANT');
+  } finally {
+    await pool.destroy();
+    await h.close();
+  }
+});
