@@ -56,7 +56,7 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
   if (r.errorTable.length > 0) {
     out += heading('Errors', p);
     out += renderTable(['code', 'count', 'meaning'], r.errorTable.map((e) => [e.code, e.count, e.meaning]), { alignRight: [1], indent: '  ' });
-    for (const e of r.errorTable) if (e.example) out += `  ${p.dim(`${e.code}: ${e.example}`)}\n`;
+    for (const e of r.errorTable) if (e.example) out += `  ${p.dim(`example (${e.code}): ${e.example}`)}\n`;
   }
   if (r.warmup) out += `  ${p.dim(`after a warm-up of ${r.warmup.requests} requests in ${(r.warmup.durationMs / 1000).toFixed(1)} s`)}\n`;
   out += heading(r.settings.rate !== undefined ? 'Latency (ms, from the intended send time)' : 'Latency (ms)', p);
