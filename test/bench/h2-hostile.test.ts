@@ -149,3 +149,22 @@ test('h2 control: a healthy server → no h2-streams-reset, nothing retried', { 
     await s.close();
   }
 });
+
+test('h2: a session ended by GOAWAY PROTOCOL_ERROR is a session error, not a reset of each stream', { timeout: 20_000 }, async () => {
+  const server = http2.createServer();
+  server.on('session', (s) => s.on('error', () => undefined));
+  server.on('stream', (stream) => {
+    stream.on('error', () => undefined);
+    stream.session!.goaway(http2.constants.NGHTTP2_PROTOCOL_ERROR);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const r = await bench({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, client: 'h2', concurrency: 1, requests: 5, durationMs: 8000 });
+    assert.deepEqual(r.stats.errorsByCode, { ERR_HTTP2_SESSION_ERROR: 5 });
+    assert.equal(r.errorTable[0]!.example, 'the server ended the session with GOAWAY PROTOCOL_ERROR');
+    assert.equal(r.session.facts.http2?.streamsReset, 0);
+    assert.ok(!ids(r).includes('h2-streams-reset'), ids(r).join());
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});

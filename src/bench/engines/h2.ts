@@ -61,7 +61,7 @@ export class H2Engine implements Engine {
   /** Streams refused unprocessed and sent again: by RST_STREAM REFUSED_STREAM, or above a GOAWAY's last-stream-id. */
   private retriedRefused = 0;
   private retriedGoaway = 0;
-  /** Streams the server reset (RST_STREAM other than REFUSED_STREAM), by code; and streams started. */
+  /** Streams the server reset before a response, by code (REFUSED_STREAM only when still refused after the retries). */
   private readonly resets: Record<string, number> = {};
   /** Streams that ended with a response or an error (not retried, not abandoned). */
   private streamsEnded = 0;
@@ -369,7 +369,9 @@ export class H2Engine implements Engine {
       const aboveGoaway = slot.goawayLastStreamId !== undefined && stream.id !== undefined && stream.id > slot.goawayLastStreamId;
       const refused = rst === http2.constants.NGHTTP2_REFUSED_STREAM || aboveGoaway;
       if (refused && status === undefined && w.retries < MAX_RETRIES && !this.closed) return retry(aboveGoaway);
-      if (rst === undefined || this.closed) return end(raw ?? new ConnscopeError('ERR_HTTP2_STREAM_ERROR', 'the stream closed before a complete response', { layer: 'h2' }));
+      // a stream closed because its whole session failed (or the pool closed) is not a reset of that stream
+      const sessionGone = slot.session.destroyed && rst !== http2.constants.NGHTTP2_REFUSED_STREAM;
+      if (rst === undefined || this.closed || sessionGone) return end(raw ?? new ConnscopeError('ERR_HTTP2_STREAM_ERROR', 'the stream closed before a complete response', { layer: 'h2' }));
       const code = h2ErrorCode(rst);
       this.resets[code] = (this.resets[code] ?? 0) + 1;
       end(new ConnscopeError(code, `the server reset the stream (RST_STREAM ${code.slice(8)})`, { layer: 'h2', cause: raw }));
