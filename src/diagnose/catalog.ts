@@ -33,6 +33,9 @@ export const CATALOG = {
   'h2-streams-reset': { severity: 'warn', title: 'The server resets HTTP/2 streams before answering them' },
   'no-request-completed': { severity: 'error', title: 'No request completed' },
   'sockets-growing': { severity: 'warn', title: 'Open sockets per origin keep growing' },
+  'legacy-tls-accepted': { severity: 'warn', title: 'The server still accepts TLS 1.0 or 1.1' },
+  'cert-expires-soon': { severity: 'warn', title: 'The server certificate expires soon' },
+  'long-ticket-lifetime': { severity: 'info', title: 'Session tickets are honoured for a long time' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingId = keyof typeof CATALOG;

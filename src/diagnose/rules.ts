@@ -31,6 +31,9 @@ import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
 import { noRequestCompleted } from './no-request-completed.js';
 import { h2StreamsReset } from './h2-streams-reset.js';
+import { legacyTlsAccepted } from './legacy-tls-accepted.js';
+import { certExpiresSoon } from './cert-expires-soon.js';
+import { longTicketLifetime } from './long-ticket-lifetime.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -56,6 +59,9 @@ export const RULES: readonly Rule[] = [
   tlsVersionMismatch,
   h2AvailableNotUsed,
   noOcspStapling,
+  legacyTlsAccepted,
+  certExpiresSoon,
+  longTicketLifetime,
   eventLoopBlocked,
   poolExhausted,
   keepaliveDisabled,
