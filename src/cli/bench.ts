@@ -118,13 +118,14 @@ export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<n
       view?.stop();
       io.stdout(f.json ? JSON.stringify(matrixJson(m)) + '\n' : renderMatrix(m, { color }));
       const findings = m.rows.flatMap((r) => r.result.findings);
-      const errors = m.rows.some((r) => r.result.stats.errors > 0);
+      const errors = m.rows.some((r) => r.result.stats.errors > 0 || r.result.failed);
       return errors || (failOn && exceeds(findings, failOn)) ? EXIT.findings : EXIT.ok;
     }
     const r = await bench(options);
     view?.stop();
     io.stdout(f.json ? JSON.stringify(benchJson(r)) + '\n' : renderBenchReport(r, { color }));
-    return r.stats.errors > 0 || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
+    // a run where nothing completed is a failed run, even when nothing failed before it stopped
+    return r.stats.errors > 0 || r.failed || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
   } finally {
     view?.stop();
   }
