@@ -1,5 +1,4 @@
 import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { benchMatrix } from '../bench/matrix.js';
 import { CLIENT_KINDS, parseDuration, type BenchOptions, type BenchProgress, type ClientKind } from '../bench/options.js';
@@ -10,7 +9,7 @@ import { benchJson, matrixJson } from '../report/bench-json.js';
 import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
-import { useColor, type CliIO } from './io.js';
+import { readFlagFile, useColor, type CliIO } from './io.js';
 import { COMMANDS, type CommandResult, type Register } from './commands.js';
 
 export interface BenchFlags {
@@ -62,14 +61,6 @@ function headers(list: string[] | undefined): Record<string, string> {
     out[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
   }
   return out;
-}
-
-function readFlagFile(flag: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`cannot read ${flag} file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
 }
 
 /** Turns parsed flags into library options (throws UsageError with one clear line). */
@@ -127,13 +118,14 @@ export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<n
       view?.stop();
       io.stdout(f.json ? JSON.stringify(matrixJson(m)) + '\n' : renderMatrix(m, { color }));
       const findings = m.rows.flatMap((r) => r.result.findings);
-      const errors = m.rows.some((r) => r.result.stats.errors > 0);
+      const errors = m.rows.some((r) => r.result.stats.errors > 0 || r.result.failed);
       return errors || (failOn && exceeds(findings, failOn)) ? EXIT.findings : EXIT.ok;
     }
     const r = await bench(options);
     view?.stop();
     io.stdout(f.json ? JSON.stringify(benchJson(r)) + '\n' : renderBenchReport(r, { color }));
-    return r.stats.errors > 0 || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
+    // a run where nothing completed is a failed run, even when nothing failed before it stopped
+    return r.stats.errors > 0 || r.failed || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
   } finally {
     view?.stop();
   }

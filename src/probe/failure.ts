@@ -2,7 +2,14 @@ import {
   ConnectError, ConnscopeError, DnsError, H2Error, HttpProtocolError, SocketResetError, TimeoutError, TlsError, classifyError,
 } from '../errors.js';
 import { explainCertError } from '../cert-errors.js';
-import type { ProbeFailure } from './types.js';
+
+/** A failure as the probe's result reports it (kept here so types.ts imports no code that imports it back). */
+export interface ProbeFailure {
+  code: string;
+  message: string;
+  layer: string | null;
+  hint: string | null;
+}
 
 /** Where a request was when it failed; decides how a reset or a timeout is explained. */
 export type FailedIn = 'dns' | 'connect' | 'tls' | 'send' | 'wait' | 'receive';

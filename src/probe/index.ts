@@ -1,9 +1,12 @@
+import type { BackendIdle, BackendIdleOptions } from './backend-idle.js';
 import type { ProbeOptions, ProbeResult } from './types.js';
 
 export type { ProbeState } from './state.js';
+export type { BackendIdle, BackendIdleOptions };
 export { parseTlsVersion, DEFAULTS as PROBE_DEFAULTS } from './options.js';
 export type {
   ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName,
+  ProbeCertificate,
 } from './types.js';
 
 /**
@@ -14,4 +17,13 @@ export type {
  */
 export async function probe(url: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   return (await import('./probe.js')).probe(url, options);
+}
+
+/**
+ * Measures a backend's real idle timeout: probe's `--idle-timeout` (one request, then the connection is
+ * held idle until the backend closes it or `maxMs` passes). Throws the probe's explained network
+ * error when the backend cannot be reached, and a UsageError for a bad URL. Loads the prober on first call.
+ */
+export async function measureBackendIdle(url: string, options: BackendIdleOptions): Promise<BackendIdle> {
+  return (await import('./backend-idle.js')).measureBackendIdle(url, options);
 }

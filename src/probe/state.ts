@@ -8,6 +8,7 @@ import type { IdleTimeoutMeasurement } from './idle-timeout.js';
 import type { MaxRequestsCount } from './max-requests.js';
 import type { ResolvedOptions } from './options.js';
 import type { Target } from './target.js';
+import type { TlsInspection } from './tls-inspect.js';
 import type { HandshakeOutcome } from './types.js';
 
 /** Everything the steps of one probe learn; turned into a ProbeResult at the end. */
@@ -27,6 +28,8 @@ export interface ProbeState {
   idle?: IdleTimeoutMeasurement;
   maxRequests?: MaxRequestsCount;
   matrix?: HandshakeOutcome[];
+  /** Versions, certificate and resumption kinds from bare handshakes after the series. */
+  tlsInspection?: TlsInspection;
   failure?: ConnscopeError;
   facts: Facts;
   loopMaxDelayMs?: number;
