@@ -170,6 +170,7 @@ export function renderCapture(s: CaptureSession, p: Palette, top: number): strin
     ['close reasons', counts(closes.reasons)],
     ['network RTT', dist(sum.rttMs)],
     ['retransmissions', sum.retransmissions],
+    ['out-of-order', sum.outOfOrder],
   ] as [string, string | number | undefined][]).filter(([, v]) => v !== undefined) as [string, string | number][], p);
   out += heading('Findings', p);
   out += renderFindings(s.findings, p);

@@ -220,3 +220,38 @@ export function payloadOf(ip: Buffer): Buffer {
   const ihl = (ip[0]! & 15) * 4;
   return ip.subarray(ihl + (ip[ihl + 12]! >> 4) * 4, ip.readUInt16BE(2));
 }
+
+export interface TcpPacketSpec {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  seq: number;
+  ack?: number;
+  /** Any of 'S', 'A', 'F', 'R', 'P'. */
+  flags: string;
+  window?: number;
+  payload?: Buffer | number;
+}
+
+/** An IPv4 TCP packet made from scratch (checksums left 0: connscope and tshark do not check them by default). */
+export function tcpPacket(p: TcpPacketSpec): Buffer {
+  const payload = typeof p.payload === 'number' ? Buffer.alloc(p.payload, 0x61) : (p.payload ?? Buffer.alloc(0));
+  const ip = Buffer.alloc(20 + 20 + payload.length);
+  ip[0] = 0x45;
+  ip.writeUInt16BE(ip.length, 2);
+  ip[8] = 64;
+  ip[9] = 6;
+  p.src.split('.').forEach((o, i) => (ip[12 + i] = Number(o)));
+  p.dst.split('.').forEach((o, i) => (ip[16 + i] = Number(o)));
+  ip.writeUInt16BE(p.sport, 20);
+  ip.writeUInt16BE(p.dport, 22);
+  ip.writeUInt32BE(p.seq >>> 0, 24);
+  ip.writeUInt32BE((p.ack ?? 0) >>> 0, 28);
+  ip[32] = 5 << 4;
+  const bits: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16 };
+  ip[33] = [...p.flags].reduce((n, f) => n | (bits[f] ?? 0), 0);
+  ip.writeUInt16BE(p.window ?? 502, 34);
+  payload.copy(ip, 40);
+  return ip;
+}
