@@ -64,9 +64,12 @@ export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; fa
   };
 }
 
-/** What to read: standard input for '-', else a path that must be a file, a FIFO or a character device (/dev/stdin). */
+/** Names of standard input: read from the open descriptor (a socket there cannot be reopened by path: ENXIO). */
+const STDIN_NAMES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+/** What to read: standard input, else a path that must be a file, a FIFO or a character device. */
 function captureSource(file: string, io: CliIO): { input: CaptureInput; size?: number } {
-  if (file === '-') return { input: io.stdin?.() ?? (process.stdin as AsyncIterable<Buffer>) };
+  if (STDIN_NAMES.has(file)) return { input: io.stdin?.() ?? (process.stdin as AsyncIterable<Buffer>) };
   try {
     const st = statSync(file);
     if (st.isFile()) return { input: file, size: st.size };
@@ -93,7 +96,7 @@ export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promis
   } finally {
     bar?.stop();
   }
-  if (typeof input !== 'string') session.capture.file = '-';
+  if (typeof input !== 'string') session.capture.file = file;
   const cut = session.capture.truncated;
   if (cut) {
     io.stderr(`connscope: warning: ${cut.message} at byte offset ${cut.offset}${session.capture.gzip ? ' of the decompressed capture' : ''}; `

@@ -255,3 +255,30 @@ export function tcpPacket(p: TcpPacketSpec): Buffer {
   payload.copy(ip, 40);
   return ip;
 }
+
+/**
+ * `copies` copies of a capture's connections, each from its own client address (127.1.x.y) and shifted
+ * in time: many connections (and a large report) from one small fixture.
+ */
+export function manyConnections(file: string, copies: number): Buffer {
+  const packets = readIpPackets(file);
+  const syn = packets.find((p) => (p.ip[(p.ip[0]! & 15) * 4 + 13]! & 0x12) === 0x02);
+  if (!syn) throw new Error(`${file} has no SYN`);
+  const serverPort = syn.ip.readUInt16BE((syn.ip[0]! & 15) * 4 + 2);
+  const span = packets[packets.length - 1]!.tsMs - packets[0]!.tsMs + 10;
+  const frames: { tsMs: number; data: Buffer }[] = [];
+  for (let k = 0; k < copies; k++) {
+    for (const p of packets) {
+      const ip = Buffer.from(p.ip);
+      const ihl = (ip[0]! & 15) * 4;
+      // the client's address is the source when the source port is not the server's
+      const at = ip.readUInt16BE(ihl) !== serverPort ? 12 : 16;
+      ip[at] = 127;
+      ip[at + 1] = 1;
+      ip[at + 2] = k >> 8;
+      ip[at + 3] = k & 255;
+      frames.push({ tsMs: p.tsMs + k * span, data: frame(ip, 'ethernet') });
+    }
+  }
+  return writePcap(frames, { linkType: 1 });
+}
