@@ -10,7 +10,7 @@ import { TCP_FLAG } from './decode.js';
  * and, when it does not advance the highest sequence number seen in its direction:
  *   - a fast retransmission: the peer sent >= 2 duplicate ACKs for exactly this seq, the last < 20 ms ago;
  *   - out-of-order: it came within the connection's initial RTT (SYN → ACK; 3 ms when unknown) of the
- *     segment that set the highest sequence number, and does not end exactly there;
+ *     segment that set the highest sequence number, and does not end exactly there (SYN/FIN included);
  *   - else a retransmission.
  * tshark marks fast and spurious retransmissions `tcp.analysis.retransmission` as well, so `retransmissions`
  * counts all three; `outOfOrder` counts the out-of-order ones. SYN and FIN count, empty ACKs never do.
@@ -63,7 +63,7 @@ export function analyzeSegment(
   if (ack !== fwd.lastack) fwd.dupacks = 0;
 
   const synFin = flags & (TCP_FLAG.syn | TCP_FLAG.fin);
-  if ((seglen > 0 || synFin) && !keepAlive) classify(fwd, rev, seq, seglen, ts, initialRttMs);
+  if ((seglen > 0 || synFin) && !keepAlive) classify(fwd, rev, seq, seglen, synFin, ts, initialRttMs);
 
   const next = (seq + seglen + (synFin ? 1 : 0)) >>> 0;
   if ((gt(next, fwd.nextseq) || fwd.nextseq === 0) && !zeroWindowProbe) {
@@ -76,7 +76,7 @@ export function analyzeSegment(
   fwd.lastWasKeepAlive = keepAlive;
 }
 
-function classify(fwd: SequenceAnalysis, rev: SequenceAnalysis, seq: number, seglen: number, ts: number, initialRttMs: number): void {
+function classify(fwd: SequenceAnalysis, rev: SequenceAnalysis, seq: number, seglen: number, synFin: number, ts: number, initialRttMs: number): void {
   let notAdvanced = fwd.nextseq !== 0 && lt(seq, fwd.nextseq);
   // one byte below next with more than one byte: new data after a zero-window probe, not a resend
   if (seglen > 1 && ((fwd.nextseq - 1) >>> 0) === seq) notAdvanced = false;
@@ -92,7 +92,8 @@ function classify(fwd: SequenceAnalysis, rev: SequenceAnalysis, seq: number, seg
     return;
   }
   const threshold = initialRttMs > 0 ? initialRttMs : 3;
-  if (notAdvanced && ts - fwd.nextseqAt < threshold && fwd.nextseq !== ((seq + seglen) >>> 0)) {
+  // a segment ending exactly at the highest sequence number (a late FIN included) is a resend, not out of order
+  if (notAdvanced && ts - fwd.nextseqAt < threshold && fwd.nextseq !== ((seq + seglen + (synFin ? 1 : 0)) >>> 0)) {
     fwd.outOfOrder++;
     return;
   }

@@ -30,7 +30,7 @@ function comparable(json: string): unknown {
 const big = join(tmp, 'big.pcap');
 writeFileSync(big, manyConnections(`${DIR}/http1-keepalive.pcap`, 60));
 
-test('pcap - and pcap /dev/stdin read a capture piped to standard input: the same report as the file', { timeout: 90_000 }, async () => {
+test('pcap - and pcap /dev/stdin read a capture piped to standard input: the same report as the file', { timeout: 240_000 }, async () => {
   const bytes = readFileSync(big);
   const [file, dash, devStdin] = await Promise.all([
     spawnConnscope(['pcap', big, '--json']),
@@ -46,7 +46,7 @@ test('pcap - and pcap /dev/stdin read a capture piped to standard input: the sam
   }
 });
 
-test('pcap reads a FIFO (mkfifo) as it is written: the same report as the file', { timeout: 60_000 }, async () => {
+test('pcap reads a FIFO (mkfifo) as it is written: the same report as the file', { timeout: 240_000 }, async () => {
   const fifo = join(tmp, 'capture.fifo');
   execFileSync('mkfifo', [fifo]);
   const [file, piped] = await Promise.all([
@@ -65,7 +65,7 @@ test('pcap reads a FIFO (mkfifo) as it is written: the same report as the file',
   assert.equal(JSON.parse(piped.stdout).capture.file, fifo);
 });
 
-test('gzip-compressed captures read like the plain ones: a file, a stream, and gzip from standard input', { timeout: 60_000 }, async () => {
+test('gzip-compressed captures read like the plain ones: a file, a stream, and gzip from standard input', { timeout: 240_000 }, async () => {
   for (const name of ['tls12-resume.pcap', 'tls13-resume.pcapng']) {
     const plain = readFileSync(`${DIR}/${name}`);
     const gz = gzipSync(plain);

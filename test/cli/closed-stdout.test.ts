@@ -49,7 +49,7 @@ function quiet(r: Spawned, what: string): void {
   assert.equal(r.stderr, '', `${what}: nothing on stderr, no stack trace`);
 }
 
-test('pcap --json | head -c 10: exits quietly, exit 0, no EPIPE trace', { timeout: 60_000 }, async () => {
+test('pcap --json | head -c 10: exits quietly, exit 0, no EPIPE trace', { timeout: 240_000 }, async () => {
   const file = join(tmp, 'big.pcap');
   // 200 copies of three connections: about a megabyte of JSON, far more than a pipe holds
   writeFileSync(file, manyConnections('test/fixtures/pcap/http1-keepalive.pcap', 200));
@@ -60,7 +60,7 @@ test('pcap --json | head -c 10: exits quietly, exit 0, no EPIPE trace', { timeou
   quiet(gone, 'pcap --json, reader gone at once');
 });
 
-test('probe and check-server with a closed stdout: exit quietly', { timeout: 60_000 }, async () => {
+test('probe and check-server with a closed stdout: exit quietly', { timeout: 240_000 }, async () => {
   const [probe, probeJson, check] = await Promise.all([
     readerGone(['probe', '-n', '2', `http://127.0.0.1:${server.port}/`]),
     readTenBytes(['probe', '-n', '2', '--json', `http://127.0.0.1:${server.port}/`]),

@@ -27,8 +27,8 @@ export function spawnConnscope(
     child.stdin.on('error', () => {}); // the child may exit before reading all of it
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`connscope ${argv.join(' ')} did not exit within ${options.deadlineMs ?? 30_000} ms; stderr: ${stderr}`));
-    }, options.deadlineMs ?? 30_000);
+      reject(new Error(`connscope ${argv.join(' ')} did not exit within ${options.deadlineMs ?? 90_000} ms; stderr: ${stderr}`));
+    }, options.deadlineMs ?? 90_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
