@@ -30,9 +30,6 @@ export class SequenceAnalysis {
   lastWasKeepAlive = false;
   /** Everything tshark marks tcp.analysis.retransmission (generic, fast, spurious). */
   retransmissions = 0;
-  /** The fast and the spurious ones among them. */
-  fastRetransmissions = 0;
-  spuriousRetransmissions = 0;
   outOfOrder = 0;
 }
 
@@ -83,12 +80,10 @@ function classify(fwd: SequenceAnalysis, rev: SequenceAnalysis, seq: number, seg
   // data the peer already acknowledged, whatever else it looks like (tshark 4.0 checks this first)
   if (seglen > 0 && rev.lastack !== 0 && le((seq + seglen) >>> 0, rev.lastack)) {
     fwd.retransmissions++;
-    fwd.spuriousRetransmissions++;
     return;
   }
   if (notAdvanced && rev.dupacks >= 2 && rev.lastack === seq && ts - rev.lastackAt < 20) {
     fwd.retransmissions++;
-    fwd.fastRetransmissions++;
     return;
   }
   const threshold = initialRttMs > 0 ? initialRttMs : 3;

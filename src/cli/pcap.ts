@@ -69,7 +69,12 @@ const STDIN_NAMES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'])
 
 /** What to read: standard input, else a path that must be a file, a FIFO or a character device. */
 function captureSource(file: string, io: CliIO): { input: CaptureInput; size?: number } {
-  if (STDIN_NAMES.has(file)) return { input: io.stdin?.() ?? (process.stdin as AsyncIterable<Buffer>) };
+  if (STDIN_NAMES.has(file)) {
+    if (io.stdin) return { input: io.stdin() };
+    // nothing would ever arrive from a terminal: say so rather than wait
+    if (process.stdin.isTTY) throw new UsageError('standard input is a terminal', "pipe a capture into it: tcpdump -w - … | connscope pcap -");
+    return { input: process.stdin as AsyncIterable<Buffer> };
+  }
   try {
     const st = statSync(file);
     if (st.isFile()) return { input: file, size: st.size };
