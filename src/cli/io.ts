@@ -16,13 +16,14 @@ export interface CliIO {
 /**
  * A reader that leaves early (`connscope pcap x --json | head -c 10`) closes our stdout: every later write
  * fails with EPIPE, which Node raises as an 'error' event and, unhandled, as a stack trace. The reader has
- * what it wanted, so the command ends at once and quietly, exit 0. Any other failure of stdout (EIO …) is
- * exit 4 without a word (there is nowhere to write it). A closed stderr only silences the messages.
+ * what it wanted, so the command ends at once and quietly, exit 0. Any other failure of stdout (EIO, ENOSPC
+ * …) is a failed run, exit 1, without a word (there is nowhere to write it). A closed stderr only silences
+ * the messages.
  * Installed once for the process by main.ts, so every subcommand gets it.
  */
 export function exitQuietlyOnClosedOutput(stdout: NodeJS.WriteStream = process.stdout, stderr: NodeJS.WriteStream = process.stderr): void {
   stdout.on('error', (err: NodeJS.ErrnoException) => {
-    process.exit(err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED' ? EXIT.ok : EXIT.internal);
+    process.exit(err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED' ? EXIT.ok : EXIT.findings);
   });
   stderr.on('error', () => {
     // nothing can be said any more: keep running, stdout (if still open) carries the result

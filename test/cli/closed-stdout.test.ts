@@ -1,13 +1,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../src/errors.js';
 import { manyConnections } from '../capture/capture-builder.js';
 import { httpServer, type Served } from '../helpers/servers.js';
-import { spawnConnscope, type Spawned } from './spawn.js';
+import { ROOT, spawnConnscope, type Spawned } from './spawn.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'connscope-epipe-'));
 let server: Served<http.Server>;
@@ -69,4 +70,15 @@ test('probe and check-server with a closed stdout: exit quietly', { timeout: 240
   quiet(probe, 'probe');
   quiet(probeJson, 'probe --json');
   quiet(check, 'check-server --json');
+});
+
+test('a stdout that cannot be written (/dev/full: ENOSPC) is a failed run: exit 1, no stack trace', { timeout: 120_000, skip: existsSync('/dev/full') ? false : 'no /dev/full' }, () => {
+  const full = openSync('/dev/full', 'w');
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check-server', '--json'], { cwd: ROOT, stdio: ['ignore', full, 'pipe'], timeout: 90_000 });
+    assert.equal(r.status, EXIT.findings, r.stderr.toString());
+    assert.equal(r.stderr.toString(), '');
+  } finally {
+    closeSync(full);
+  }
 });
