@@ -1,6 +1,5 @@
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { CaptureFormatError } from '../errors.js';
 
 export type CaptureInput = string | Buffer | Readable | AsyncIterable<Buffer | Uint8Array>;
@@ -92,6 +91,8 @@ async function* gunzip(head: Buffer, source: AsyncIterator<Buffer | Uint8Array>,
       yield Buffer.from(asBuffer(next.value));
     }
   })(), { objectMode: false });
+  // loaded only for a gzip capture: plain ones never pay for zlib
+  const { createGunzip } = await import('node:zlib');
   const gz = createGunzip();
   compressed.on('error', (err) => gz.destroy(err));
   compressed.pipe(gz);
