@@ -10,7 +10,7 @@ export function redactUrl(url: string | URL): string {
   try {
     u = new URL(String(url));
   } catch {
-    return redactUnparsed(String(url));
+    return redactUnparsedUrl(String(url));
   }
   if (u.username || u.password) {
     u.username = '***';
@@ -19,7 +19,8 @@ export function redactUrl(url: string | URL): string {
   return u.toString();
 }
 
-function redactUnparsed(s: string): string {
+/** A URL as typed, cut at its last '@' (for text the URL parser reads differently from what the user meant). */
+export function redactUnparsedUrl(s: string): string {
   const at = s.lastIndexOf('@');
   if (at < 0) return s;
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(s)?.[0] ?? '';

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { redactUrl } from '../redact.js';
+import { redactUnparsedUrl, redactUrl } from '../redact.js';
 
 /** The URL argument of probe and bench, parsed once: what to request and what may be printed. */
 export interface UrlArgument {
@@ -26,6 +26,12 @@ export function parseUrlArgument(input: string): UrlArgument {
     url = new URL(withScheme);
   } catch {
     throw new UsageError(`malformed URL: ${redactUrl(withScheme)}`, HINT);
+  }
+  // `http://alice:1234/et@host/` parses (host alice, port 1234) although it is a password holding a '/':
+  // an '@' inside the first path segment is refused rather than sent, and printed cut at its last '@'
+  if (/^[^@/]+@/.test(url.pathname.slice(1))) {
+    throw new UsageError(`malformed URL: ${redactUnparsedUrl(withScheme)}`,
+      "an '@' in the first path segment: write '/' as %2F and '@' as %40 in a user name or password");
   }
   const scheme = url.protocol.slice(0, -1);
   if (scheme !== 'http' && scheme !== 'https') throw new UsageError(`unsupported scheme "${scheme}" in ${redactUrl(url)}`, 'connscope speaks http:// and https://');

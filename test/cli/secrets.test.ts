@@ -20,7 +20,7 @@ before(async () => {
 after(() => server.close());
 
 /** Every string a secret could leak as: itself, its pieces, and the Basic credentials built from it. */
-const SECRETS = ['s3cr/et', 's3cr', 'zzret', 'TOKEN-zq81', 'pw-9d7k', Buffer.from('alice:pw-9d7k').toString('base64')];
+const SECRETS = ['s3cr/et', 's3cr', 'zzret', 'TOKEN-zq81', 'pw-9d7k', Buffer.from('alice:pw-9d7k').toString('base64'), '4321/zq'];
 
 function noSecret(out: string, what: string): void {
   for (const s of SECRETS) assert.ok(!out.includes(s), `${what}: "${s}" appears in ${JSON.stringify(out)}`);
@@ -29,6 +29,7 @@ function noSecret(out: string, what: string): void {
 const bad = (port: number): [string, string[]][] => [
   ['a password with a "/" (malformed URL)', [`http://alice:s3cr/et@127.0.0.1:${port}/`]],
   ['a bad percent-escape in the password', [`http://alice:s3c%zzret@127.0.0.1:${port}/`]],
+  ['a password of digits and a "/" (parses as host:port)', [`http://alice:4321/zq@127.0.0.1:${port}/`]],
   ['a header without its colon', ['-H', 'Authorization Bearer TOKEN-zq81', `http://127.0.0.1:${port}/`]],
   ['a header name that is not a token', ['-H', 'Bearer TOKEN-zq81: x', `http://127.0.0.1:${port}/`]],
   ['a header value with a line break', ['-H', 'Authorization: Bearer TOKEN-zq81\r\nX: y', `http://127.0.0.1:${port}/`]],
@@ -90,6 +91,10 @@ test('the URL argument: one wording per error, never the secret', () => {
   assert.equal(message('http://alice:s3cr/et@127.0.0.1:1/'), 'malformed URL: http://***@127.0.0.1:1/');
   assert.equal(message('alice:s3cr/et@127.0.0.1:1'), 'malformed URL: http://***@127.0.0.1:1');
   assert.equal(message('http://exa mple.com/'), 'malformed URL: http://exa mple.com/');
+  // a password starting with digits and holding a '/' parses as host:port + path: refused, not sent to "alice"
+  assert.equal(message('http://alice:1234/et@127.0.0.1:1/'), 'malformed URL: http://***@127.0.0.1:1/');
+  assert.equal(parseUrlArgument('https://registry.example/@scope/pkg').url.pathname, '/@scope/pkg', "a path starting with '@' is fine");
+  assert.equal(parseUrlArgument('http://h/users/a@b.example').url.pathname, '/users/a@b.example');
   assert.equal(message('ftp://alice:s3cr@h/'), 'unsupported scheme "ftp" in ftp://***@h/');
   assert.equal(message('http://alice:s3c%zzret@h/'), 'bad percent-escape in the user name or password of http://***@h/');
   // a password holding '@' as well: cut at the last one
@@ -98,7 +103,7 @@ test('the URL argument: one wording per error, never the secret', () => {
 
 test('the real binary: probe and bench print no secret, exit 2, no stack', { timeout: 300_000 }, async () => {
   // two at a time: each is a whole Node process compiling TypeScript on a shared machine
-  const cases = (['probe', 'bench'] as const).flatMap((cmd) => bad(server.port).slice(0, 3).map(([what, argv]) => ({ what: `${cmd}, ${what}`, argv: [cmd, ...ARGS[cmd], ...argv] })));
+  const cases = (['probe', 'bench'] as const).flatMap((cmd) => bad(server.port).slice(0, 4).map(([what, argv]) => ({ what: `${cmd}, ${what}`, argv: [cmd, ...ARGS[cmd], ...argv] })));
   for (let i = 0; i < cases.length; i += 2) {
     const runs = await Promise.all(cases.slice(i, i + 2).map(async (c) => ({ what: c.what, r: await spawnConnscope(c.argv, { deadlineMs: 90_000 }) })));
     for (const { what, r } of runs) {
