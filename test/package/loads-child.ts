@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { CliIO } from '../../src/cli/io.js';
 
-const PACKAGES = ['undici', 'prom-client', 'hdr-histogram-js', 'cli-progress', 'cli-table3', 'reflect-metadata'] as const;
+const PACKAGES = ['undici', 'prom-client', 'cli-progress', 'cli-table3', 'reflect-metadata'] as const;
 const req = createRequire(new URL('../../src/index.ts', import.meta.url));
 const loaded = (): string[] => PACKAGES.filter((p) => req.cache[req.resolve(p)] !== undefined);
 const patched = (): boolean => typeof (Reflect as { getMetadata?: unknown }).getMetadata === 'function';
