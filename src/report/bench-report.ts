@@ -1,6 +1,7 @@
 import type { BenchResult } from '../bench/run.js';
 import { BENCH_PHASES } from '../bench/tally.js';
 import { fmtMs, heading, keyValues, palette, renderFindings, renderTable } from './terminal/index.js';
+import { histogramLine } from './terminal/sparkline.js';
 
 export interface BenchRenderOptions {
   color: boolean;
@@ -54,6 +55,8 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
   out += heading(r.settings.rate !== undefined ? 'Latency (ms, from the intended send time)' : 'Latency (ms)', p);
   const l = s.latency;
   out += renderTable(['min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'], l ? [[fmtMs(l.min), fmtMs(l.p50), fmtMs(l.p90), fmtMs(l.p99), fmtMs(l.p999), fmtMs(l.max), fmtMs(l.mean)]] : [['-', '-', '-', '-', '-', '-', '-']], { alignRight: [0, 1, 2, 3, 4, 5, 6], indent: '  ' });
+  const hist = histogramLine(s.latencyBins, p);
+  if (hist) out += `  ${p.dim('histogram')} ${hist}\n`;
   out += heading('Phases (ms)', p);
   const rows = BENCH_PHASES.map((name) => {
     const ph = s.phases[name];
