@@ -17,15 +17,18 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   out += heading('Requests (ms)', p);
   out += renderWaterfall(r.requests, { palette: p, color: o.color, labels: r.requestKinds });
   out += heading('Connections', p) + renderConnections(r.connections);
-  if (r.tls) out += heading('TLS', p) + renderTls(r, p);
-  out += heading('Keep-alive', p) + renderKeepAlive(r, p);
-  out += heading('HTTP/2', p) + renderHttp2(r, p);
+  if (r.tls) out += heading('TLS', p) + keyValues(tlsRows(r, p), p);
+  out += heading('Keep-alive', p) + keyValues(keepAliveRows(r, p), p);
+  out += heading('HTTP/2', p) + keyValues(http2Rows(r), p);
   if (r.matrix) out += heading('TLS × ALPN matrix', p) + renderMatrix(r, p);
   out += heading('Findings', p) + renderFindings(r.findings, p);
   return out;
 }
 
-function renderTls(r: ProbeResult, p: Palette): string {
+type Rows = [string, string | number | null | undefined][];
+
+/** The TLS section as label/value rows (the HTML report shows the same rows). */
+export function tlsRows(r: ProbeResult, p: Palette): Rows {
   const t = r.tls!;
   const res = t.resumption;
   let resumption: string;
@@ -33,7 +36,7 @@ function renderTls(r: ProbeResult, p: Palette): string {
   else if (res.supported) resumption = `${p.green('resumed')} (full ${fmtMs(res.fullHandshakeMs)} ms → resumed ${fmtMs(res.resumedHandshakeMs)} ms)`;
   else resumption = `${p.yellow('not resumed')} (full handshake ${fmtMs(res.fullHandshakeMs)} ms every time)`;
   const expiry = t.leafValidTo ? `${t.leafValidTo.slice(0, 10)} (${Math.floor((Date.parse(t.leafValidTo) - Date.now()) / 86_400_000)} days)` : null;
-  return keyValues([
+  return [
     ['version', t.version],
     ['cipher', t.cipher],
     ['key exchange', t.group],
@@ -42,17 +45,18 @@ function renderTls(r: ProbeResult, p: Palette): string {
     ['leaf expires', expiry],
     ['OCSP stapled', fmtBool(t.ocspStapled)],
     ['resumption', resumption],
-  ], p);
+  ];
 }
 
-function renderKeepAlive(r: ProbeResult, p: Palette): string {
+/** The keep-alive section as label/value rows. */
+export function keepAliveRows(r: ProbeResult, p: Palette): Rows {
   const k = r.keepAlive;
   const idle = k.measuredIdleTimeoutMs !== null
     ? `${fmtMs(k.measuredIdleTimeoutMs)} ms (measured)`
     : k.idleBlackholeAfterMs !== null
       ? p.red(`the connection silently stopped answering within ${fmtMs(k.idleBlackholeAfterMs)} ms idle`)
       : r.facts.measuredIdleTimeoutMs === undefined && r.facts.idleBlackholeAfterMs === undefined ? 'not measured (--idle-timeout)' : '-';
-  return keyValues([
+  return [
     ['Connection', k.connectionHeader],
     ['Keep-Alive', k.keepAliveHeader],
     ['hinted idle timeout', k.hintedIdleTimeoutMs !== null ? `${k.hintedIdleTimeoutMs} ms` : null],
@@ -62,17 +66,18 @@ function renderKeepAlive(r: ProbeResult, p: Palette): string {
       ? `${k.maxRequestsPerConnection} (then the server closes)`
       : k.maxRequestsWithoutClose !== null ? `no limit within ${k.maxRequestsWithoutClose} requests` : 'not measured (--max-requests)'],
     ['client idle timeout', `${k.clientIdleTimeoutMs} ms (checked against the server)`],
-  ], p);
+  ];
 }
 
-function renderHttp2(r: ProbeResult, p: Palette): string {
+/** The HTTP/2 section as label/value rows. */
+export function http2Rows(r: ProbeResult): Rows {
   const h = r.http2;
   const streams = h.maxConcurrentStreams === null ? null : h.maxConcurrentStreams >= 2 ** 32 - 1 ? 'unlimited (not advertised)' : String(h.maxConcurrentStreams);
-  return keyValues([
+  return [
     ['negotiated', h.supported === null ? 'not checked' : h.supported ? 'h2 offered and selected' : 'no (the server does not select h2)'],
     ['used by this probe', fmtBool(h.used)],
     ['max concurrent streams', streams],
-  ], p);
+  ];
 }
 
 function renderMatrix(r: ProbeResult, p: Palette): string {
