@@ -10,8 +10,10 @@ import { benchJson, matrixJson } from '../report/bench-json.js';
 import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
+import { renderBenchHtml, renderBenchMatrixHtml } from '../report/html/bench.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult, Register } from './program.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
+import { VERSION, type CommandResult, type Register } from './program.js';
 
 export interface BenchFlags {
   concurrency?: string;
@@ -36,6 +38,7 @@ export interface BenchFlags {
   connectTimeout?: string;
   matrix?: string;
   json?: boolean;
+  html?: string;
   color?: boolean;
   failOn?: string;
 }
@@ -113,6 +116,7 @@ function progressView(io: CliIO, f: BenchFlags): ProgressView | undefined {
 export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<number> {
   const options = benchOptionsFromFlags(url, f, io);
   const failOn = parseFailOn(f.failOn);
+  if (f.html !== undefined) checkWritable('--html', f.html);
   const color = useColor(io, f.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is off\n');
   const view = progressView(io, f);
@@ -126,6 +130,7 @@ export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<n
       });
       view?.stop();
       io.stdout(f.json ? JSON.stringify(matrixJson(m)) + '\n' : renderMatrix(m, { color }));
+      if (f.html !== undefined) writeOutputFile('--html', f.html, renderBenchMatrixHtml(m, { version: VERSION }));
       const findings = m.rows.flatMap((r) => r.result.findings);
       const errors = m.rows.some((r) => r.result.stats.errors > 0);
       return errors || (failOn && exceeds(findings, failOn)) ? EXIT.findings : EXIT.ok;
@@ -133,6 +138,7 @@ export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<n
     const r = await bench(options);
     view?.stop();
     io.stdout(f.json ? JSON.stringify(benchJson(r)) + '\n' : renderBenchReport(r, { color }));
+    if (f.html !== undefined) writeOutputFile('--html', f.html, renderBenchHtml(r, { version: VERSION }));
     return r.stats.errors > 0 || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
   } finally {
     view?.stop();
@@ -167,6 +173,7 @@ export const registerBench: Register = (program: Command, io: CliIO, result: Com
     .option('--connect-timeout <time>', 'deadline of the first connection (default 5s)')
     .option('--matrix <spec>', "run every combination, e.g. 'connections=5,50 idle-timeout=1s,30s keepalive=on,off'")
     .option('--json', 'machine-readable output on stdout')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (percentile plots, per-second charts, connection lanes)')
     .option('--no-color', 'no colors (also NO_COLOR)')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .action(async (url: string, flags: BenchFlags) => {

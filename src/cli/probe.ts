@@ -1,6 +1,5 @@
 import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
-import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.js';
 import { exceeds } from '../diagnose/engine.js';
@@ -12,6 +11,8 @@ import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
+import { renderProbeHtml } from '../report/html/probe.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
 import { useColor, type CliIO } from './io.js';
 import { VERSION, type CommandResult } from './program.js';
 
@@ -36,6 +37,7 @@ interface ProbeFlags {
   clientIdleTimeout?: string;
   json?: boolean;
   har?: string;
+  html?: string;
   failOn?: string;
   color?: boolean;
   slowDns?: string;
@@ -69,23 +71,8 @@ function parseHeader(h: string): [string, string] {
   return [h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim()];
 }
 
-/** Refuses an unwritable --har path before any traffic, so a probe is never run for nothing. */
-function checkWritable(flag: string, path: string): void {
-  try {
-    const exists = statSync(path, { throwIfNoEntry: false });
-    if (exists?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    accessSync(exists ? path : dirname(path), constants.W_OK);
-  } catch (err) {
-    throw new UsageError(`cannot write ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
 function writeHar(path: string, result: ProbeResult): void {
-  try {
-    writeFileSync(path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
-  } catch (err) {
-    throw new UsageError(`cannot write --har file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  writeOutputFile('--har', path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
 }
 
 function readFile(flag: string, path: string): string {
@@ -146,6 +133,7 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
 export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promise<number> {
   const { options, failOn } = probeOptionsFrom(url, flags, io);
   if (flags.har !== undefined) checkWritable('--har', flags.har);
+  if (flags.html !== undefined) checkWritable('--html', flags.html);
   const color = useColor(io, flags.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is OFF for this probe\n');
   if (io.isTTY && !flags.json) options.onProgress = (step) => io.stderr(`\r\x1b[K  probing: ${step}…`);
@@ -157,6 +145,7 @@ export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promi
   }
   // Written even when the series failed: the failed request (status 0, its error) is in it.
   if (flags.har !== undefined) writeHar(flags.har, result);
+  if (flags.html !== undefined) writeOutputFile('--html', flags.html, renderProbeHtml(result, { version: VERSION }));
   if (result.error) {
     io.stderr(`connscope: ${result.error.message}${result.error.hint ? ` (${result.error.hint})` : ''}\n`);
     return EXIT.network;
@@ -197,6 +186,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--long-chain-bytes <n>', 'long-cert-chain size threshold in bytes (default 8192)')
     .option('--json', 'machine output on stdout (schema: docs/probe-schema.json)')
     .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (connection lanes, charts, findings)')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (url: string, flags: ProbeFlags) => {

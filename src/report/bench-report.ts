@@ -1,6 +1,6 @@
 import type { BenchResult } from '../bench/run.js';
 import { BENCH_PHASES } from '../bench/tally.js';
-import { fmtMs, heading, keyValues, palette, renderFindings, renderTable } from './terminal/index.js';
+import { fmtMs, heading, keyValues, palette, renderFindings, renderTable, type Palette } from './terminal/index.js';
 import { histogramLine } from './terminal/sparkline.js';
 
 export interface BenchRenderOptions {
@@ -35,6 +35,52 @@ export function settingsLine(r: BenchResult): string {
   return parts.join('  ');
 }
 
+type Rows = [string, string | number][];
+
+/** Throughput as label/value rows (the HTML report shows the same rows). */
+export function throughputRows(r: BenchResult, p: Palette): Rows {
+  const s = r.stats;
+  const errLine = s.errors ? `${fmtCounts(s.errorsByCode)}  (${s.errorsOnReusedSockets} on reused sockets)` : '0';
+  return [
+    ['requests', s.requests],
+    ['duration', `${(s.durationMs / 1000).toFixed(2)} s`],
+    ['req/s', fmtRate(s.reqPerSec)],
+    ['status codes', fmtCounts(s.statusCodes)],
+    ['errors', s.errors ? p.red(errLine) : errLine],
+  ];
+}
+
+export const LATENCY_HEAD = ['min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
+
+/** The latency row under LATENCY_HEAD, in ms. */
+export function latencyCells(r: BenchResult): string[] {
+  const l = r.stats.latency;
+  return l ? [fmtMs(l.min), fmtMs(l.p50), fmtMs(l.p90), fmtMs(l.p99), fmtMs(l.p999), fmtMs(l.max), fmtMs(l.mean)] : ['-', '-', '-', '-', '-', '-', '-'];
+}
+
+export const PHASE_HEAD = ['phase', 'mean', 'p99', 'requests'];
+
+/** One row per bench phase under PHASE_HEAD. */
+export function phaseRows(r: BenchResult): (string | number)[][] {
+  return BENCH_PHASES.map((name) => {
+    const ph = r.stats.phases[name];
+    return [name, ph ? fmtMs(ph.mean) : '-', ph ? fmtMs(ph.p99) : '-', ph ? ph.count : 0];
+  });
+}
+
+/** Connection accounting as label/value rows. */
+export function connectionRows(r: BenchResult): Rows {
+  const s = r.stats;
+  return [
+    ['opened', s.connectionsOpened],
+    ['reuse rate', fmtShare(s.reuseRate)],
+    ['requests/conn', s.requestsPerConnection ? `mean ${s.requestsPerConnection.mean.toFixed(1)}  max ${s.requestsPerConnection.max}` : '-'],
+    ['setup (ms)', s.connectionSetup ? `mean ${fmtMs(s.connectionSetup.mean)}  p99 ${fmtMs(s.connectionSetup.p99)}` : '-'],
+    ['TLS handshakes', s.handshakes.full + s.handshakes.resumed > 0 ? `full ${s.handshakes.full}  resumed ${s.handshakes.resumed}` : '-'],
+    ['closes', fmtCounts(s.closes)],
+  ];
+}
+
 /** The terminal report of one bench run. */
 export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string {
   const p = palette(o.color);
@@ -43,36 +89,17 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
   if (r.aborted) out += `  ${p.yellow('interrupted: partial report')}\n`;
   if (r.settings.insecure) out += `  ${p.yellow('certificate verification was OFF (--insecure)')}\n`;
   out += heading('Throughput', p);
-  const errLine = s.errors ? `${fmtCounts(s.errorsByCode)}  (${s.errorsOnReusedSockets} on reused sockets)` : '0';
-  out += keyValues([
-    ['requests', s.requests],
-    ['duration', `${(s.durationMs / 1000).toFixed(2)} s`],
-    ['req/s', fmtRate(s.reqPerSec)],
-    ['status codes', fmtCounts(s.statusCodes)],
-    ['errors', s.errors ? p.red(errLine) : errLine],
-  ], p);
+  out += keyValues(throughputRows(r, p), p);
   if (r.warmup) out += `  ${p.dim(`after a warm-up of ${r.warmup.requests} requests in ${(r.warmup.durationMs / 1000).toFixed(1)} s`)}\n`;
   out += heading(r.settings.rate !== undefined ? 'Latency (ms, from the intended send time)' : 'Latency (ms)', p);
-  const l = s.latency;
-  out += renderTable(['min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'], l ? [[fmtMs(l.min), fmtMs(l.p50), fmtMs(l.p90), fmtMs(l.p99), fmtMs(l.p999), fmtMs(l.max), fmtMs(l.mean)]] : [['-', '-', '-', '-', '-', '-', '-']], { alignRight: [0, 1, 2, 3, 4, 5, 6], indent: '  ' });
+  out += renderTable(LATENCY_HEAD, [latencyCells(r)], { alignRight: [0, 1, 2, 3, 4, 5, 6], indent: '  ' });
   const hist = histogramLine(s.latencyBins, p);
   if (hist) out += `  ${p.dim('histogram')} ${hist}\n`;
   out += heading('Phases (ms)', p);
-  const rows = BENCH_PHASES.map((name) => {
-    const ph = s.phases[name];
-    return [name, ph ? fmtMs(ph.mean) : '-', ph ? fmtMs(ph.p99) : '-', ph ? ph.count : 0];
-  });
-  out += renderTable(['phase', 'mean', 'p99', 'requests'], rows, { alignRight: [1, 2, 3], indent: '  ' });
+  out += renderTable(PHASE_HEAD, phaseRows(r), { alignRight: [1, 2, 3], indent: '  ' });
   if (s.blockedShare !== null) out += `  ${p.dim(`time blocked waiting for a connection: ${fmtShare(s.blockedShare)} of request time`)}\n`;
   out += heading('Connections', p);
-  out += keyValues([
-    ['opened', s.connectionsOpened],
-    ['reuse rate', fmtShare(s.reuseRate)],
-    ['requests/conn', s.requestsPerConnection ? `mean ${s.requestsPerConnection.mean.toFixed(1)}  max ${s.requestsPerConnection.max}` : '-'],
-    ['setup (ms)', s.connectionSetup ? `mean ${fmtMs(s.connectionSetup.mean)}  p99 ${fmtMs(s.connectionSetup.p99)}` : '-'],
-    ['TLS handshakes', s.handshakes.full + s.handshakes.resumed > 0 ? `full ${s.handshakes.full}  resumed ${s.handshakes.resumed}` : '-'],
-    ['closes', fmtCounts(s.closes)],
-  ], p);
+  out += keyValues(connectionRows(r), p);
   if (s.tracedRequests < s.requests && s.tracedRequests > 0) {
     out += `  ${p.dim(`connection accounting covers ${s.tracedRequests} of ${s.requests} requests`)}\n`;
   }

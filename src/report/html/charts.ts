@@ -122,7 +122,7 @@ export function timeSeries(samples: readonly SecondSample[], specs: readonly Tim
         values.forEach((v, i) => out.push(`<rect x="${coord(x0 + i * bw)}" y="${y0}" width="${coord(bw)}" height="${y1 - y0}" fill="transparent" data-second="${i}" data-value="${v}"><title>${esc(`second ${i + 1}: ${v} ${spec.name}`)}</title></rect>`));
       }
       out.push(`<line class="axis" x1="${x0}" x2="${x1}" y1="${y1}" y2="${y1}"/>`);
-      for (const i of niceTicks(samples.length, 8)) out.push(`<text class="tick" x="${coord(x0 + i * bw)}" y="${y1 + 15}" text-anchor="middle">${i} s</text>`);
+      for (const i of niceTicks(samples.length, 8).filter((i) => Number.isInteger(i) && i <= samples.length)) out.push(`<text class="tick" x="${coord(x0 + i * bw)}" y="${y1 + 15}" text-anchor="middle">${i} s</text>`);
       out.push(`<text x="${x1 + 12}" y="${y0 + 12}" font-weight="600">${esc(spec.name)}</text>`);
       return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(spec.name)} per second" data-series="${esc(spec.name)}">${out.join('')}</svg>`;
     })

@@ -10,9 +10,10 @@ import { sampleLanes, type Lane, type SampleLimits } from './sample.js';
 import { requestRowId } from './tables.js';
 
 // viewBox geometry: a label column, the time plot, a column for how each connection ended
-const W = 1000;
-const X0 = 200;
-const X1 = 800;
+const WIDE = { W: 1000, X0: 200, X1: 800 };
+/** For half-width charts (the lab's before and after side by side): text keeps its size. */
+const COMPACT = { W: 600, X0: 110, X1: 420 };
+type Geometry = typeof WIDE;
 const AXIS_H = 22;
 const LANE_H = 26;
 const BAR_Y = 5;
@@ -25,6 +26,8 @@ export interface LanesOptions extends SampleLimits {
   scope: string;
   /** Said under the chart when the records themselves are a sample (bench, pcap). */
   recordsNote?: string;
+  /** Half-width layout. */
+  compact?: boolean;
 }
 
 /**
@@ -35,6 +38,8 @@ export interface LanesOptions extends SampleLimits {
  */
 export function renderLanes(connections: readonly ConnectionRecord[], requests: readonly RequestTrace[], o: LanesOptions): string {
   const { lanes, sampled } = sampleLanes(connections, requests, o);
+  const g = o.compact ? COMPACT : WIDE;
+  const { W, X0, X1 } = g;
   if (lanes.length === 0) return note('no connections or requests to draw');
   let t0 = Infinity;
   let t1 = -Infinity;
@@ -54,28 +59,28 @@ export function renderLanes(connections: readonly ConnectionRecord[], requests: 
   const x = (t: number): number => X0 + (t - t0) * k;
   const height = AXIS_H + lanes.length * LANE_H + 4;
   const parts: string[] = [];
-  for (const tick of niceTicks(span, 7)) {
+  for (const tick of niceTicks(span, o.compact ? 4 : 7).filter((t) => t <= span)) {
     const tx = coord(X0 + tick * k);
     parts.push(`<line class="grid" x1="${tx}" x2="${tx}" y1="${AXIS_H - 4}" y2="${height}"/><text class="tick" x="${tx}" y="${AXIS_H - 8}" text-anchor="middle">${esc(msLabel(tick))}</text>`);
   }
   parts.push(`<text class="muted" x="0" y="${AXIS_H - 8}">connection</text><text class="muted" x="${X1 + 12}" y="${AXIS_H - 8}">closed by: reason</text>`);
-  lanes.forEach((lane, i) => parts.push(renderLane(lane, AXIS_H + i * LANE_H, x, k, t1, o.scope)));
+  lanes.forEach((lane, i) => parts.push(renderLane(lane, AXIS_H + i * LANE_H, x, k, t1, o.scope, g)));
   const notes = [sampled, o.recordsNote].filter(Boolean).join(' ');
   return `<figure class="lanes" id="${esc(o.scope)}-lanes">
 ${legend()}
 <svg viewBox="0 0 ${W} ${height}" role="img" aria-label="connection lanes" data-units-per-ms="${k}" data-t0="${t0}">
 ${parts.join('\n')}
 </svg>
-<figcaption class="note">One lane per connection on a shared time axis (0 = first activity shown). Bars are requests, split into phases;
-thin bars under them are the connection's setup; shaded gaps are idle time; the marker at the right end of a lane is its close.
-Hover a bar for its numbers, click it for the panel. ${esc(notes)}</figcaption>
+<figcaption class="note">${o.compact ? '' : `One lane per connection on a shared time axis (0 = first activity shown). Bars are requests, split into phases
+(a thin gray whisker is time queued for a connection); the thin bar under a lane is the connection's setup; shaded gaps are idle time; the flag is
+the close, and the right column says who closed and why. `}Hover a bar for its numbers, click it for the panel. ${esc(notes)}</figcaption>
 </figure>`;
 }
 
-function renderLane(lane: Lane, y: number, x: (t: number) => number, k: number, tEnd: number, scope: string): string {
+function renderLane(lane: Lane, y: number, x: (t: number) => number, k: number, tEnd: number, scope: string, g: Geometry): string {
   const c = lane.connection;
   const out: string[] = [`<g class="lane" data-conn="${esc(lane.key)}" transform="translate(0 ${y})">`];
-  const summary = c ? `${c.protocol === 'unknown' ? '' : `${c.protocol} · `}${c.requests} req${c.tls ? (c.tls.resumed ? ' · resumed' : ' · full TLS') : ''}` : '';
+  const summary = c ? `${c.protocol === 'unknown' || g === COMPACT ? '' : `${c.protocol} · `}${c.requests} req${c.tls ? (c.tls.resumed ? ' · resumed' : ' · full TLS') : ''}` : '';
   out.push(`<text x="0" y="${BAR_Y + 10}"><tspan font-weight="600">${esc(lane.key)}</tspan><tspan class="muted"> ${esc(summary)}</tspan></text>`);
   const lifeEnd = c?.closedAt ?? tEnd;
   const lifeStart = Math.min(c?.openedAt ?? Infinity, lane.requests[0]?.startedAt ?? Infinity);
@@ -94,7 +99,7 @@ function renderLane(lane: Lane, y: number, x: (t: number) => number, k: number, 
     }
   }
   for (const r of lane.requests) out.push(requestBar(r, x, k, scope));
-  out.push(closeMark(c, x, lifeEnd));
+  out.push(closeMark(c, x, lifeEnd, g.X1));
   if (lane.hidden) out.push(`<text class="muted" x="0" y="${BAR_Y + 21}" font-size="9">+${lane.hidden} not drawn</text>`);
   out.push('</g>');
   return out.join('');
@@ -122,7 +127,10 @@ function requestBar(r: RequestTrace, x: (t: number) => number, k: number, scope:
   for (const n of PHASE_NAMES) {
     const v = r.phases[n];
     if (v === undefined) continue;
-    segs.push(`<rect class="ph-${n}" x="${coord(cursor)}" y="${BAR_Y}" width="${coord(v * k)}" height="${BAR_H}" data-phase="${n}" data-ms="${v}" data-label="${esc(fmtMs(v))}"/>`);
+    // blocked is time before the request reached this connection (queued in the pool): a thin whisker,
+    // so queued requests that overlap on a busy lane do not hide the requests on the wire
+    const [y, h] = n === 'blocked' ? [BAR_Y + BAR_H / 2 - 2, 4] : [BAR_Y, BAR_H];
+    segs.push(`<rect class="ph-${n}" x="${coord(cursor)}" y="${y}" width="${coord(v * k)}" height="${h}" data-phase="${n}" data-ms="${v}" data-label="${esc(fmtMs(v))}"/>`);
     words.push(`${n} ${fmtMs(v)}`);
     cursor += v * k;
   }
@@ -137,7 +145,7 @@ function closeText(c: ConnectionRecord): string {
 }
 
 /** The close: a marker at the moment, coloured by side, and side: reason in the right column. */
-function closeMark(c: ConnectionRecord | undefined, x: (t: number) => number, at: number): string {
+function closeMark(c: ConnectionRecord | undefined, x: (t: number) => number, at: number, X1: number): string {
   if (!c) return '';
   if (c.closedAt === undefined || !c.close) {
     return `<text class="muted" x="${X1 + 12}" y="${BAR_Y + 10}">${c.closedAt === undefined ? 'open at the end' : 'closed'}</text>`;

@@ -20,6 +20,7 @@ export function requestRowId(scope: string, r: RequestTrace): string {
  * Each phase cell carries its exact value (data-ms) beside the text the terminal prints.
  */
 export function requestsTable(requests: readonly RequestTrace[], o: { scope: string; labels?: readonly string[]; caption?: string }): string {
+  if (requests.length === 0) return note('no requests');
   const shown = requests.slice(0, MAX_TABLE_ROWS);
   const head = ['#', 'request', ...(o.labels ? ['kind'] : []), 'conn', 'reused', 'status', ...PHASE_NAMES, 'total'];
   const first = head.indexOf(PHASE_NAMES[0]);
