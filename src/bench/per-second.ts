@@ -46,9 +46,12 @@ export class PerSecond {
     if (i >= 0 && this.open > this.peak[i]!) this.peak[i] = this.open;
   }
 
-  /** The series up to `durationMs` after the origin (the measured run), one entry per started second. */
+  /**
+   * One entry per started second of the measured run (`durationMs`), and past it if a last event
+   * landed there (the origin is set a moment before the load starts), so the counts add up to the totals.
+   */
   series(durationMs: number): SecondSample[] {
-    const n = Math.min(MAX_SECONDS, Math.max(1, Math.ceil(durationMs / 1000)));
+    const n = Math.min(MAX_SECONDS, Math.max(1, Math.ceil(durationMs / 1000), this.requests.length));
     this.fill(n - 1);
     const out: SecondSample[] = [];
     for (let i = 0; i < n; i++) out.push({ second: i, requests: this.requests[i]!, errors: this.errors[i]!, openConnections: this.peak[i]! });
