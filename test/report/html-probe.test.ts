@@ -83,9 +83,9 @@ test('probe --html: the page shows the JSON\'s connections, findings and numbers
     const shot = join(dir, 'probe.png');
     await page.screenshot({ path: shot, fullPage: true });
     assert.ok(statSync(shot).size > 10_000, 'a screenshot was written');
-    const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = String(await page.evaluate('getComputedStyle(document.body).backgroundColor'));
     await page.emulateMedia({ colorScheme: 'dark' });
-    const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const dark = String(await page.evaluate('getComputedStyle(document.body).backgroundColor'));
     assert.notEqual(light, dark, 'a dark colour scheme follows prefers-color-scheme');
   } finally {
     await r.close();

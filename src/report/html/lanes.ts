@@ -10,9 +10,9 @@ import { sampleLanes, type Lane, type SampleLimits } from './sample.js';
 import { requestRowId } from './tables.js';
 
 // viewBox geometry: a label column, the time plot, a column for how each connection ended
-const WIDE = { W: 1000, X0: 200, X1: 800 };
+const WIDE = { W: 1000, X0: 200, X1: 780 };
 /** For half-width charts (the lab's before and after side by side): text keeps its size. */
-const COMPACT = { W: 600, X0: 110, X1: 420 };
+const COMPACT = { W: 520, X0: 80, X1: 340 };
 type Geometry = typeof WIDE;
 const AXIS_H = 22;
 const LANE_H = 26;
@@ -20,6 +20,8 @@ const BAR_Y = 5;
 const BAR_H = 12;
 const SETUP_Y = 19;
 const SETUP_H = 4;
+/** From the end of the plot to the close column. */
+const LABEL_GAP = 24;
 
 export interface LanesOptions extends SampleLimits {
   /** Prefix of element ids (several lane charts can share a page). */
@@ -28,19 +30,12 @@ export interface LanesOptions extends SampleLimits {
   recordsNote?: string;
   /** Half-width layout. */
   compact?: boolean;
+  /** Least time the axis covers, so two charts (before and after) share one scale. */
+  spanMs?: number;
 }
 
-/**
- * Connection lanes: one row per connection on one time axis, its requests as waterfall bars in
- * the phase colours, its setup (dns/connect/tls) under them, idle gaps shaded, and how it ended
- * (side and reason) at the right. Every bar has a tooltip with its numbers; the script adds a
- * click panel. Bar widths are exactly proportional to the phases (data-ms per segment).
- */
-export function renderLanes(connections: readonly ConnectionRecord[], requests: readonly RequestTrace[], o: LanesOptions): string {
-  const { lanes, sampled } = sampleLanes(connections, requests, o);
-  const g = o.compact ? COMPACT : WIDE;
-  const { W, X0, X1 } = g;
-  if (lanes.length === 0) return note('no connections or requests to draw');
+/** First to last moment of the records (connection lifetimes and requests), in ms. */
+export function recordsSpan(lanes: ReadonlyArray<{ connection?: ConnectionRecord; requests: readonly RequestTrace[] }>): { t0: number; t1: number } {
   let t0 = Infinity;
   let t1 = -Infinity;
   for (const l of lanes) {
@@ -54,7 +49,28 @@ export function renderLanes(connections: readonly ConnectionRecord[], requests: 
       t1 = Math.max(t1, r.startedAt + r.phases.total);
     }
   }
-  const span = Math.max(t1 - t0, 0.001);
+  return { t0, t1 };
+}
+
+/** The time a lane chart of these records needs (what spanMs takes to align two charts). */
+export function spanOf(connections: readonly ConnectionRecord[], requests: readonly RequestTrace[]): number {
+  const { t0, t1 } = recordsSpan([...connections.map((connection) => ({ connection, requests: [] })), { requests }]);
+  return t1 > t0 ? t1 - t0 : 0;
+}
+
+/**
+ * Connection lanes: one row per connection on one time axis, its requests as waterfall bars in
+ * the phase colours, its setup (dns/connect/tls) under them, idle gaps shaded, and how it ended
+ * (side and reason) at the right. Every bar has a tooltip with its numbers; the script adds a
+ * click panel. Bar widths are exactly proportional to the phases (data-ms per segment).
+ */
+export function renderLanes(connections: readonly ConnectionRecord[], requests: readonly RequestTrace[], o: LanesOptions): string {
+  const { lanes, sampled } = sampleLanes(connections, requests, o);
+  const g = o.compact ? COMPACT : WIDE;
+  const { W, X0, X1 } = g;
+  if (lanes.length === 0) return note('no connections or requests to draw');
+  const { t0, t1 } = recordsSpan(lanes);
+  const span = Math.max(t1 - t0, o.spanMs ?? 0, 0.001);
   const k = (X1 - X0) / span; // viewBox units per ms
   const x = (t: number): number => X0 + (t - t0) * k;
   const height = AXIS_H + lanes.length * LANE_H + 4;
@@ -63,8 +79,9 @@ export function renderLanes(connections: readonly ConnectionRecord[], requests: 
     const tx = coord(X0 + tick * k);
     parts.push(`<line class="grid" x1="${tx}" x2="${tx}" y1="${AXIS_H - 4}" y2="${height}"/><text class="tick" x="${tx}" y="${AXIS_H - 8}" text-anchor="middle">${esc(msLabel(tick))}</text>`);
   }
-  parts.push(`<text class="muted" x="0" y="${AXIS_H - 8}">connection</text><text class="muted" x="${X1 + 12}" y="${AXIS_H - 8}">closed by: reason</text>`);
+  parts.push(`<text class="muted" x="0" y="${AXIS_H - 8}">connection</text><text class="muted" x="${X1 + LABEL_GAP}" y="${AXIS_H - 8}">${o.compact ? 'closed' : 'closed by: reason'}</text>`);
   lanes.forEach((lane, i) => parts.push(renderLane(lane, AXIS_H + i * LANE_H, x, k, t1, o.scope, g)));
+  // t1 is where still-open connections end: the last moment the records show
   const notes = [sampled, o.recordsNote].filter(Boolean).join(' ');
   return `<figure class="lanes" id="${esc(o.scope)}-lanes">
 ${legend()}
@@ -99,7 +116,7 @@ function renderLane(lane: Lane, y: number, x: (t: number) => number, k: number, 
     }
   }
   for (const r of lane.requests) out.push(requestBar(r, x, k, scope));
-  out.push(closeMark(c, x, lifeEnd, g.X1));
+  out.push(closeMark(c, x, lifeEnd, g.X1, g === COMPACT));
   if (lane.hidden) out.push(`<text class="muted" x="0" y="${BAR_Y + 21}" font-size="9">+${lane.hidden} not drawn</text>`);
   out.push('</g>');
   return out.join('');
@@ -145,14 +162,16 @@ function closeText(c: ConnectionRecord): string {
 }
 
 /** The close: a marker at the moment, coloured by side, and side: reason in the right column. */
-function closeMark(c: ConnectionRecord | undefined, x: (t: number) => number, at: number, X1: number): string {
+function closeMark(c: ConnectionRecord | undefined, x: (t: number) => number, at: number, X1: number, compact: boolean): string {
   if (!c) return '';
   if (c.closedAt === undefined || !c.close) {
-    return `<text class="muted" x="${X1 + 12}" y="${BAR_Y + 10}">${c.closedAt === undefined ? 'open at the end' : 'closed'}</text>`;
+    return `<text class="muted" x="${X1 + LABEL_GAP}" y="${BAR_Y + 10}">${c.closedAt === undefined ? (compact ? 'open' : 'open at the end') : 'closed'}</text>`;
   }
   const side = ['client', 'server'].includes(c.close.closedBy) ? c.close.closedBy : 'unknown';
   const cx = coord(x(at));
   return `<g class="close" data-side="${esc(c.close.closedBy)}" data-reason="${esc(c.close.reason)}"><title>${esc(`${c.id} ${closeText(c)}`)}</title>`
     + `<path class="close-${side}" d="M${cx} ${BAR_Y - 3}v${BAR_H + 6}h-2.5v-${BAR_H + 6}z"/><path class="close-${side}" d="M${cx} ${BAR_Y - 3}l7 3.5l-7 3.5z"/>`
-    + `<text x="${X1 + 12}" y="${BAR_Y + 10}"><tspan class="close-${side}" font-weight="600">${esc(c.close.closedBy)}</tspan>: ${esc(c.close.reason)}</text></g>`;
+    // compact: the side is the colour (the tooltip says it in words), the reason the text
+    + `<text x="${X1 + LABEL_GAP}" y="${BAR_Y + 10}">${compact ? '' : `<tspan class="close-${side}" font-weight="600">${esc(c.close.closedBy)}</tspan>: `}`
+    + `<tspan${compact ? ` class="close-${side}"` : ''}>${esc(c.close.reason)}</tspan></text></g>`;
 }

@@ -2,7 +2,7 @@ import type { CaptureSession } from '../../capture/capture-session.js';
 import type { PcapConnectionRecord } from '../../capture/pcap-record.js';
 import { CAPTURE_CONNECTION_HEAD, CAPTURE_CONNECTION_NUMERIC, captureConnectionRow, captureLine, captureSummaryRows } from '../capture.js';
 import { hbars, percentilePlot } from './charts.js';
-import { fullResumedBars } from './distributions.js';
+import { closeBars, fullResumedBars } from './distributions.js';
 import { domId, esc } from './escape.js';
 import { htmlPage } from './page.js';
 import { kv, note, section, table } from './parts.js';
@@ -21,8 +21,9 @@ export function renderPcapHtml(s: CaptureSession, o: { version?: string } = {}):
   const shown = conns.slice(0, MAX_TABLE_ROWS);
   const parts = [
     `<header><h1>connscope pcap ${esc(s.capture.file ?? '(stream)')}</h1><p class="sub">${esc(captureLine(s))}</p></header>`,
-    section('Summary', kv(captureSummaryRows(s))
-      + '<h3>TLS: full vs resumed</h3>' + fullResumedBars(t.fullHandshakes, t.resumed)
+    section('Summary', kv(captureSummaryRows(s)), 'summary'),
+    sessionSections(s, { scope: 'pcap', recordsNote: kept, noDistributions: true }),
+    section('TLS and closes', '<h3>TLS: full vs resumed</h3>' + fullResumedBars(t.fullHandshakes, t.resumed)
       + (t.fullHandshakeMs || t.resumedHandshakeMs
         ? '<h3>Handshake time, full vs resumed</h3>' + percentilePlot([
           { name: 'full', cls: 'ph-connect', points: distributionPoints(t.fullHandshakeMs) },
@@ -36,8 +37,7 @@ export function renderPcapHtml(s: CaptureSession, o: { version?: string } = {}):
         { label: 'server RST', value: c.server.rst, cls: 'side-server' },
         { label: 'still open', value: c.open, cls: 'side-unknown' },
       ], 'closes by side')
-      + '<h3>Close reasons</h3>' + hbars(Object.entries(c.reasons).sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })), 'close reasons'), 'summary'),
-    sessionSections(s, { scope: 'pcap', recordsNote: kept, noDistributions: true }),
+      + '<h3>Close reasons</h3>' + closeBars(c.reasons), 'tls-closes'),
     section(`Connections (${sum.connections}: TLS ${sum.byApp.tls}, HTTP ${sum.byApp.http}, other ${sum.byApp.other + sum.byApp.none})`,
       table(CAPTURE_CONNECTION_HEAD, shown.map(captureConnectionRow), {
         numeric: CAPTURE_CONNECTION_NUMERIC,

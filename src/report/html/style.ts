@@ -39,6 +39,7 @@ dl.kv dt{color:var(--muted)}dl.kv dd{margin:0}
 .note{color:var(--muted);font-size:12.5px;margin:2px 0 8px}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12.5px;margin:4px 0}
 .legend span::before{content:"";display:inline-block;width:12px;height:10px;margin-right:5px;vertical-align:-1px;background:var(--c);border-radius:2px}
+figure{margin:8px 0}
 svg{display:block;width:100%;height:auto;overflow:visible}
 svg text{fill:var(--fg);font-size:11px;font-family:system-ui,sans-serif}
 svg .muted,svg .tick{fill:var(--muted)}
@@ -51,7 +52,7 @@ svg .req.failed rect{stroke:var(--err);stroke-width:1.5}
 svg .bar{fill:var(--accent)}svg .bar.side-client{fill:var(--client)}svg .bar.side-server{fill:var(--server)}svg .bar.side-unknown{fill:var(--unknown)}svg .bar.err{fill:var(--err)}svg .bar.resumed{fill:var(--ok)}svg .bar.full{fill:var(--warn)}
 svg .line{fill:none;stroke-width:2}svg .dot{stroke:none}
 ${PHASE_NAMES.map((n) => `.ph-${n}{fill:var(--ph-${n});stroke:var(--ph-${n})}`).join('')}
-svg .line.total{stroke:var(--accent)}.total{fill:var(--accent)}
+svg .line.total{stroke:var(--fg)}.total{fill:var(--fg)}
 svg .line.open{stroke:var(--server)}svg path.line.ph-blocked,svg path.line[class*=ph-]{fill:none}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:20px}
 @media (max-width:900px){.grid2{grid-template-columns:1fr}}
