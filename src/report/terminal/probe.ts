@@ -55,7 +55,9 @@ export function keepAliveRows(r: ProbeResult, p: Palette): Rows {
     ? `${fmtMs(k.measuredIdleTimeoutMs)} ms (measured)`
     : k.idleBlackholeAfterMs !== null
       ? p.red(`the connection silently stopped answering within ${fmtMs(k.idleBlackholeAfterMs)} ms idle`)
-      : r.facts.measuredIdleTimeoutMs === undefined && r.facts.idleBlackholeAfterMs === undefined ? 'not measured (--idle-timeout)' : '-';
+      : k.idleTimeoutAtLeastMs !== null
+        ? `at least ${fmtSeconds(k.idleTimeoutAtLeastMs)} (held idle ${fmtSeconds(k.idleTimeoutAtLeastMs)}, still open and answering)`
+        : 'not measured (--idle-timeout)';
   return [
     ['Connection', k.connectionHeader],
     ['Keep-Alive', k.keepAliveHeader],
@@ -67,6 +69,10 @@ export function keepAliveRows(r: ProbeResult, p: Palette): Rows {
       : k.maxRequestsWithoutClose !== null ? `no limit within ${k.maxRequestsWithoutClose} requests` : 'not measured (--max-requests)'],
     ['client idle timeout', `${k.clientIdleTimeoutMs} ms (checked against the server)`],
   ];
+}
+
+function fmtSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** The HTTP/2 section as label/value rows. */
