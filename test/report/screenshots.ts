@@ -2,8 +2,11 @@
  * Makes the screenshots in docs/report.md: real runs against local servers (and a fixture capture),
  * each report opened in chromium and photographed. Run by hand after changing the report's looks:
  *   npm run docs:screenshots
- * Writes docs/img/report-*.png (the top of each page, so the files stay small).
+ * Writes docs/img/report-*.png (the top of each page, so the files stay small). The run report
+ * comes from the built binary: `npm run build` first.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +50,22 @@ const pages: Array<{ name: string; html: string; height: number; scheme: 'light'
 {
   const r = await runScenario('connection-close', { deadlineMs: 20_000 });
   pages.push({ name: 'lab', html: renderLabHtml([r]), height: 1150, scheme: 'light' });
+}
+
+// run: the run tests' unmodified app, traced by the built binary
+{
+  const srv = await httpServer((_q, res) => res.end('ok'));
+  const file = join(tmp, 'run-out.html');
+  // asynchronous: the server answering the app lives in this process
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'run', '--html', file, '--report', 'off', '--', process.execPath, 'test/fixtures/run/app.mjs'], {
+    env: { ...process.env, TARGET: srv.origin },
+    stdio: 'ignore',
+    timeout: 30_000,
+  });
+  const status = await new Promise((done) => child.on('close', done));
+  await srv.close();
+  if (status !== 0) throw new Error(`connscope run failed (${String(status)})`);
+  pages.push({ name: 'run', html: readFileSync(file, 'utf8'), height: 1000, scheme: 'light' });
 }
 
 // pcap: a committed fixture capture

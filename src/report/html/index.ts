@@ -5,3 +5,4 @@ export { renderLabHtml } from './lab.js';
 export { renderPcapHtml } from './pcap.js';
 export { renderSessionHtml, sessionSections } from './session.js';
 export { htmlPage } from './page.js';
+export { renderRunHtml } from './run.js';
