@@ -45,7 +45,7 @@ test('lab --html: before and after side by side with the JSON\'s connections, fi
       const metrics = await col.locator('table').first().locator('tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
       assert.deepEqual(metrics, shownMetrics(s.metric.key).map((k) => [LABELS[k as keyof typeof LABELS], formatMetric(k, rec.metrics[k])]));
       // every request's bar is drawn as its phases say
-      for (const q of rec.requests) assertBarMatchesPhases(await barSegments(page, `[data-variant="${variant}"] g.req[data-req="${q.id}"]`), q.phases, 0);
+      for (const q of rec.requests) assertBarMatchesPhases(await barSegments(page, `[data-variant="${variant}"] g.req[data-req="${q.id}"]`), q.phases);
     }
     assert.ok(s.before.findings.some((f: { id: string }) => f.id === s.expected));
     assert.equal(await article.locator(`[data-variant="after"] article[data-finding="${s.expected}"]`).count(), 0, 'gone after the fix');

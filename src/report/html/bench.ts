@@ -9,6 +9,7 @@ import { closeBars, fullResumedBars } from './distributions.js';
 import { esc } from './escape.js';
 import { findingCards } from './findings.js';
 import { renderLanes } from './lanes.js';
+import type { SampleLimits } from './sample.js';
 import { htmlPage } from './page.js';
 import { kv, note, section, table } from './parts.js';
 import { slowestAndFailed } from './session.js';
@@ -33,7 +34,7 @@ export function renderBenchMatrixHtml(m: MatrixResult, o: { version?: string } =
     `<header><h1>connscope bench --matrix ${esc(m.rows[0]?.result.settings.url ?? '')}</h1>${m.aborted ? '<p class="warnline">interrupted: partial matrix</p>' : ''}</header>`,
     section('Combinations', table(['combination', ...MATRIX_COLUMNS.map((c) => c.title)], rows, { numeric: MATRIX_COLUMNS.map((_, i) => i + 1) })
       + note('★ best in its column; reuse = share of requests on a reused connection; setup = mean connection establishment')),
-    ...m.rows.map((row, i) => `<details class="scenario"${i === 0 ? ' open' : ''}><summary><strong>${esc(row.label)}</strong> <span class="note">${esc(settingsLine(row.result))}</span></summary>${warnings(row.result)}${benchSections(row.result, `m${i}`)}</details>`),
+    ...m.rows.map((row, i) => `<details class="scenario"${i === 0 ? ' open' : ''}><summary><strong>${esc(row.label)}</strong> <span class="note">${esc(settingsLine(row.result))}</span></summary>${warnings(row.result)}${benchSections(row.result, `m${i}`, { lanes: matrixLanes(m.rows.length), maxConnectionRows: 100 })}</details>`),
   ];
   return htmlPage({ kind: 'bench', title: 'connscope bench --matrix', body: parts.join('\n'), version: o.version });
 }
@@ -42,8 +43,13 @@ function warnings(r: BenchResult): string {
   return (r.aborted ? '<p class="warnline">interrupted: partial report</p>' : '') + (r.settings.insecure ? '<p class="warnline">certificate verification was OFF (--insecure)</p>' : '');
 }
 
+/** Lanes of each combination of a matrix: fewer, and 480 bars shared by all, so a page of many runs stays small. */
+function matrixLanes(rows: number): SampleLimits {
+  return { maxLanes: 8, maxBars: Math.max(10, Math.floor(480 / rows)) };
+}
+
 /** The sections of one run; `scope` keeps element ids unique when several runs share a page. */
-export function benchSections(r: BenchResult, scope: string): string {
+export function benchSections(r: BenchResult, scope: string, o: { lanes?: SampleLimits; maxConnectionRows?: number } = {}): string {
   const s = r.stats;
   const parts: string[] = [];
   parts.push(section('Throughput', kv(throughputRows(r, PLAIN))
@@ -69,10 +75,11 @@ export function benchSections(r: BenchResult, scope: string): string {
   const recordsNote = requests.length < s.requests || session.connections.size < s.connectionsOpened
     ? `The records behind the lanes are a bounded sample: ${requests.length} of ${s.requests} requests (the first successes and the first errors) and ${session.connections.size} of ${s.connectionsOpened} connections; the numbers above count every request.`
     : undefined;
-  parts.push(section('Connection lanes (sample)', renderLanes([...session.connections.values()], requests, { scope, recordsNote })
+  parts.push(section('Connection lanes (sample)', renderLanes([...session.connections.values()], requests, { ...o.lanes, scope, recordsNote })
     + '<h3>Slowest and failed requests in the records</h3>'
     + requestsTable(slowestAndFailed(requests), { scope }), `${scope}-lanes`));
-  parts.push(`<details><summary>All ${session.connections.size} connection records</summary>${connectionsTable([...session.connections.values()], { scope, total: session.connections.size })}</details>`);
+  const maxRows = o.maxConnectionRows;
+  parts.push(`<details><summary>${maxRows !== undefined && session.connections.size > maxRows ? `The first ${maxRows} of ${session.connections.size}` : `All ${session.connections.size}`} connection records</summary>${connectionsTable([...session.connections.values()], { scope, total: session.connections.size, maxRows })}</details>`);
   parts.push(section('Findings', findingCards(r.findings, `${scope}-finding`), `${scope}-findings`));
   return parts.join('\n');
 }

@@ -142,19 +142,27 @@ function requestBar(r: RequestTrace, x: (t: number) => number, k: number, scope:
   const segs: string[] = [];
   const words: string[] = [];
   for (const n of PHASE_NAMES) {
-    const v = r.phases[n];
-    if (v === undefined) continue;
+    // microseconds, as --json rounds them: the bar, its data-ms and the JSON say the same number
+    const raw = r.phases[n];
+    if (raw === undefined) continue;
+    const v = micro(raw);
     // blocked is time before the request reached this connection (queued in the pool): a thin whisker,
-    // so queued requests that overlap on a busy lane do not hide the requests on the wire
+    // so queued requests that overlap on a busy lane do not hide the requests on the wire.
+    // The colour comes from the stylesheet (by data-phase): a bench page draws hundreds of these.
     const [y, h] = n === 'blocked' ? [BAR_Y + BAR_H / 2 - 2, 4] : [BAR_Y, BAR_H];
-    segs.push(`<rect class="ph-${n}" x="${coord(cursor)}" y="${y}" width="${coord(v * k)}" height="${h}" data-phase="${n}" data-ms="${v}" data-label="${esc(fmtMs(v))}"/>`);
-    words.push(`${n} ${fmtMs(v)}`);
+    segs.push(`<rect x="${coord(cursor)}" y="${y}" width="${coord(v * k)}" height="${h}" data-phase="${n}" data-ms="${v}" data-label="${esc(fmtMs(raw))}"/>`);
+    words.push(`${n} ${fmtMs(raw)}`);
     cursor += v * k;
   }
   const info = `${r.method} ${r.path} → ${requestStatus(r)} · ${r.reused ? `reused, #${r.requestIndexOnConnection ?? '?'} on ${r.connectionId}` : 'new connection'}${r.idleBeforeMs !== undefined ? ` · idle before ${fmtMs(r.idleBeforeMs)} ms` : ''}${r.error ? ` · ${r.error.message}` : ''}`;
   const title = `${r.id} on ${r.connectionId ?? 'no connection'}: total ${fmtMs(r.phases.total)} ms (${words.join(', ')} ms) · ${info}`;
   const fail = r.error ? `<text x="${coord(cursor + 2)}" y="${BAR_Y + 10}" fill="var(--err)" style="fill:var(--err)">✕</text>` : '';
-  return `<g class="req${r.error ? ' failed' : ''}" tabindex="0" data-req="${esc(r.id)}" data-conn="${esc(r.connectionId ?? '')}" data-total="${esc(fmtMs(r.phases.total))}" data-total-ms="${r.phases.total}" data-row="${esc(requestRowId(scope, r))}" data-info="${esc(info)}"><title>${esc(title)}</title>${segs.join('')}${fail}</g>`;
+  return `<g class="req${r.error ? ' failed' : ''}" tabindex="0" data-req="${esc(r.id)}" data-conn="${esc(r.connectionId ?? '')}" data-total="${esc(fmtMs(r.phases.total))}" data-row="${esc(requestRowId(scope, r))}"><title>${esc(title)}</title>${segs.join('')}${fail}</g>`;
+}
+
+/** ms rounded to the microsecond (what --json prints). */
+function micro(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 function closeText(c: ConnectionRecord): string {

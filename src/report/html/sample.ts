@@ -22,6 +22,8 @@ export interface SampleLimits {
   maxLanes?: number;
   /** Most request bars per lane (default 40). */
   maxBarsPerLane?: number;
+  /** Most request bars in the chart (default 400): the per-lane cap shrinks to fit, so a page stays small. */
+  maxBars?: number;
 }
 
 const NO_CONNECTION = '(no connection)';
@@ -33,7 +35,7 @@ const NO_CONNECTION = '(no connection)';
  */
 export function sampleLanes(connections: readonly ConnectionRecord[], requests: readonly RequestTrace[], limits: SampleLimits = {}): LaneSample {
   const maxLanes = limits.maxLanes ?? 24;
-  const maxBars = limits.maxBarsPerLane ?? 40;
+  const perLane = limits.maxBarsPerLane ?? 40;
   const byKey = new Map<string, Lane>();
   for (const c of connections) byKey.set(c.id, { key: c.id, connection: c, requests: [], hidden: 0 });
   for (const r of requests) {
@@ -57,6 +59,7 @@ export function sampleLanes(connections: readonly ConnectionRecord[], requests: 
     chosen = all.filter((l) => keys.has(l.key));
     notes.push(`${chosen.length} of ${all.length} connection lanes: those that carried ${failed ? `the ${failed} failed and ` : ''}the slowest requests`);
   }
+  const maxBars = Math.max(1, Math.min(perLane, Math.floor((limits.maxBars ?? 400) / Math.max(1, chosen.length))));
   let hiddenBars = 0;
   for (const lane of chosen) {
     if (lane.requests.length > maxBars) {

@@ -11,7 +11,7 @@ export const SCRIPT = `
     if(sel)sel.classList.remove('sel');sel=g;g.classList.add('sel');
     var rows=[['request',g.getAttribute('data-req')],['connection',g.getAttribute('data-conn')||'-'],['total ms',g.getAttribute('data-total')]];
     g.querySelectorAll('rect[data-phase]').forEach(function(r){rows.push([r.getAttribute('data-phase')+' ms',r.getAttribute('data-label')]);});
-    var extra=g.getAttribute('data-info');if(extra)rows.push(['',extra]);
+    var title=g.querySelector('title'),extra=title?title.textContent.split(' · ').slice(1).join(' · '):'';if(extra)rows.push(['',extra]);
     body.textContent='';var t=document.createElement('table');
     rows.forEach(function(x){var tr=t.insertRow();var a=tr.insertCell();a.textContent=x[0];var b=tr.insertCell();b.textContent=x[1];b.className='r';});
     body.appendChild(t);panel.hidden=false;

@@ -47,7 +47,8 @@ svg .axis,svg .grid{stroke:var(--line);stroke-width:1}
 svg .life{stroke:var(--muted);stroke-width:1;stroke-dasharray:3 3}
 svg .idle{fill:var(--muted);opacity:.18}
 svg .close-client{fill:var(--client)}svg .close-server{fill:var(--server)}svg .close-unknown{fill:var(--unknown)}
-svg .req{cursor:pointer}svg .req:hover rect,svg .req.sel rect{stroke:var(--fg);stroke-width:1}
+svg .req{cursor:pointer}
+${PHASE_NAMES.map((n) => `rect[data-phase=${n}]{fill:var(--ph-${n})}`).join('')}svg .req:hover rect,svg .req.sel rect{stroke:var(--fg);stroke-width:1}
 svg .req.failed rect{stroke:var(--err);stroke-width:1.5}
 svg .bar{fill:var(--accent)}svg .bar.side-client{fill:var(--client)}svg .bar.side-server{fill:var(--server)}svg .bar.side-unknown{fill:var(--unknown)}svg .bar.err{fill:var(--err)}svg .bar.resumed{fill:var(--ok)}svg .bar.full{fill:var(--warn)}
 svg .line{fill:none;stroke-width:2}svg .dot{stroke:none}

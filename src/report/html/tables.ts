@@ -49,9 +49,9 @@ export function requestsTable(requests: readonly RequestTrace[], o: { scope: str
 }
 
 /** The connections table of the terminal report, one row per connection record. */
-export function connectionsTable(connections: readonly ConnectionRecord[], o: { scope: string; total?: number }): string {
+export function connectionsTable(connections: readonly ConnectionRecord[], o: { scope: string; total?: number; maxRows?: number }): string {
   if (connections.length === 0) return note('no connections');
-  const shown = connections.slice(0, MAX_TABLE_ROWS);
+  const shown = connections.slice(0, o.maxRows ?? MAX_TABLE_ROWS);
   const out = table(CONNECTION_HEAD, shown.map(connectionRow), {
     numeric: CONNECTION_NUMERIC,
     rowAttrs: (i) => ` id="${esc(domId(o.scope, 'conn', shown[i]!.id))}" data-conn="${esc(shown[i]!.id)}"`,
