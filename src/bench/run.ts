@@ -127,6 +127,8 @@ function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: 
   f.keepAliveEnabled ??= o.keepAlive;
   f.durationMs = stats.durationMs;
   if (stats.blockedShare !== null) f.blockedShare = stats.blockedShare;
+  // every response is counted, while the session keeps a sample of requests: the 5xx rules read these
+  if (Object.keys(stats.statusCodes).length > 0) f.statusCounts = { ...stats.statusCodes };
   if (tally.hintedIdleTimeoutMs !== undefined) f.hintedIdleTimeoutMs = tally.hintedIdleTimeoutMs;
   if (o.client === 'undici' || o.client === 'fetch' || o.client === 'http') {
     // these clients shorten their idle timeout to the server's Keep-Alive hint: report what they really apply

@@ -1,5 +1,4 @@
 import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { benchMatrix } from '../bench/matrix.js';
 import { CLIENT_KINDS, parseDuration, type BenchOptions, type BenchProgress, type ClientKind } from '../bench/options.js';
@@ -11,7 +10,7 @@ import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
 import { renderBenchHtml, renderBenchMatrixHtml } from '../report/html/bench.js';
-import { useColor, type CliIO } from './io.js';
+import { readFlagFile, useColor, type CliIO } from './io.js';
 import { checkWritable, writeOutputFile } from './output-file.js';
 import { VERSION, type CommandResult, type Register } from './program.js';
 
@@ -65,14 +64,6 @@ function headers(list: string[] | undefined): Record<string, string> {
     out[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
   }
   return out;
-}
-
-function readFlagFile(flag: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`cannot read ${flag} file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
 }
 
 /** Turns parsed flags into library options (throws UsageError with one clear line). */

@@ -29,6 +29,11 @@ import { resumptionLost } from './resumption-lost.js';
 import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
+import { staleUpstream5xx } from './stale-upstream-5xx.js';
+import { serverErrors } from './server-errors.js';
+import { legacyTlsAccepted } from './legacy-tls-accepted.js';
+import { certExpiresSoon } from './cert-expires-soon.js';
+import { longTicketLifetime } from './long-ticket-lifetime.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -53,10 +58,15 @@ export const RULES: readonly Rule[] = [
   tlsVersionMismatch,
   h2AvailableNotUsed,
   noOcspStapling,
+  legacyTlsAccepted,
+  certExpiresSoon,
+  longTicketLifetime,
   eventLoopBlocked,
   poolExhausted,
   keepaliveDisabled,
   staleSocketReset,
+  staleUpstream5xx,
+  serverErrors,
   resumptionLost,
   clientSessionCacheOff,
   h2StreamLimit,

@@ -68,6 +68,15 @@ export function phaseRows(r: BenchResult): (string | number)[][] {
   });
 }
 
+/** The lines under the phase table: where request time went besides the phases. */
+export function phaseNotes(r: BenchResult): string[] {
+  const s = r.stats;
+  const out: string[] = [];
+  if (s.blockedShare !== null) out.push(`time blocked waiting for a pool slot: ${fmtShare(s.blockedShare)} of request time`);
+  if (s.loopQueueShare !== null && s.loopQueueShare >= 0.001) out.push(`time a free connection waited for the event loop: ${fmtShare(s.loopQueueShare)} of request time (not the pool)`);
+  return out;
+}
+
 /** Connection accounting as label/value rows. */
 export function connectionRows(r: BenchResult): Rows {
   const s = r.stats;
@@ -97,7 +106,7 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
   if (hist) out += `  ${p.dim('histogram')} ${hist}\n`;
   out += heading('Phases (ms)', p);
   out += renderTable(PHASE_HEAD, phaseRows(r), { alignRight: [1, 2, 3], indent: '  ' });
-  if (s.blockedShare !== null) out += `  ${p.dim(`time blocked waiting for a connection: ${fmtShare(s.blockedShare)} of request time`)}\n`;
+  for (const line of phaseNotes(r)) out += `  ${p.dim(line)}\n`;
   out += heading('Connections', p);
   out += keyValues(connectionRows(r), p);
   if (s.tracedRequests < s.requests && s.tracedRequests > 0) {

@@ -29,6 +29,8 @@ interface Slot {
   connectStart: number;
   connectEnd?: number;
   tlsEnd?: number;
+  /** The session became usable (connected and the server's SETTINGS known). */
+  readyAt?: number;
   lastActivity: number;
   record?: ConnectionRecord;
   close?: CloseInfo;
@@ -140,7 +142,7 @@ export class H2Engine implements Engine {
     const ready = (): void => {
       if (!connected || !settings || slot.state !== 'connecting') return;
       slot.state = 'open';
-      slot.lastActivity = performance.now();
+      slot.lastActivity = slot.readyAt = performance.now();
       slot.record = this.record(slot, socket, secure);
       this.ctx.sink.connection(slot.record);
       if (o.idleTimeoutMs !== undefined) {
@@ -234,7 +236,10 @@ export class H2Engine implements Engine {
       slot.lastActivity = now;
       if (slot.record && err === undefined) slot.record.requests++;
       const marks: RequestMarks = { start: w.start, end: now, sent: assigned, firstByte };
-      if (index === 1 && w.start <= slot.connectStart + 0.001) {
+      // a stream that waited for this session's setup (not for a stream slot: that is h2-stream-limit) joined
+      // its establishment like the first stream: that wait is connect/tls, clamped to its start, not blocked
+      const joinedSetup = !w.queuedByLimit && slot.readyAt !== undefined && w.start < slot.readyAt;
+      if ((index === 1 && w.start <= slot.connectStart + 0.001) || joinedSetup) {
         marks.connectStart = slot.connectStart;
         marks.connectEnd = slot.connectEnd;
         if (o.url.protocol === 'https:') {

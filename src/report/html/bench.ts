@@ -2,7 +2,7 @@ import type { MatrixResult } from '../../bench/matrix.js';
 import type { BenchResult } from '../../bench/run.js';
 import { BENCH_PHASES } from '../../bench/tally.js';
 import { bestRows, MATRIX_COLUMNS } from '../bench-matrix.js';
-import { connectionRows, fmtShare, LATENCY_HEAD, latencyCells, PHASE_HEAD, phaseRows, settingsLine, throughputRows } from '../bench-report.js';
+import { connectionRows, LATENCY_HEAD, latencyCells, PHASE_HEAD, phaseNotes, phaseRows, settingsLine, throughputRows } from '../bench-report.js';
 import { palette } from '../terminal/style.js';
 import { histogramBars, percentilePlot, timeSeries } from './charts.js';
 import { closeBars, fullResumedBars } from './distributions.js';
@@ -64,7 +64,7 @@ export function benchSections(r: BenchResult, scope: string, o: { lanes?: Sample
     + percentilePlot([{ name: 'latency', cls: 'total', points: s.latencyCurve }], 'HDR latency percentile plot')
     + '<h3>Histogram</h3>' + histogramBars(s.latencyBins, 'latency histogram (log-spaced bins)'), `${scope}-latency`));
   parts.push(section('Phases (ms)', table(PHASE_HEAD, phaseRows(r), { numeric: [1, 2, 3] })
-    + (s.blockedShare !== null ? note(`time blocked waiting for a connection: ${fmtShare(s.blockedShare)} of request time`) : '')
+    + phaseNotes(r).map(note).join('')
     + percentilePlot(BENCH_PHASES.map((n) => ({ name: n, cls: `ph-${n}`, points: s.phaseCurves[n] ?? [] })), 'phase percentile plot'), `${scope}-phases`));
   parts.push(section('Connections', kv(connectionRows(r))
     + (s.tracedRequests < s.requests && s.tracedRequests > 0 ? note(`connection accounting covers ${s.tracedRequests} of ${s.requests} requests`) : '')
