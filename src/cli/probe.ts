@@ -14,8 +14,10 @@ import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
 import { renderProbeHtml } from '../report/html/probe.js';
 import { checkWritable, writeOutputFile } from './output-file.js';
+import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
 import { VERSION, type CommandResult } from './program.js';
+import { parseUrlArgument } from './target.js';
 
 interface ProbeFlags {
   requests?: string;
@@ -67,12 +69,6 @@ function parseNumber(flag: string, v: string, integer = false): number {
   return n;
 }
 
-function parseHeader(h: string): [string, string] {
-  const i = h.indexOf(':');
-  if (i <= 0) throw new UsageError(`invalid header '${h.split(':')[0]}'`, "expected -H 'Name: value'");
-  return [h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim()];
-}
-
 function writeHar(path: string, result: ProbeResult): void {
   writeOutputFile('--har', path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
 }
@@ -93,19 +89,11 @@ function readCa(path: string): string {
 }
 
 /** Flags → library options; every check happens here or in the library before any traffic. */
-export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: string; options: ProbeOptions; failOn?: Severity } {
-  const headers: Record<string, string> = {};
-  for (const h of f.header) {
-    const [k, v] = parseHeader(h);
-    headers[k] = v;
-  }
-  // curl sends URL credentials as Basic auth; they never appear in output (the URL is redacted)
-  try {
-    const u = new URL(url);
-    if ((u.username || u.password) && !headers.authorization) {
-      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-    }
-  } catch {}
+export function probeOptionsFrom(input: string, f: ProbeFlags, io: CliIO): { url: string; options: ProbeOptions; failOn?: Severity } {
+  // credentials leave the URL here and travel as Basic auth, as curl sends them
+  const target = parseUrlArgument(input);
+  const url = target.url.href;
+  const headers = withBasicAuth(parseHeaderFlags(f.header), target.basicAuth);
   if (f['http1.1'] && f.http2) throw new UsageError('--http1.1 and --http2 exclude each other');
   const thresholds: Partial<Thresholds> = {};
   if (f.slowDns !== undefined) thresholds.slowDnsMs = parseNumber('--slow-dns', f.slowDns);
@@ -140,8 +128,8 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
   return { url, options, failOn };
 }
 
-export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promise<number> {
-  const { options, failOn } = probeOptionsFrom(url, flags, io);
+export async function runProbe(input: string, flags: ProbeFlags, io: CliIO): Promise<number> {
+  const { url, options, failOn } = probeOptionsFrom(input, flags, io);
   if (flags.har !== undefined) checkWritable('--har', flags.har);
   if (flags.html !== undefined) checkWritable('--html', flags.html);
   const color = useColor(io, flags.color);
@@ -194,7 +182,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .description('Probe one URL: waterfall per request, connection reuse, TLS and resumption, ALPN, keep-alive, HTTP/2 — and what to change')
     // optional so that a URL swallowed by --idle-timeout / --max-requests (commander gives an optional value
     // the next word) can be taken back; its absence is still a usage error (urlFrom)
-    .argument('[url]', 'http:// or https:// URL')
+    .argument('[url]', 'http:// or https:// URL (no scheme means http://, as in curl)')
     .usage('[options] <url>')
     .option('-n, --requests <n>', 'sequential requests over one keep-alive connection', String(DEFAULTS.requests))
     .option('-X, --request <method>', 'request method (default GET, POST with --data)')

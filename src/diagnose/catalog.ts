@@ -30,6 +30,8 @@ export const CATALOG = {
   'server-request-timeout-missing': { severity: 'info', title: 'requestTimeout is off' },
   'no-ocsp-stapling': { severity: 'info', title: 'The server does not staple OCSP responses' },
   'pipelining-lost-requests': { severity: 'error', title: 'Pipelined requests were lost when the server closed the connection' },
+  'h2-streams-reset': { severity: 'warn', title: 'The server resets HTTP/2 streams before answering them' },
+  'no-request-completed': { severity: 'error', title: 'No request completed' },
   'sockets-growing': { severity: 'warn', title: 'Open sockets per origin keep growing' },
   'stale-upstream-5xx': { severity: 'error', title: 'A proxy answers 502/503/504 after idle periods: it reused upstream connections the backend had closed' },
   'server-errors': { severity: 'warn', title: 'The server answered with 5xx errors' },

@@ -31,12 +31,15 @@ import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
 import { staleUpstream5xx } from './stale-upstream-5xx.js';
 import { serverErrors } from './server-errors.js';
+import { noRequestCompleted } from './no-request-completed.js';
+import { h2StreamsReset } from './h2-streams-reset.js';
 import { legacyTlsAccepted } from './legacy-tls-accepted.js';
 import { certExpiresSoon } from './cert-expires-soon.js';
 import { longTicketLifetime } from './long-ticket-lifetime.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
+  noRequestCompleted,
   slowDns,
   slowConnect,
   slowTls,
@@ -71,4 +74,5 @@ export const RULES: readonly Rule[] = [
   clientSessionCacheOff,
   h2StreamLimit,
   h2Goaway,
+  h2StreamsReset,
 ];

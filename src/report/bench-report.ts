@@ -47,7 +47,16 @@ export function throughputRows(r: BenchResult, p: Palette): Rows {
     ['req/s', fmtRate(s.reqPerSec)],
     ['status codes', fmtCounts(s.statusCodes)],
     ['errors', s.errors ? p.red(errLine) : errLine],
+    // requests the run stopped before they ended are not counted above, so say where they were
+    ['unfinished', r.abandoned ? `${r.abandoned} in flight at the end, not counted (${fmtCounts(r.stuck)})` : '0'],
   ];
+}
+
+export const ERROR_HEAD = ['code', 'count', 'meaning'];
+
+/** One row per error code: how many, and what it means. */
+export function errorRows(r: BenchResult): (string | number)[][] {
+  return r.errorTable.map((e) => [e.code, e.count, e.meaning]);
 }
 
 export const LATENCY_HEAD = ['min', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'];
@@ -90,15 +99,29 @@ export function connectionRows(r: BenchResult): Rows {
   ];
 }
 
+/** Lines under the connection rows (HTTP/2 streams sent again). */
+export function connectionNotes(r: BenchResult): string[] {
+  const retried = r.session.facts.http2?.streamsRetried;
+  return retried && retried.refused + retried.goaway > 0
+    ? [`HTTP/2 streams refused unprocessed and sent again (not counted as requests or errors): REFUSED_STREAM ${retried.refused}, above GOAWAY's last-stream-id ${retried.goaway}`]
+    : [];
+}
+
 /** The terminal report of one bench run. */
 export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string {
   const p = palette(o.color);
   const s = r.stats;
   let out = `${p.bold('connscope bench')} ${r.settings.url}\n  ${p.dim(settingsLine(r))}\n`;
   if (r.aborted) out += `  ${p.yellow('interrupted: partial report')}\n`;
+  if (r.failed) out += `  ${p.red(p.bold('FAILED: no request completed (see the finding no-request-completed)'))}\n`;
   if (r.settings.insecure) out += `  ${p.yellow('certificate verification was OFF (--insecure)')}\n`;
   out += heading('Throughput', p);
   out += keyValues(throughputRows(r, p), p);
+  if (r.errorTable.length > 0) {
+    out += heading('Errors', p);
+    out += renderTable(ERROR_HEAD, errorRows(r), { alignRight: [1], indent: '  ' });
+    for (const e of r.errorTable) if (e.example) out += `  ${p.dim(`example (${e.code}): ${e.example}`)}\n`;
+  }
   if (r.warmup) out += `  ${p.dim(`after a warm-up of ${r.warmup.requests} requests in ${(r.warmup.durationMs / 1000).toFixed(1)} s`)}\n`;
   out += heading(r.settings.rate !== undefined ? 'Latency (ms, from the intended send time)' : 'Latency (ms)', p);
   out += renderTable(LATENCY_HEAD, [latencyCells(r)], { alignRight: [0, 1, 2, 3, 4, 5, 6], indent: '  ' });
@@ -109,6 +132,7 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
   for (const line of phaseNotes(r)) out += `  ${p.dim(line)}\n`;
   out += heading('Connections', p);
   out += keyValues(connectionRows(r), p);
+  for (const line of connectionNotes(r)) out += `  ${p.dim(line)}\n`;
   if (s.tracedRequests < s.requests && s.tracedRequests > 0) {
     out += `  ${p.dim(`connection accounting covers ${s.tracedRequests} of ${s.requests} requests`)}\n`;
   }

@@ -13,7 +13,7 @@ const LINK_NAMES: Record<number, string> = {
 /** `pcapng, Linux cooked (SLL), 120 packets (118 TCP), 31.2 KiB, 812 ms of traffic, read in 3.1 ms` */
 export function captureLine(s: CaptureSession): string {
   const c = s.capture;
-  return `${c.format}, ${c.linkTypes.map((l) => LINK_NAMES[l] ?? `link ${l}`).join(' + ')}, `
+  return `${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.linkTypes.map((l) => LINK_NAMES[l] ?? `link ${l}`).join(' + ')}, `
     + `${c.packets} packets (${c.tcpPackets} TCP), ${fmtBytes(c.bytes)}, ${fmtMs(c.durationMs)} ms of traffic, read in ${fmtMs(c.elapsedMs)} ms`;
 }
 
@@ -60,5 +60,6 @@ export function captureSummaryRows(s: CaptureSession): [string, string | number]
     ['close reasons', counts(closes.reasons)],
     ['network RTT', dist(sum.rttMs)],
     ['retransmissions', sum.retransmissions],
+    ['out-of-order', sum.outOfOrder],
   ] as [string, string | number | undefined][]).filter(([, v]) => v !== undefined) as [string, string | number][];
 }

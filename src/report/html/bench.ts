@@ -2,7 +2,7 @@ import type { MatrixResult } from '../../bench/matrix.js';
 import type { BenchResult } from '../../bench/run.js';
 import { BENCH_PHASES } from '../../bench/tally.js';
 import { bestRows, MATRIX_COLUMNS } from '../bench-matrix.js';
-import { connectionRows, LATENCY_HEAD, latencyCells, PHASE_HEAD, phaseNotes, phaseRows, settingsLine, throughputRows } from '../bench-report.js';
+import { connectionNotes, connectionRows, ERROR_HEAD, errorRows, LATENCY_HEAD, latencyCells, PHASE_HEAD, phaseNotes, phaseRows, settingsLine, throughputRows } from '../bench-report.js';
 import { palette } from '../terminal/style.js';
 import { histogramBars, percentilePlot, timeSeries } from './charts.js';
 import { closeBars, fullResumedBars } from './distributions.js';
@@ -40,7 +40,8 @@ export function renderBenchMatrixHtml(m: MatrixResult, o: { version?: string } =
 }
 
 function warnings(r: BenchResult): string {
-  return (r.aborted ? '<p class="warnline">interrupted: partial report</p>' : '') + (r.settings.insecure ? '<p class="warnline">certificate verification was OFF (--insecure)</p>' : '');
+  return (r.aborted ? '<p class="warnline">interrupted: partial report</p>' : '')
+    + (r.failed ? '<p class="warnline">FAILED: no request completed (see the finding no-request-completed)</p>' : '') + (r.settings.insecure ? '<p class="warnline">certificate verification was OFF (--insecure)</p>' : '');
 }
 
 /** Lanes of each combination of a matrix: fewer, and 480 bars shared by all, so a page of many runs stays small. */
@@ -53,6 +54,7 @@ export function benchSections(r: BenchResult, scope: string, o: { lanes?: Sample
   const s = r.stats;
   const parts: string[] = [];
   parts.push(section('Throughput', kv(throughputRows(r, PLAIN))
+    + (r.errorTable.length ? '<h3>Errors</h3>' + table(ERROR_HEAD, errorRows(r), { numeric: [1] }) + r.errorTable.filter((e) => e.example).map((e) => note(`example (${e.code}): ${e.example}`)).join('') : '')
     + (r.warmup ? note(`after a warm-up of ${r.warmup.requests} requests in ${(r.warmup.durationMs / 1000).toFixed(1)} s`) : '')
     + `<h3>Over time</h3>` + timeSeries(s.perSecond, [
       { name: 'req/s', pick: (x) => x.requests, kind: 'bars', cls: '' },
@@ -66,7 +68,7 @@ export function benchSections(r: BenchResult, scope: string, o: { lanes?: Sample
   parts.push(section('Phases (ms)', table(PHASE_HEAD, phaseRows(r), { numeric: [1, 2, 3] })
     + phaseNotes(r).map(note).join('')
     + percentilePlot(BENCH_PHASES.map((n) => ({ name: n, cls: `ph-${n}`, points: s.phaseCurves[n] ?? [] })), 'phase percentile plot'), `${scope}-phases`));
-  parts.push(section('Connections', kv(connectionRows(r))
+  parts.push(section('Connections', kv(connectionRows(r)) + connectionNotes(r).map(note).join('')
     + (s.tracedRequests < s.requests && s.tracedRequests > 0 ? note(`connection accounting covers ${s.tracedRequests} of ${s.requests} requests`) : '')
     + '<h3>TLS: full vs resumed</h3>' + fullResumedBars(s.handshakes.full, s.handshakes.resumed)
     + '<h3>Closes by side and reason</h3>' + closeBars(s.closes), `${scope}-connections`));
