@@ -1,5 +1,6 @@
 import type { Rule } from './engine.js';
 import { slowDns } from './slow-dns.js';
+import { dnsThreadpoolSaturated } from './dns-threadpool-saturated.js';
 import { slowConnect } from './slow-connect.js';
 import { slowTls } from './slow-tls.js';
 import { serverKeepaliveBelowLb } from './server-keepalive-below-lb.js';
@@ -33,6 +34,7 @@ import { clientSessionCacheOff } from './client-session-cache-off.js';
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
   slowDns,
+  dnsThreadpoolSaturated,
   slowConnect,
   slowTls,
   serverKeepaliveBelowLb,

@@ -52,7 +52,12 @@ export interface Facts {
     clientSessionCacheSize?: number;
   };
   http2?: { supported?: boolean; used?: boolean; maxConcurrentStreams?: number; goaways?: number; streamsQueued?: number };
-  eventLoop?: { maxDelayMs: number; p99DelayMs?: number };
+  eventLoop?: {
+    maxDelayMs: number;
+    p99DelayMs?: number;
+    /** Functions that held the loop during stalls, heaviest first, from CPU samples (trace/stall-profile.ts). */
+    blockedBy?: BlockingFunction[];
+  };
   server?: {
     keepAliveTimeoutMs?: number;
     headersTimeoutMs?: number;
@@ -75,4 +80,17 @@ export interface Facts {
   blockedShare?: number;
   /** Duration of the observation window (ms). */
   durationMs?: number;
+}
+
+/** A function CPU samples caught on the loop while it stalled. */
+export interface BlockingFunction {
+  function: string;
+  /** Script path or URL (file:// stripped); '' for native code. */
+  file: string;
+  /** 1-based line of the function's definition. */
+  line: number;
+  /** 1-based column of the function's definition. */
+  column: number;
+  /** Sampled time inside stalls attributed to it (ms). */
+  ms: number;
 }

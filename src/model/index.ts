@@ -5,3 +5,4 @@ export * from './finding.js';
 export * from './facts.js';
 export * from './stats.js';
 export * from './session.js';
+export * from './stall.js';

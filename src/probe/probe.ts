@@ -128,7 +128,7 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   state.connections = new Map(state.client.connections().map((c) => [c.id, { ...c, source: 'probe' }]));
   for (const e of state.exchanges) e.exchange.trace.source = 'probe';
   const requests = state.exchanges.map((e) => e.exchange.trace);
-  sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
+  sampler.annotate(requests, state.connections.values(), o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
   state.loopMaxDelayMs = sampler.maxDelayMs;
   state.facts = collectFacts(state);
   const session = new Session();

@@ -10,6 +10,7 @@ import type { TracerCore } from './core.js';
 import { noteKeepAlive } from './keepalive-hint.js';
 import { findHeader } from './raw-headers.js';
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
+import { threadpoolTasks } from './threadpool.js';
 import { requestedOcsp } from './tls-info.js';
 
 interface Pending {
@@ -99,6 +100,8 @@ export function traceHttp(core: TracerCore): () => void {
     core.adoptSocket(socket, conn);
     if (socket.connecting) {
       conn.marks.lookup = isIP(hostOf(p.origin)) === 0;
+      // net.connect issued the lookup synchronously: the count includes it when it uses the threadpool
+      if (conn.marks.lookup) conn.marks.poolTasks = threadpoolTasks();
       conn.marks.handshake = (socket as TLSSocket).encrypted === true;
       socket.once('lookup', onLookup);
       socket.once('connect', onConnect);
