@@ -36,6 +36,8 @@ export class StallProfiler {
   private session: Session | undefined;
   private rotateTimer: NodeJS.Timeout | undefined;
   private readonly totals = new Map<string, BlockingFunction>();
+  /** Samples before this (the profiler's own start) are not charged to anyone. */
+  private since = Infinity;
 
   /** `windows` gives the stalls seen so far (oldest first) at each rotation. */
   constructor(private readonly windows: () => StallWindow[]) {}
@@ -48,6 +50,8 @@ export class StallProfiler {
       s.post('Profiler.enable');
       s.post('Profiler.setSamplingInterval', { interval: SAMPLING_US });
       s.post('Profiler.start');
+      // starting logs every compiled function on this thread (tens of ms): samples of that are ours, not the host's
+      this.since = now();
       this.session = s;
       this.rotateTimer = setInterval(() => this.rotate(true), ROTATE_MS);
       this.rotateTimer.unref();
@@ -116,7 +120,7 @@ export class StallProfiler {
       while (w < windows.length && windows[w]!.to < at) w++;
       if (w === windows.length) break;
       const win = windows[w]!;
-      if (at < win.from) continue;
+      if (at < win.from || at < this.since) continue;
       const id = p.samples[i]!;
       if (!blame.has(id)) blame.set(id, frameToBlame(id, byId, parent));
       const node = blame.get(id);
