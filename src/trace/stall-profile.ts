@@ -96,8 +96,11 @@ export class StallProfiler {
     s.post('Profiler.stop', (err, res) => {
       if (!err) profile = (res as { profile: Profile }).profile;
     });
-    if (again) s.post('Profiler.start');
     if (profile) this.fold(profile, this.windows());
+    if (again) {
+      s.post('Profiler.start');
+      this.since = now();
+    }
   }
 
   private fold(p: Profile, windows: StallWindow[]): void {
