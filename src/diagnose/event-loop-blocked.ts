@@ -12,7 +12,13 @@ export const eventLoopBlocked: Rule = {
     const limit = thresholds.eventLoopBlockedMs;
     const hit = session.requests.filter((r) => r.eventLoopBlocked === true || (r.eventLoopDelayMs ?? 0) > limit);
     const maxDelay = session.facts.eventLoop?.maxDelayMs;
-    if (hit.length === 0 && !(maxDelay !== undefined && maxDelay > limit && session.requests.length === 0)) return undefined;
+    // connections whose establishment a stall stretched (sessions that keep connection records only)
+    let inflatedConnections = 0;
+    for (const c of session.connections.values()) {
+      const st = c.establishment.stalls;
+      if (st && (st.dns ?? 0) + (st.connect ?? 0) + (st.tls ?? 0) > limit) inflatedConnections++;
+    }
+    if (hit.length === 0 && inflatedConnections === 0 && !(maxDelay !== undefined && maxDelay > limit && session.requests.length === 0)) return undefined;
     const worst = Math.max(0, ...hit.map((r) => r.eventLoopDelayMs ?? 0));
     // which phases the stalls landed in: the ones a reader would otherwise blame
     const inflatedPhasesMs: Record<string, number> = {};
@@ -27,6 +33,7 @@ export const eventLoopBlocked: Rule = {
       evidence: {
         thresholdMs: limit,
         inflatedRequests: hit.length,
+        inflatedConnections,
         requests: session.requests.length,
         worstStallMs: Math.round(Math.max(worst, maxDelay ?? 0) * 10) / 10,
         // stall time per phase over the inflated requests (dnsStallMs, waitStallMs, ...)
