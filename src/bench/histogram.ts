@@ -41,7 +41,8 @@ export class DurationHistogram {
   summary(): LatencySummary | undefined {
     const count = this.h.totalCount;
     if (count === 0) return undefined;
-    const at = (p: number): number => this.h.getValueAtPercentile(p) / 1000;
+    // a percentile is reported as its bucket's upper edge: never above the largest value recorded
+    const at = (p: number): number => Math.min(this.h.getValueAtPercentile(p), this.h.maxValue) / 1000;
     return {
       count,
       mean: this.sumMs / count,

@@ -111,7 +111,7 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
       c.previousExchangeEndAt = x.endAt ?? c.previousExchangeEndAt;
       if (name !== undefined) return;
       // keep the first records: dropping old ones instead would churn the old generation on big captures
-      if (session.requests.length < session.maxRequests) session.addRequest(trace);
+      if (session.requestCount < session.maxRequests) session.addRequest(trace);
       else session.droppedRequests++;
     },
     onConnection: (c) => {
@@ -163,7 +163,7 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
   const ordered = [...session.connections.values()].sort((a, b) => a.openedAtEpoch - b.openedAtEpoch || Number(a.id.slice(1)) - Number(b.id.slice(1)));
   session.connections.clear();
   for (const r of ordered) session.connections.set(r.id, r);
-  session.requests.sort((a, b) => a.startedAtEpoch - b.startedAtEpoch);
+  session.sortRequests((a, b) => a.startedAtEpoch - b.startedAtEpoch);
 
   const durationMs = table.firstTs === undefined ? 0 : table.lastTs - table.firstTs;
   session.summary = summary.build();

@@ -18,6 +18,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const program = new Command('connscope')
     .description('Why are my HTTP connections slow or not reused? DNS, TCP, TLS, keep-alive, pools, HTTP/2.')
     .version(VERSION)
+    .enablePositionalOptions() // `run` passes everything after its command on untouched
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -11,6 +11,7 @@ export const SUBCOMMANDS: Record<string, () => Promise<Register>> = {
   pcap: async () => (await import('./pcap.js')).registerPcap,
   sockets: async () => (await import('./sockets.js')).registerSockets,
   'check-server': async () => (await import('./check-server.js')).registerCheckServer,
+  run: async () => (await import('./run.js')).registerRun,
 };
 
 /** The modules a command line needs: the named subcommand's, or all of them (help, unknown names). */

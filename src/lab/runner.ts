@@ -93,7 +93,7 @@ export async function runScenario(nameOrScenario: string | Scenario, options: Ru
 
 function record(m: Measured): RunRecord {
   const json = m.session.toJSON();
-  return { metrics: m.metrics, findings: m.findings, facts: json.facts, stats: json.stats, connections: json.connections, requests: json.requests };
+  return { metrics: m.metrics, findings: m.findings, facts: json.facts, stats: json.stats, connections: json.connections, requests: [...json.requests] };
 }
 
 /** True when the after value beats the before value by the metric's margin. */

@@ -2,6 +2,7 @@ import type { ConnectionRecord } from './connection.js';
 import type { Facts } from './facts.js';
 import type { Finding } from './finding.js';
 import type { RequestTrace } from './request.js';
+import { RingBuffer } from './ring-buffer.js';
 import { computeStats, type SessionStats } from './stats.js';
 
 /** Anything that emits the tracer's events (the tracer handle, a pcap reader, a bench run). */
@@ -16,7 +17,9 @@ export interface RecordSource {
  */
 export class Session {
   readonly connections = new Map<string, ConnectionRecord>();
-  readonly requests: RequestTrace[] = [];
+  private readonly recent: RingBuffer<RequestTrace>;
+  /** The ordered view handed out by `requests`, rebuilt only after a change. */
+  private view: RequestTrace[] | undefined;
   facts: Facts = {};
   findings: Finding[] = [];
   /** Oldest requests are dropped past this many (bounded memory for long observations). */
@@ -25,6 +28,17 @@ export class Session {
 
   constructor(options: { maxRequests?: number } = {}) {
     this.maxRequests = options.maxRequests ?? 100_000;
+    this.recent = new RingBuffer(this.maxRequests);
+  }
+
+  /** The kept requests, oldest first (the most recent `maxRequests`). */
+  get requests(): readonly RequestTrace[] {
+    return (this.view ??= this.recent.toArray());
+  }
+
+  /** How many requests are kept, without building the ordered view. */
+  get requestCount(): number {
+    return this.recent.length;
   }
 
   addConnection(c: ConnectionRecord): void {
@@ -32,11 +46,16 @@ export class Session {
   }
 
   addRequest(r: RequestTrace): void {
-    if (this.requests.length >= this.maxRequests) {
-      this.requests.shift();
-      this.droppedRequests++;
-    }
-    this.requests.push(r);
+    if (this.recent.push(r) !== undefined) this.droppedRequests++;
+    this.view = undefined;
+  }
+
+  /** Reorders the kept requests (a pcap's requests arrive in flow order, not start order). */
+  sortRequests(compare: (a: RequestTrace, b: RequestTrace) => number): void {
+    const sorted = this.recent.toArray().sort(compare);
+    this.recent.clear();
+    for (const r of sorted) this.recent.push(r);
+    this.view = undefined;
   }
 
   /** Collects a source's events into this session; returns a function that stops collecting. */
@@ -57,7 +76,7 @@ export class Session {
     return computeStats(this.connections.values(), this.requests);
   }
 
-  toJSON(): { connections: ConnectionRecord[]; requests: RequestTrace[]; facts: Facts; stats: SessionStats; findings: Finding[] } {
+  toJSON(): { connections: ConnectionRecord[]; requests: readonly RequestTrace[]; facts: Facts; stats: SessionStats; findings: Finding[] } {
     return {
       connections: [...this.connections.values()],
       requests: this.requests,

@@ -2,7 +2,8 @@ import http2 from 'node:http2';
 import { syncBuiltinESMExports } from 'node:module';
 import { now } from './clock.js';
 
-export type SessionHook = (session: http2.ClientHttp2Session, authority: string | URL, at: number) => void;
+/** `supplied`: the caller gave its own socket (`createConnection`), which may be established already. */
+export type SessionHook = (session: http2.ClientHttp2Session, authority: string | URL, at: number, supplied: boolean) => void;
 export type StreamHook = (session: http2.ClientHttp2Session, stream: http2.ClientHttp2Stream, headers: http2.OutgoingHttpHeaders | undefined, at: number) => void;
 
 const sessionHooks = new Set<SessionHook>();
@@ -48,7 +49,9 @@ function install(): void {
     const session = orig.apply(this, args);
     try {
       patchRequest(session);
-      for (const h of sessionHooks) h(session, args[0], at);
+      const options = args[1] as { createConnection?: unknown } | undefined;
+      const supplied = typeof options === 'object' && options !== null && typeof options.createConnection === 'function';
+      for (const h of sessionHooks) h(session, args[0], at, supplied);
     } catch {}
     return session;
   };

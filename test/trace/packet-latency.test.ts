@@ -68,12 +68,17 @@ describe('tracer: connect and TLS 1.3 handshake through a 25 ms each-way packet 
     spawnSync('ip', ['netns', 'del', ns]);
   });
 
-  /** A loaded machine only ever adds time: the fastest of three is checked against ±20%. */
+  /**
+   * A loaded machine only ever adds time: every value is at least one round trip less 20%, and the
+   * fastest of three is under 1.5 round trips — which still tells one round trip from two (a TLS 1.2
+   * handshake, or a connect that waited on a retransmitted SYN), while CPU contention on a busy
+   * machine (seen: 62.7 ms for a 50 ms TLS 1.3 handshake at load 12) does not fail it.
+   */
   const aboutOneRtt = (label: string, values: number[]): void => {
     assert.equal(values.length, 3, `${label}: three connections traced`);
     assert.ok(values.every((v) => v >= RTT * 0.8), `${label}: every value is at least one round trip less 20%: ${values.join(', ')}`);
     const best = Math.min(...values);
-    assert.ok(best <= RTT * 1.2, `${label}: ${best.toFixed(1)} ms, expected ${RTT} ms ± 20%`);
+    assert.ok(best <= RTT * 1.5, `${label}: ${best.toFixed(1)} ms, expected ${RTT} ms (one round trip, under 1.5)`);
   };
 
   for (const client of ['http', 'undici'] as const) {

@@ -1,0 +1,159 @@
+import { DurationHistogram, type LatencySummary } from '../bench/histogram.js';
+import type { ConnectionRecord } from '../model/connection.js';
+import type { RequestTrace } from '../model/request.js';
+import { RingBuffer } from '../model/ring-buffer.js';
+import { Session } from '../model/session.js';
+import type { Tracer } from '../trace/types.js';
+import { TopN } from './top-n.js';
+
+export interface LiveSessionOptions {
+  keepRecent: number;
+  keepSlowest: number;
+  keepFailed: number;
+  /** Closed connection records kept, most recent (default 1000). */
+  keepClosed?: number;
+}
+
+/** Exact counts over every request and connection of one side, whatever was sampled away. */
+export interface SideTotals {
+  requests: number;
+  failed: number;
+  reused: number;
+  status: Record<string, number>;
+  errors: Record<string, number>;
+  connectionsOpened: number;
+  connectionsClosed: number;
+  /** Connections open now (bounded by what the host keeps open). */
+  connectionsOpen: number;
+  handshakes: { full: number; resumed: number };
+  closes: Record<string, number>;
+  /** Request duration over every traced request. */
+  duration?: LatencySummary;
+}
+
+/** The process as a client (its outgoing requests) and as a server (the requests it answered). */
+export interface LiveTotals {
+  client: SideTotals;
+  server: SideTotals;
+}
+
+class Side {
+  readonly open = new Map<string, ConnectionRecord>();
+  readonly duration = new DurationHistogram();
+  readonly t: Omit<SideTotals, 'duration' | 'connectionsOpen'> = {
+    requests: 0,
+    failed: 0,
+    reused: 0,
+    status: {},
+    errors: {},
+    connectionsOpened: 0,
+    connectionsClosed: 0,
+    handshakes: { full: 0, resumed: 0 },
+    closes: {},
+  };
+
+  totals(): SideTotals {
+    return { ...this.t, status: { ...this.t.status }, errors: { ...this.t.errors }, closes: { ...this.t.closes }, handshakes: { ...this.t.handshakes }, connectionsOpen: this.open.size, duration: this.duration.summary() };
+  }
+}
+
+/** A guard against a close event the tracer never sent: open records beyond this are not kept. */
+const MAX_OPEN = 100_000;
+/** Distinct status and error keys counted at most (a hostile peer must not grow the maps). */
+const MAX_KEYS = 200;
+
+function bump(map: Record<string, number>, key: string): void {
+  if (map[key] !== undefined) map[key]++;
+  else if (Object.keys(map).length < MAX_KEYS) map[key] = 1;
+}
+
+/**
+ * The always-on store behind `connscope run`: exact totals for every request, plus bounded samples
+ * of request traces (the most recent, the slowest, the failed) and connection records (the open
+ * ones and the most recently closed). Memory is flat however long it runs; a report is a Session
+ * built from the samples, so the one diagnose engine and the one set of reporters read it.
+ */
+export class LiveSession {
+  private readonly recent: RingBuffer<RequestTrace> | undefined;
+  private readonly slowest: TopN<RequestTrace>;
+  private readonly failed: RingBuffer<RequestTrace> | undefined;
+  private readonly closed: RingBuffer<ConnectionRecord>;
+  private readonly client = new Side();
+  private readonly server = new Side();
+  readonly startedAtEpoch = Date.now();
+
+  constructor(readonly options: LiveSessionOptions) {
+    this.recent = options.keepRecent > 0 ? new RingBuffer(options.keepRecent) : undefined;
+    this.slowest = new TopN(options.keepSlowest, (r) => r.phases.total);
+    this.failed = options.keepFailed > 0 ? new RingBuffer(options.keepFailed) : undefined;
+    this.closed = new RingBuffer(Math.max(1, options.keepClosed ?? 1000));
+  }
+
+  private side(source: string): Side {
+    return source === 'server' ? this.server : this.client;
+  }
+
+  addRequest(r: RequestTrace): void {
+    const side = this.side(r.source);
+    const t = side.t;
+    t.requests++;
+    if (r.reused) t.reused++;
+    if (r.status !== undefined) bump(t.status, String(r.status));
+    side.duration.recordMs(r.phases.total);
+    this.recent?.push(r);
+    this.slowest.offer(r);
+    if (r.error) {
+      t.failed++;
+      bump(t.errors, r.error.code);
+      this.failed?.push(r);
+    }
+  }
+
+  addConnection(c: ConnectionRecord): void {
+    const side = this.side(c.source);
+    if (side.open.has(c.id)) return;
+    const t = side.t;
+    t.connectionsOpened++;
+    if (c.tls?.resumed) t.handshakes.resumed++;
+    else if (c.tls) t.handshakes.full++;
+    if (side.open.size < MAX_OPEN) side.open.set(c.id, c);
+  }
+
+  closeConnection(c: ConnectionRecord): void {
+    const side = this.side(c.source);
+    side.open.delete(c.id);
+    side.t.connectionsClosed++;
+    if (c.close) bump(side.t.closes, `${c.close.closedBy}:${c.close.reason}`);
+    this.closed.push(c);
+  }
+
+  /** Feeds this store from a tracer; returns a function that stops collecting. */
+  collect(tracer: Tracer): () => void {
+    const onConnection = (c: ConnectionRecord): void => this.addConnection(c);
+    const onClose = (c: ConnectionRecord): void => this.closeConnection(c);
+    const onRequest = (r: RequestTrace): void => this.addRequest(r);
+    tracer.on('connection', onConnection).on('close', onClose).on('request', onRequest);
+    return () => {
+      tracer.off('connection', onConnection).off('close', onClose).off('request', onRequest);
+    };
+  }
+
+  totalsNow(): LiveTotals {
+    return { client: this.client.totals(), server: this.server.totals() };
+  }
+
+  /** What the samples hold, as one Session (requests oldest first, each once). */
+  snapshot(): Session {
+    const byId = new Map<string, RequestTrace>();
+    for (const r of this.recent?.toArray() ?? []) byId.set(r.id, r);
+    for (const r of this.slowest.sorted()) byId.set(r.id, r);
+    for (const r of this.failed?.toArray() ?? []) byId.set(r.id, r);
+    const requests = [...byId.values()].sort((a, b) => a.startedAt - b.startedAt);
+    const session = new Session({ maxRequests: Math.max(1, requests.length) });
+    for (const c of this.closed.toArray()) session.addConnection(c);
+    for (const c of this.client.open.values()) session.addConnection(c);
+    for (const c of this.server.open.values()) session.addConnection(c);
+    for (const r of requests) session.addRequest(r);
+    return session;
+  }
+}

@@ -1,0 +1,126 @@
+import { UsageError } from '../errors.js';
+import { parseDuration } from '../bench/options.js';
+
+/**
+ * Every `connscope run` option, declared once (in the manner of vitest's cli-config table): its
+ * flag, the CONNSCOPE_* variable the register entry reads, its parser and its default. `run`
+ * validates the flags with these parsers and hands them to the child as those variables, so
+ * `node --import connscope/register` and `connscope run` take the same options with the same words.
+ */
+export interface RunOptions {
+  /** Terminal report destination: a file path, or undefined for stderr. */
+  reportFile?: string;
+  /** Write the terminal report at exit (default true). */
+  report: boolean;
+  json?: string;
+  har?: string;
+  /** Signal that asks for a report while the app runs (default SIGUSR2). */
+  reportSignal: NodeJS.Signals | 'none';
+  /** Periodic report interval in ms; undefined: none. */
+  reportIntervalMs?: number;
+  keepRecent: number;
+  keepSlowest: number;
+  keepFailed: number;
+  /** Trace the process's servers too (default true). */
+  server: boolean;
+  /** Share of reused-connection requests traced, 0..1 (default 1). */
+  sampleRate: number;
+  metricsPort?: number;
+  metricsHost: string;
+}
+
+export interface RunOptionSpec<K extends keyof RunOptions = keyof RunOptions> {
+  key: K;
+  /** Commander flag spelling. */
+  flag: string;
+  env: string;
+  description: string;
+  parse: (raw: string, name: string) => RunOptions[K];
+}
+
+const SIGNALS = new Set(['SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGWINCH', 'SIGPWR', 'SIGINFO']);
+
+const path = (raw: string, name: string): string => {
+  if (raw.trim() === '') throw new UsageError(`${name} needs a file path`);
+  return raw;
+};
+const bool = (raw: string, name: string): boolean => {
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new UsageError(`invalid ${name} "${raw}" (use on or off)`);
+};
+const count = (max: number) => (raw: string, name: string): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`invalid ${name} "${raw}" (an integer from 0 to ${max})`);
+  return n;
+};
+
+export const RUN_OPTIONS: readonly RunOptionSpec[] = [
+  { key: 'reportFile', flag: '--report-file <file>', env: 'CONNSCOPE_REPORT_FILE', description: 'write the terminal report to this file instead of stderr', parse: path },
+  { key: 'report', flag: '--report <on|off>', env: 'CONNSCOPE_REPORT', description: 'write the terminal report at exit (default on)', parse: bool },
+  { key: 'json', flag: '--json <file>', env: 'CONNSCOPE_JSON', description: 'write the JSON report to this file', parse: path },
+  { key: 'har', flag: '--har <file>', env: 'CONNSCOPE_HAR', description: 'write the kept request traces as HAR 1.2 to this file', parse: path },
+  {
+    key: 'reportSignal',
+    flag: '--report-signal <signal>',
+    env: 'CONNSCOPE_REPORT_SIGNAL',
+    description: 'signal that writes a report while the app runs (default SIGUSR2; none to disable)',
+    parse: (raw, name) => {
+      const v = raw.trim().toUpperCase();
+      if (v === 'NONE') return 'none';
+      const sig = v.startsWith('SIG') ? v : `SIG${v}`;
+      if (!SIGNALS.has(sig)) throw new UsageError(`invalid ${name} "${raw}" (one of ${[...SIGNALS].join(', ')}, or none)`);
+      return sig as NodeJS.Signals;
+    },
+  },
+  {
+    key: 'reportIntervalMs',
+    flag: '--report-interval <duration>',
+    env: 'CONNSCOPE_REPORT_INTERVAL',
+    description: 'also write the reports every interval (e.g. 30s, 5m)',
+    parse: (raw, name) => {
+      const ms = parseDuration(raw, name);
+      if (ms < 1000) throw new UsageError(`invalid ${name} "${raw}" (at least 1s)`);
+      return ms;
+    },
+  },
+  { key: 'keepRecent', flag: '--keep-recent <n>', env: 'CONNSCOPE_KEEP_RECENT', description: 'most recent request traces kept (default 1000)', parse: count(1_000_000) },
+  { key: 'keepSlowest', flag: '--keep-slowest <n>', env: 'CONNSCOPE_KEEP_SLOWEST', description: 'slowest request traces kept (default 100)', parse: count(100_000) },
+  { key: 'keepFailed', flag: '--keep-failed <n>', env: 'CONNSCOPE_KEEP_FAILED', description: 'failed request traces kept, most recent (default 1000)', parse: count(1_000_000) },
+  { key: 'server', flag: '--server <on|off>', env: 'CONNSCOPE_SERVER', description: "trace the app's own servers too (default on)", parse: bool },
+  {
+    key: 'sampleRate',
+    flag: '--sample-rate <rate>',
+    env: 'CONNSCOPE_SAMPLE_RATE',
+    description: 'share of requests on reused connections that are traced, 0..1 (default 1)',
+    parse: (raw, name) => {
+      const n = Number(raw);
+      if (!(raw.trim() !== '' && n >= 0 && n <= 1)) throw new UsageError(`invalid ${name} "${raw}" (a number from 0 to 1)`);
+      return n;
+    },
+  },
+  { key: 'metricsPort', flag: '--metrics-port <port>', env: 'CONNSCOPE_METRICS_PORT', description: 'serve Prometheus /metrics on this port (0: any free port)', parse: count(65_535) },
+  { key: 'metricsHost', flag: '--metrics-host <host>', env: 'CONNSCOPE_METRICS_HOST', description: 'address /metrics listens on (default 127.0.0.1)', parse: (raw, name) => path(raw, name) },
+];
+
+export const RUN_DEFAULTS: RunOptions = {
+  report: true,
+  reportSignal: 'SIGUSR2',
+  keepRecent: 1000,
+  keepSlowest: 100,
+  keepFailed: 1000,
+  server: true,
+  sampleRate: 1,
+  metricsHost: '127.0.0.1',
+};
+
+/** The options the register entry takes from the environment; throws UsageError naming the variable. */
+export function runOptionsFromEnv(env: Record<string, string | undefined>): RunOptions {
+  const out: Record<string, unknown> = { ...RUN_DEFAULTS };
+  for (const spec of RUN_OPTIONS) {
+    const raw = env[spec.env];
+    if (raw !== undefined && raw !== '') out[spec.key] = spec.parse(raw, spec.env);
+  }
+  return out as unknown as RunOptions;
+}
