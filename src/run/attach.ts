@@ -36,7 +36,7 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
   const root = env[ROOT_PID_ENV] === undefined || env[ROOT_PID_ENV] === String(process.pid);
   env[ROOT_PID_ENV] ??= String(process.pid);
   const info = processInfo(root);
-  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate });
+  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate, profile: options.profile });
   const live = new LiveSession(options);
   const stopCollect = live.collect(tracer);
   let diagnostics = 0;
@@ -65,7 +65,11 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
           live,
           process: info,
           diagnostics: () => diagnostics,
-          facts: () => ({ ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs() } }),
+          facts: () => {
+            // --profile: the functions that held the loop during its stalls (event-loop-blocked's evidence)
+            const blockedBy = tracer.eventLoopBlockedBy();
+            return { ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs(), ...(blockedBy.length > 0 ? { blockedBy } : {}) } };
+          },
         },
         why,
       );
