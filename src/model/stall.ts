@@ -21,22 +21,42 @@ export interface StallLog {
   overlap(from: number, to: number): number;
 }
 
+/** Stall time below which a request's phases are not split: it cannot move any rule (thresholds are ≥ 50 ms). */
+export const MIN_SPLIT_STALL_MS = 5;
+
 /**
  * Stall time within each phase of a request, on the same phase boundaries phasesFromMarks() uses
  * (each phase runs from the end of the previous one to its own end). The single place that turns
  * stalls into per-phase figures: sources call it once per request, rules only read the result.
- * Returns undefined when no stall overlapped any phase (the common case: nothing is allocated).
+ * Returns undefined when less than MIN_SPLIT_STALL_MS of stall overlapped the request (the common
+ * case: nothing is allocated). Runs for every traced request a stall touched, so the phases are
+ * written out (named stores, no loop over names), as in phasesFromMarks().
  */
-export function phaseStalls(phases: Phases, start: number, log: StallLog): PhaseStalls | undefined {
-  if (log.overlap(start, start + phases.total) <= 0) return undefined;
+export function phaseStalls(p: Phases, start: number, log: StallLog): PhaseStalls | undefined {
+  if (log.overlap(start, start + p.total) < MIN_SPLIT_STALL_MS) return undefined;
   const out: PhaseStalls = {};
-  let cursor = start;
-  for (const name of PHASE_NAMES) {
-    const d = phases[name];
-    if (d === undefined) continue;
-    const s = log.overlap(cursor, cursor + d);
-    if (s > 0) out[name] = round(s);
-    cursor += d;
+  let c = start;
+  let s = 0;
+  if (p.blocked !== undefined) {
+    if ((s = log.overlap(c, (c += p.blocked))) > 0) out.blocked = round(s);
+  }
+  if (p.dns !== undefined) {
+    if ((s = log.overlap(c, (c += p.dns))) > 0) out.dns = round(s);
+  }
+  if (p.connect !== undefined) {
+    if ((s = log.overlap(c, (c += p.connect))) > 0) out.connect = round(s);
+  }
+  if (p.tls !== undefined) {
+    if ((s = log.overlap(c, (c += p.tls))) > 0) out.tls = round(s);
+  }
+  if (p.send !== undefined) {
+    if ((s = log.overlap(c, (c += p.send))) > 0) out.send = round(s);
+  }
+  if (p.wait !== undefined) {
+    if ((s = log.overlap(c, (c += p.wait))) > 0) out.wait = round(s);
+  }
+  if (p.receive !== undefined) {
+    if ((s = log.overlap(c, (c += p.receive))) > 0) out.receive = round(s);
   }
   return out;
 }
