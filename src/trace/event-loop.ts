@@ -15,6 +15,7 @@ const RING = 512;
 /** Lag below this is scheduling noise, not worth remembering. */
 const NOISE_MS = 2;
 
+
 /** One stall: the loop ran no callback in [from, to] (monotonic ms). */
 export interface StallWindow {
   from: number;
@@ -86,6 +87,28 @@ export class EventLoopSampler implements StallLog {
       if (o > 0) sum += o;
     }
     return sum;
+  }
+
+  /**
+   * How late the stall running into `to` made a callback at `to` (counted from `from` at the earliest):
+   * a stall still running at `to`, or the newest stall begun before `to` when it ended at most one
+   * sampling interval before it. Within that interval the sampler cannot tell a loop still draining
+   * the callbacks the stall held back (the usual case right after a long stall) from a free one; a
+   * stall the loop recovered from earlier (the next tick came on time) delayed nothing at `to`.
+   */
+  endDelay(from: number, to: number): number {
+    if (this.timer !== undefined && to - this.expected >= NOISE_MS) return Math.max(0, to - Math.max(this.expected, from));
+    const n = Math.min(this.count, this.ring);
+    for (let k = 0; k < n; k++) {
+      const i = (this.count - 1 - k) % this.ring;
+      const end = this.ends[i]!;
+      const begin = end - this.lags[i]!;
+      if (begin >= to) continue;
+      // the loop ran after this stall, before `to` (or before the phase began): it delayed nothing at `to`
+      if (end < to - this.options.intervalMs || end < from) return 0;
+      return Math.max(0, to - Math.max(begin, from));
+    }
+    return 0;
   }
 
   /** Longest single stall inside [from, to], clipped to the interval (0 when none). */

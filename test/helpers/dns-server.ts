@@ -31,15 +31,7 @@ export async function slowDnsServer(delayMs: number): Promise<SlowDns> {
   });
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const port = socket.address().port;
-  const resolver = new dns.Resolver({ timeout: 5000, tries: 1 });
-  resolver.setServers([`127.0.0.1:${port}`]);
-  const lookup = ((host: string, options: dns.LookupOptions, cb: (err: Error | null, address: string | dns.LookupAddress[], family?: number) => void) => {
-    resolver.resolve4(host, (err, addresses) => {
-      if (err) return cb(err, '');
-      if (options.all) cb(null, addresses.map((address) => ({ address, family: 4 })));
-      else cb(null, addresses[0]!, 4);
-    });
-  }) as LookupFunction;
+  const lookup = resolverLookup(port);
   return {
     port,
     get queries() {
@@ -52,6 +44,19 @@ export async function slowDnsServer(delayMs: number): Promise<SlowDns> {
         socket.close(() => resolve());
       }),
   };
+}
+
+/** A net/http `lookup` asking only the DNS server on 127.0.0.1:port (dns.Resolver: c-ares, not the libuv threadpool). */
+export function resolverLookup(port: number): LookupFunction {
+  const resolver = new dns.Resolver({ timeout: 5000, tries: 1 });
+  resolver.setServers([`127.0.0.1:${port}`]);
+  return ((host: string, options: dns.LookupOptions, cb: (err: Error | null, address: string | dns.LookupAddress[], family?: number) => void) => {
+    resolver.resolve4(host, (err, addresses) => {
+      if (err) return cb(err, '');
+      if (options.all) cb(null, addresses.map((address) => ({ address, family: 4 })));
+      else cb(null, addresses[0]!, 4);
+    });
+  }) as LookupFunction;
 }
 
 /** The response to one query: same id and question, A 127.0.0.1 (TTL 0) for type A. */

@@ -13,7 +13,7 @@ import { Session } from '../../src/model/session.js';
 import { instrument } from '../../src/trace/index.js';
 
 const LOOKUPS = 64;
-const HOLD_MS = 400;
+const HOLD_MS = 600;
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'connscope-pool-'));
 const fifo = join(dir, 'hold');
