@@ -29,6 +29,8 @@ export interface StallLog {
 
 /** Stall time below which a request's phases are not looked at: it cannot move any rule (thresholds are ≥ 50 ms). */
 export const MIN_SPLIT_STALL_MS = 5;
+/** A phase shorter than this is not looked at: a stall can explain no more of it than its own length. */
+const MIN_PHASE_MS = 1;
 
 /**
  * How late a stall made the end of each phase of a request, on the same phase boundaries
@@ -44,25 +46,32 @@ export function phaseStalls(p: Phases, start: number, log: StallLog): PhaseStall
   let c = start;
   let s = 0;
   if (p.blocked !== undefined) {
-    if ((s = log.endDelay(c, (c += p.blocked))) > 0) out.blocked = round(s);
+    if (p.blocked >= MIN_PHASE_MS && (s = log.endDelay(c, c + p.blocked)) > 0) out.blocked = round(s);
+    c += p.blocked;
   }
   if (p.dns !== undefined) {
-    if ((s = log.endDelay(c, (c += p.dns))) > 0) out.dns = round(s);
+    if (p.dns >= MIN_PHASE_MS && (s = log.endDelay(c, c + p.dns)) > 0) out.dns = round(s);
+    c += p.dns;
   }
   if (p.connect !== undefined) {
-    if ((s = log.endDelay(c, (c += p.connect))) > 0) out.connect = round(s);
+    if (p.connect >= MIN_PHASE_MS && (s = log.endDelay(c, c + p.connect)) > 0) out.connect = round(s);
+    c += p.connect;
   }
   if (p.tls !== undefined) {
-    if ((s = log.endDelay(c, (c += p.tls))) > 0) out.tls = round(s);
+    if (p.tls >= MIN_PHASE_MS && (s = log.endDelay(c, c + p.tls)) > 0) out.tls = round(s);
+    c += p.tls;
   }
   if (p.send !== undefined) {
-    if ((s = log.endDelay(c, (c += p.send))) > 0) out.send = round(s);
+    if (p.send >= MIN_PHASE_MS && (s = log.endDelay(c, c + p.send)) > 0) out.send = round(s);
+    c += p.send;
   }
   if (p.wait !== undefined) {
-    if ((s = log.endDelay(c, (c += p.wait))) > 0) out.wait = round(s);
+    if (p.wait >= MIN_PHASE_MS && (s = log.endDelay(c, c + p.wait)) > 0) out.wait = round(s);
+    c += p.wait;
   }
   if (p.receive !== undefined) {
-    if ((s = log.endDelay(c, (c += p.receive))) > 0) out.receive = round(s);
+    if (p.receive >= MIN_PHASE_MS && (s = log.endDelay(c, c + p.receive)) > 0) out.receive = round(s);
+    c += p.receive;
   }
   return out;
 }
@@ -74,13 +83,16 @@ export function establishmentStalls(e: ConnectionPhases, openedAt: number, log: 
   let c = openedAt;
   let s = 0;
   if (e.dns !== undefined) {
-    if ((s = log.endDelay(c, (c += e.dns))) > 0) out.dns = round(s);
+    if (e.dns >= MIN_PHASE_MS && (s = log.endDelay(c, c + e.dns)) > 0) out.dns = round(s);
+    c += e.dns;
   }
   if (e.connect !== undefined) {
-    if ((s = log.endDelay(c, (c += e.connect))) > 0) out.connect = round(s);
+    if (e.connect >= MIN_PHASE_MS && (s = log.endDelay(c, c + e.connect)) > 0) out.connect = round(s);
+    c += e.connect;
   }
   if (e.tls !== undefined) {
-    if ((s = log.endDelay(c, (c += e.tls))) > 0) out.tls = round(s);
+    if (e.tls >= MIN_PHASE_MS && (s = log.endDelay(c, c + e.tls)) > 0) out.tls = round(s);
+    c += e.tls;
   }
   return out;
 }

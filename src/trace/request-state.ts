@@ -3,7 +3,7 @@ import type { SourceKind } from '../model/connection.js';
 import { addIdlePeriod } from '../model/connection.js';
 import { phasesFromMarks, type RequestMarks } from '../model/phases.js';
 import type { RequestError, RequestTrace } from '../model/request.js';
-import { phaseStalls, type StallLog } from '../model/stall.js';
+import { MIN_SPLIT_STALL_MS, phaseStalls, type StallLog } from '../model/stall.js';
 import { epochOf } from './clock.js';
 import type { ConnectionMarks, ConnectionState } from './connection-state.js';
 import type { InflightRequest } from './types.js';
@@ -169,7 +169,8 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: StallLo
     const lag = eventLoop.longest(m.start, end);
     if (lag > 0) {
       trace.eventLoopDelayMs = Math.round(lag * 10) / 10;
-      const stalls = phaseStalls(trace.phases, m.start, eventLoop);
+      // a request no stall of MIN_SPLIT_STALL_MS touched keeps no per-phase split (no rule could feel it)
+      const stalls = lag >= MIN_SPLIT_STALL_MS ? phaseStalls(trace.phases, m.start, eventLoop) : undefined;
       if (stalls) trace.stalls = stalls;
     }
     trace.eventLoopBlocked = lag >= eventLoop.options.blockedMs;
