@@ -44,6 +44,7 @@ interface ProbeFlags {
   slowTls?: string;
   longChainDepth?: string;
   longChainBytes?: string;
+  certExpiryDays?: string;
 }
 
 /** curl-style durations: a bare number is seconds; `500ms` and `2s` are accepted too. */
@@ -125,6 +126,7 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
   if (f.slowTls !== undefined) thresholds.slowTlsMs = parseNumber('--slow-tls', f.slowTls);
   if (f.longChainDepth !== undefined) thresholds.longChainDepth = parseNumber('--long-chain-depth', f.longChainDepth, true);
   if (f.longChainBytes !== undefined) thresholds.longChainBytes = parseNumber('--long-chain-bytes', f.longChainBytes, true);
+  if (f.certExpiryDays !== undefined) thresholds.certExpiryDays = parseNumber('--cert-expiry-days', f.certExpiryDays);
   const failOn = parseFailOn(f.failOn);
   const data = f.data?.startsWith('@') ? readFile('--data', f.data.slice(1)) : f.data;
   const options: ProbeOptions = {
@@ -228,6 +230,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
     .option('--long-chain-depth <n>', 'long-cert-chain depth threshold (default 3)')
     .option('--long-chain-bytes <n>', 'long-cert-chain size threshold in bytes (default 8192)')
+    .option('--cert-expiry-days <n>', 'cert-expires-soon threshold in days (default 30; an expired certificate is an error)')
     .option('--json', 'machine output on stdout (schema: docs/probe-schema.json)')
     .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
     .option('--fail-on <level>', FAIL_ON_HELP)

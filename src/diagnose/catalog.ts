@@ -32,6 +32,9 @@ export const CATALOG = {
   'no-ocsp-stapling': { severity: 'info', title: 'The server does not staple OCSP responses' },
   'pipelining-lost-requests': { severity: 'error', title: 'Pipelined requests were lost when the server closed the connection' },
   'sockets-growing': { severity: 'warn', title: 'Open sockets per origin keep growing' },
+  'legacy-tls-accepted': { severity: 'warn', title: 'The server still accepts TLS 1.0 or 1.1' },
+  'cert-expires-soon': { severity: 'warn', title: 'The server certificate expires soon' },
+  'long-ticket-lifetime': { severity: 'info', title: 'Session tickets are honoured for a long time' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingId = keyof typeof CATALOG;

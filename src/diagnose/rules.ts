@@ -30,6 +30,9 @@ import { resumptionLost } from './resumption-lost.js';
 import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
+import { legacyTlsAccepted } from './legacy-tls-accepted.js';
+import { certExpiresSoon } from './cert-expires-soon.js';
+import { longTicketLifetime } from './long-ticket-lifetime.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
@@ -55,6 +58,9 @@ export const RULES: readonly Rule[] = [
   tlsVersionMismatch,
   h2AvailableNotUsed,
   noOcspStapling,
+  legacyTlsAccepted,
+  certExpiresSoon,
+  longTicketLifetime,
   eventLoopBlocked,
   poolExhausted,
   keepaliveDisabled,

@@ -50,6 +50,22 @@ export interface Facts {
       serverSelected?: string;
     };
     clientSessionCacheSize?: number;
+    /** TLS versions the server accepted (true) or refused (false) when offered alone; null: could not tell. */
+    versions?: Record<string, boolean | null>;
+    /** ticket_lifetime_hint of the server's session tickets (seconds), at the version in use. */
+    ticketLifetimeSec?: number;
+    /** A TLS 1.3 server sent session tickets and did not resume a session offered back with one. */
+    ticketsNotHonoured?: boolean;
+    /** The server's leaf certificate. */
+    certificate?: {
+      subject: string;
+      issuer: string;
+      /** Expiry (epoch ms). */
+      validTo: number;
+      /** The chain verified against the client's trust store. */
+      verified?: boolean;
+      verifyError?: string;
+    };
   };
   http2?: { supported?: boolean; used?: boolean; maxConcurrentStreams?: number; goaways?: number; streamsQueued?: number };
   eventLoop?: {

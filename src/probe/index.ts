@@ -2,4 +2,5 @@ export { probe, type ProbeState } from './probe.js';
 export { parseTlsVersion, DEFAULTS as PROBE_DEFAULTS } from './options.js';
 export type {
   ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName,
+  ProbeCertificate,
 } from './types.js';
