@@ -51,7 +51,8 @@ test('busy machine: probe over http://localhost and https blames neither DNS, co
     const r = await probe(`http://localhost:${plain.port}/`, { requests: 5 });
     assert.equal(r.error, null);
     assert.deepEqual(blamed(r.findings.map((f) => f.id)), [], JSON.stringify(r.findings.map((f) => [f.id, f.evidence])));
-    const s = await probe(`https://localhost:${tls.port}/`, { requests: 5, ca: tls.chain.caPem });
+    // an IP literal (the certificate names 127.0.0.1): the lookups are the plain probe's, TLS is under test here
+    const s = await probe(`https://127.0.0.1:${tls.port}/`, { requests: 5, ca: tls.chain.caPem });
     assert.equal(s.error, null);
     assert.deepEqual(blamed(s.findings.map((f) => f.id)), [], JSON.stringify(s.findings.map((f) => [f.id, f.evidence])));
   }
@@ -62,7 +63,8 @@ test('busy machine: bench with a pool as large as the concurrency blames neither
   const s = await httpServer((_q, res) => res.end('ok'));
   cleanups.push(s.close);
   for (const client of ['undici', 'http'] as const) {
-    const r = await bench({ url: `http://localhost:${s.port}/`, client, concurrency: 10, connections: 40, durationMs: 2000, warmupMs: 0 });
+    // an IP literal: the lookups are the probe test's; here connect and the pool are under test
+    const r = await bench({ url: `http://127.0.0.1:${s.port}/`, client, concurrency: 10, connections: 40, durationMs: 2000, warmupMs: 0 });
     assert.ok(r.stats.requests > 0);
     assert.deepEqual(blamed(r.findings.map((f) => f.id)), [], `${client}: ${JSON.stringify(r.findings.map((f) => [f.id, f.evidence]))}`);
   }
