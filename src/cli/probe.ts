@@ -13,8 +13,10 @@ import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
+import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
 import { VERSION, type CommandResult } from './program.js';
+import { parseUrlArgument } from './target.js';
 
 interface ProbeFlags {
   requests?: string;
@@ -65,12 +67,6 @@ function parseNumber(flag: string, v: string, integer = false): number {
   return n;
 }
 
-function parseHeader(h: string): [string, string] {
-  const i = h.indexOf(':');
-  if (i <= 0) throw new UsageError(`invalid header '${h.split(':')[0]}'`, "expected -H 'Name: value'");
-  return [h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim()];
-}
-
 /** Refuses an unwritable --har path before any traffic, so a probe is never run for nothing. */
 function checkWritable(flag: string, path: string): void {
   try {
@@ -106,19 +102,11 @@ function readCa(path: string): string {
 }
 
 /** Flags → library options; every check happens here or in the library before any traffic. */
-export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: string; options: ProbeOptions; failOn?: Severity } {
-  const headers: Record<string, string> = {};
-  for (const h of f.header) {
-    const [k, v] = parseHeader(h);
-    headers[k] = v;
-  }
-  // curl sends URL credentials as Basic auth; they never appear in output (the URL is redacted)
-  try {
-    const u = new URL(url);
-    if ((u.username || u.password) && !headers.authorization) {
-      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-    }
-  } catch {}
+export function probeOptionsFrom(input: string, f: ProbeFlags, io: CliIO): { url: string; options: ProbeOptions; failOn?: Severity } {
+  // credentials leave the URL here and travel as Basic auth, as curl sends them
+  const target = parseUrlArgument(input);
+  const url = target.url.href;
+  const headers = withBasicAuth(parseHeaderFlags(f.header), target.basicAuth);
   if (f['http1.1'] && f.http2) throw new UsageError('--http1.1 and --http2 exclude each other');
   const thresholds: Partial<Thresholds> = {};
   if (f.slowDns !== undefined) thresholds.slowDnsMs = parseNumber('--slow-dns', f.slowDns);
@@ -153,8 +141,8 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
   return { url, options, failOn };
 }
 
-export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promise<number> {
-  const { options, failOn } = probeOptionsFrom(url, flags, io);
+export async function runProbe(input: string, flags: ProbeFlags, io: CliIO): Promise<number> {
+  const { url, options, failOn } = probeOptionsFrom(input, flags, io);
   if (flags.har !== undefined) checkWritable('--har', flags.har);
   const color = useColor(io, flags.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is OFF for this probe\n');
@@ -205,7 +193,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .description('Probe one URL: waterfall per request, connection reuse, TLS and resumption, ALPN, keep-alive, HTTP/2 — and what to change')
     // optional so that a URL swallowed by --idle-timeout / --max-requests (commander gives an optional value
     // the next word) can be taken back; its absence is still a usage error (urlFrom)
-    .argument('[url]', 'http:// or https:// URL')
+    .argument('[url]', 'http:// or https:// URL (no scheme means http://, as in curl)')
     .usage('[options] <url>')
     .option('-n, --requests <n>', 'sequential requests over one keep-alive connection', String(DEFAULTS.requests))
     .option('-X, --request <method>', 'request method (default GET, POST with --data)')

@@ -7,3 +7,4 @@ export * from './stats.js';
 export * from './session.js';
 export * from './stall.js';
 export * from './ring-buffer.js';
+export * from './histogram.js';

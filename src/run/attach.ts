@@ -66,9 +66,15 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
           process: info,
           diagnostics: () => diagnostics,
           facts: () => {
+            // exact response counts of the process as a client (the kept traces are a sample)
+            const statusCounts = live.totalsNow().client.status;
             // --profile: the functions that held the loop during its stalls (event-loop-blocked's evidence)
             const blockedBy = tracer.eventLoopBlockedBy();
-            return { ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs(), ...(blockedBy.length > 0 ? { blockedBy } : {}) } };
+            return {
+              ...leaks.facts(),
+              eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs(), ...(blockedBy.length > 0 ? { blockedBy } : {}) },
+              ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}),
+            };
           },
         },
         why,

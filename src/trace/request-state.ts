@@ -24,6 +24,8 @@ export interface RequestState {
   reused: boolean;
   index?: number;
   idleBeforeMs?: number;
+  /** Wait between the connection being free for this request and the client writing it (see RequestTrace). */
+  loopQueueMs?: number;
   status?: number;
   httpVersion?: string;
   responseHeaders?: { connection?: string; keepAlive?: string };
@@ -59,6 +61,7 @@ export function newRequestState(seq: number, origin: string, method: string, pat
     reused: false,
     index: undefined,
     idleBeforeMs: undefined,
+    loopQueueMs: undefined,
     status: undefined,
     httpVersion: undefined,
     responseHeaders: undefined,
@@ -160,6 +163,7 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: StallLo
   if (st.poolId) trace.poolId = st.poolId;
   if (st.index !== undefined) trace.requestIndexOnConnection = st.index;
   if (st.reused && st.idleBeforeMs !== undefined) trace.idleBeforeMs = st.idleBeforeMs;
+  if (st.loopQueueMs !== undefined) trace.loopQueueMs = st.loopQueueMs;
   if (st.status !== undefined) trace.status = st.status;
   if (st.httpVersion !== undefined) trace.httpVersion = st.httpVersion;
   if (st.responseHeaders) trace.responseHeaders = st.responseHeaders;
