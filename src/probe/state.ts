@@ -1,6 +1,6 @@
 import type { ConnscopeError } from '../errors.js';
 import type { ConnectionRecord } from '../model/connection.js';
-import type { Facts } from '../model/facts.js';
+import type { BlockingFunction, Facts } from '../model/facts.js';
 import type { AlpnCheck } from './alpn.js';
 import type { H2Client } from './h2-client.js';
 import type { Exchange, Http1Client } from './http1-client.js';
@@ -33,4 +33,6 @@ export interface ProbeState {
   failure?: ConnscopeError;
   facts: Facts;
   loopMaxDelayMs?: number;
+  /** Functions CPU samples caught holding the loop during its stalls. */
+  blockedBy?: BlockingFunction[];
 }
