@@ -55,7 +55,8 @@ test('the root exports the tracer, model, rules and sources; lab and formatters 
 
 test('importing the root loads no heavy package and patches no global; the lab does (the check can see it)', { timeout: 120_000 }, async () => {
   const root = await runChild('root');
-  assert.deepEqual(root.loaded, []);
+  // cli-table3 (small, no global) comes with attach(): run's exit report renders its tables synchronously
+  assert.deepEqual(root.loaded.filter((p) => p !== 'cli-table3'), []);
   assert.equal(root.globalPatched, false);
   const lab = await runChild('lab');
   assert.equal(lab.globalPatched, true, 'the lab loads reflect-metadata (for @peculiar/x509)');
