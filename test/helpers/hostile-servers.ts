@@ -123,6 +123,28 @@ export const endlessHeader: HostileFactory = () =>
     }),
   );
 
+/** A chunked 200 whose body never ends, sent as fast as the client reads it (64 KiB chunks). */
+export const endlessChunkedFlood: HostileFactory = () =>
+  tcp(
+    onRequest((s) => {
+      s.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+      const chunk = Buffer.from(`10000\r\n${'b'.repeat(0x10000)}\r\n`);
+      flood(s, () => chunk);
+    }),
+  );
+
+/** HTTP/2: a 200 whose DATA never ends, as fast as flow control lets it through. */
+export const h2EndlessBody: HostileFactory = () =>
+  h2c({}, (stream) => {
+    stream.respond({ ':status': 200 });
+    const data = Buffer.alloc(64 * 1024, 'c');
+    const pump = (): void => {
+      while (!stream.destroyed && stream.write(data));
+    };
+    stream.on('drain', pump);
+    pump();
+  });
+
 /** Content-Length and Transfer-Encoding together (a request-smuggling shape, RFC 9112 §6.3). */
 export const contentLengthAndChunked: HostileFactory = () =>
   tcp(onRequest((s) => s.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n')));
@@ -291,6 +313,7 @@ export const GALLERY = {
   slowlorisStatusLine,
   endlessChunkedBody,
   endlessChunkSizeLine,
+  endlessChunkedFlood,
   endlessHeader,
   contentLengthAndChunked,
   duplicateContentLength,
@@ -311,6 +334,7 @@ export const GALLERY = {
   h2ResetEveryStream: () => h2ResetEveryStream(),
   h2Goaway: () => h2Goaway(),
   h2Garbage,
+  h2EndlessBody,
   h2sMaxStreamsZero: () => h2MaxStreamsZero(true),
   h2sResetEveryStream: () => h2ResetEveryStream(undefined, true),
   h2sGoaway: () => h2Goaway(5, true),
