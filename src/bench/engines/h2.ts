@@ -41,6 +41,8 @@ interface Slot {
   goawayLastStreamId?: number;
   state: 'connecting' | 'open' | 'draining' | 'closed';
   active: number;
+  /** min(server SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams), from its last SETTINGS. */
+  limit: number;
   streams: number;
   connectStart: number;
   connectEnd?: number;
@@ -125,10 +127,10 @@ export class H2Engine implements Engine {
     return Math.min(client, this.serverMaxStreams);
   }
 
-  private slotLimit(s: Slot): number {
-    const server = s.session.remoteSettings?.maxConcurrentStreams ?? 100;
+  /** This session's stream limit, kept from its last SETTINGS (the remoteSettings getter builds a new object per read). */
+  private slotLimit(server: number | undefined): number {
     const client = this.ctx.options.maxConcurrentStreams;
-    return client === undefined ? server : Math.min(client, server);
+    return client === undefined ? (server ?? 100) : Math.min(client, server ?? 100);
   }
 
   stuckSteps(): StepCounts {
@@ -171,7 +173,7 @@ export class H2Engine implements Engine {
       let best: Slot | undefined;
       let avoided: Slot | undefined;
       for (const s of this.slots) {
-        if (s.state !== 'open' || s.active >= Math.min(this.slotLimit(s), share)) continue;
+        if (s.state !== 'open' || s.active >= Math.min(s.limit, share)) continue;
         if (s === w.avoid) avoided = s;
         else if (!best || s.active < best.active) best = s;
       }
@@ -195,7 +197,7 @@ export class H2Engine implements Engine {
     const secure = o.url.protocol === 'https:';
     const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
     const port = Number(o.url.port || (secure ? 443 : 80));
-    const slot: Slot = { id: `h2-${++h2Seq}`, state: 'connecting', active: 0, streams: 0, connectStart: performance.now(), lastActivity: 0, session: undefined as unknown as http2.ClientHttp2Session };
+    const slot: Slot = { id: `h2-${++h2Seq}`, state: 'connecting', active: 0, limit: this.slotLimit(undefined), streams: 0, connectStart: performance.now(), lastActivity: 0, session: undefined as unknown as http2.ClientHttp2Session };
     const socket = secure
       ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.session : undefined })
       : net.connect({ host, port });
@@ -227,11 +229,15 @@ export class H2Engine implements Engine {
       connected = true;
       ready();
     });
+    // registered first: the limit is known before ready() lets streams start
+    session.on('remoteSettings', (s) => {
+      this.serverMaxStreams = s.maxConcurrentStreams;
+      slot.limit = this.slotLimit(s.maxConcurrentStreams);
+    });
     session.once('remoteSettings', () => {
       settings = true;
       ready();
     });
-    session.on('remoteSettings', (s) => (this.serverMaxStreams = s.maxConcurrentStreams));
     session.on('goaway', (code, lastStreamId) => {
       this.goaways++;
       slot.goawayLastStreamId = lastStreamId;
