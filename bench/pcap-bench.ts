@@ -1,10 +1,10 @@
 /**
  * connscope pcap vs tshark on the same capture (run by hand; make the capture with bench/pcap-make-capture.sh):
- *   npx tsx bench/pcap-bench.ts /tmp/connscope-pcap-bench.pcap [rounds=3] [--tsx]
+ *   npx tsx bench/pcap-bench.ts /tmp/connscope-pcap-bench.pcap [rounds=3] [--tsx] [--built DIR]
  * Both run as separate processes under /usr/bin/time (wall seconds, user+system CPU seconds, max RSS),
  * interleaved round by round so load drift on a shared machine hits both alike; the ratios are medians of
  * the same-round ratios. connscope runs as shipped (compiled JavaScript, built here into
-^ * scratch/pcap-bench-build) and, with --tsx, through tsx too. It runs the full analysis (reassembly, TLS,
+ * scratch/pcap-bench-build; `--built DIR` takes another build, e.g. an older commit's) and, with --tsx, through tsx too. It runs the full analysis (reassembly, TLS,
  * records, findings) with --json to /dev/null; tshark extracts the ClientHello/ServerHello fields
  * (issue 16's command). Also checks both saw the same ClientHellos and TLS 1.3 PSK acceptances.
  */
@@ -30,7 +30,7 @@ function timed(cmd: string, args: string[]): Promise<Run> {
 }
 
 const file = process.argv[2];
-const rounds = Number(process.argv.find((a, i) => i > 2 && /^\d+$/.test(a)) ?? 3);
+const rounds = Number(process.argv[3] !== undefined && /^\d+$/.test(process.argv[3]) ? process.argv[3] : 3);
 const withTsx = process.argv.includes('--tsx');
 if (!file) {
   process.stderr.write('usage: npx tsx bench/pcap-bench.ts CAPTURE\n');
@@ -40,10 +40,13 @@ const mb = statSync(file).size / 1048576;
 
 // the shipped form: tsc output (type errors elsewhere in the tree do not stop tsc from emitting)
 // inside this checkout (node_modules may be shared with other checkouts)
-const built = 'scratch/pcap-bench-build';
-try {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { stdio: 'ignore', timeout: 300_000 });
-} catch {}
+const builtArg = process.argv.indexOf('--built');
+const built = builtArg > 0 ? process.argv[builtArg + 1]! : 'scratch/pcap-bench-build';
+if (builtArg < 0) {
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { stdio: 'ignore', timeout: 300_000 });
+  } catch {}
+}
 if (!existsSync(`${built}/cli/main.js`)) throw new Error('tsc emitted nothing');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const TSHARK_ARGS = ['-r', file, '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields',
