@@ -1,12 +1,13 @@
 /**
  * connscope pcap vs tshark on the same capture (run by hand; make the capture with bench/pcap-make-capture.sh):
- *   npx tsx bench/pcap-bench.ts /tmp/connscope-pcap-bench.pcap [rounds=3] [--tsx] [--built DIR]
+ *   npx tsx bench/pcap-bench.ts /tmp/connscope-pcap-bench.pcap [rounds=3] [--tsx] [--built DIR] [--base DIR]
  * Both run as separate processes under /usr/bin/time (wall seconds, user+system CPU seconds, max RSS),
  * interleaved round by round so load drift on a shared machine hits both alike; the ratios are medians of
  * the same-round ratios. connscope runs as shipped (compiled JavaScript, built here into
  * scratch/pcap-bench-build; `--built DIR` takes another build, e.g. an older commit's) and, with --tsx, through tsx too. It runs the full analysis (reassembly, TLS,
  * records, findings) with --json to /dev/null; tshark extracts the ClientHello/ServerHello fields
- * (issue 16's command). Also checks both saw the same ClientHellos and TLS 1.3 PSK acceptances.
+ * (issue 16's command). `--base DIR` times a second build (another commit's tsc output) in the same rounds,
+ * to report before and after from one run. Also checks both saw the same ClientHellos and TLS 1.3 PSK acceptances.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -51,13 +52,16 @@ if (!existsSync(`${built}/cli/main.js`)) throw new Error('tsc emitted nothing');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const TSHARK_ARGS = ['-r', file, '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields',
   '-e', 'tcp.stream', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extension.type'];
-const runs: { connscope: Run; tshark: Run; viaTsx?: Run }[] = [];
+const baseArg = process.argv.indexOf('--base');
+const base = baseArg > 0 ? process.argv[baseArg + 1]! : undefined;
+const runs: { connscope: Run; tshark: Run; viaTsx?: Run; base?: Run }[] = [];
 for (let r = 0; r < rounds; r++) {
   const connscope = await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json']);
   const tshark = await timed('tshark', TSHARK_ARGS);
   const viaTsx = withTsx ? await timed(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pcap', file, '--json']) : undefined;
-  runs.push({ connscope, tshark, viaTsx });
-  process.stderr.write(`round ${r + 1}: connscope ${connscope.wallS} s (${connscope.cpuS.toFixed(2)} s CPU), tshark ${tshark.wallS} s (${tshark.cpuS.toFixed(2)} s CPU)\n`);
+  const baseRun = base ? await timed(process.execPath, [`${base}/cli/main.js`, 'pcap', file, '--json']) : undefined;
+  runs.push({ connscope, tshark, viaTsx, base: baseRun });
+  process.stderr.write(`round ${r + 1}: connscope ${connscope.wallS} s (${connscope.cpuS.toFixed(2)} s CPU), tshark ${tshark.wallS} s (${tshark.cpuS.toFixed(2)} s CPU)${baseRun ? `, base ${baseRun.wallS} s (${baseRun.cpuS.toFixed(2)} s CPU)` : ''}\n`);
 }
 const { connscope, tshark } = runs[runs.length - 1]!;
 const session = JSON.parse(connscope.stdout) as {
@@ -92,6 +96,14 @@ const out = {
     analysisMs: Math.round(session.capture.elapsedMs),
     maxRssMB: Math.round(Math.max(...runs.map((r) => r.connscope.maxRssKB)) / 1024),
   },
+  base: base ? {
+    dir: base,
+    wallS: median(runs.map((r) => r.base!.wallS)),
+    cpuS: median(runs.map((r) => r.base!.cpuS)),
+    maxRssMB: Math.round(Math.max(...runs.map((r) => r.base!.maxRssKB)) / 1024),
+    speedup: round1(median(runs.map((r) => r.tshark.wallS / r.base!.wallS))),
+    cpuSpeedup: round1(median(runs.map((r) => r.tshark.cpuS / r.base!.cpuS))),
+  } : undefined,
   connscopeViaTsx: withTsx ? { wallS: median(runs.map((r) => r.viaTsx!.wallS)), maxRssMB: Math.round(Math.max(...runs.map((r) => r.viaTsx!.maxRssKB)) / 1024) } : undefined,
   tshark: {
     wallS: median(runs.map((r) => r.tshark.wallS)),
