@@ -8,7 +8,8 @@ import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Severity } from '../model/finding.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
+import { VERSION, type CommandResult } from './program.js';
 
 export interface PcapFlags {
   port?: string;
@@ -21,6 +22,7 @@ export interface PcapFlags {
   slowConnect?: string;
   slowTls?: string;
   maxRecords?: string;
+  html?: string;
   strict?: boolean;
 }
 
@@ -87,6 +89,7 @@ async function progressBar(): Promise<SingleBar> {
 
 export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promise<number> {
   const { options, failOn, top } = pcapOptionsFrom(flags);
+  if (flags.html !== undefined) checkWritable('--html', flags.html);
   const { input, size } = captureSource(file, io);
   // a bar only for people watching a terminal, never in machine output, and only when the size is known
   const bar = io.isTTY && !flags.json && size !== undefined && size > 8 * 1024 * 1024 ? await progressBar() : undefined;
@@ -107,6 +110,10 @@ export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promis
   else {
     const { palette, renderCapture } = await import('./pcap-render.js');
     io.stdout(renderCapture(session, palette(useColor(io, flags.color)), top));
+  }
+  if (flags.html !== undefined) {
+    const { renderPcapHtml } = await import('../report/html/pcap.js');
+    writeOutputFile('--html', flags.html, renderPcapHtml(session, { version: VERSION }));
   }
   if (failOn && exceeds(session.findings, failOn)) return EXIT.findings;
   return EXIT.ok;
@@ -150,6 +157,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--strict', 'refuse a capture cut inside a packet (exit 2) instead of analysing its complete packets')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (summary charts, connection lanes, findings)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (file: string, flags: PcapFlags) => {
       result.exitCode = await runPcap(file, flags, io);
