@@ -1,4 +1,4 @@
-import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
+import { parseFailOn, SHARED } from './options/shared.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -198,7 +198,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--slow-connect <ms>', 'slow-connect threshold (default 200)')
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
     .option('--strict', 'refuse a capture cut inside a packet (exit 2) instead of analysing its complete packets')
-    .option('--fail-on <level>', FAIL_ON_HELP)
+    .option(SHARED.failOn.flags, SHARED.failOn.description)
     .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (file: string, flags: PcapFlags) => {
