@@ -13,7 +13,7 @@ import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
 import type { CommandResult, Register } from './program.js';
 import { parseUrlArgument } from './target.js';
-import { addShared, connectTimeoutOption, DURATION_EXAMPLE, parseFailOn, readCa, SHARED, timeoutOption } from './options/shared.js';
+import { addShared, connectTimeoutOption, DURATION_EXAMPLE, durationFlag, parseFailOn, readCa, SHARED, timeoutOption } from './options/shared.js';
 import { asFlags } from './options/library-keys.js';
 
 export interface BenchFlags {
@@ -78,8 +78,8 @@ export function benchOptionsFromFlags(input: string, f: BenchFlags, io: CliIO): 
     discardBody: f.discardBody,
     ca: readCa(f.ca),
     insecure: f.insecure,
-    timeoutMs: duration('--timeout', f.timeout, LIMITS.maxDurationMs),
-    connectTimeoutMs: duration('--connect-timeout', f.connectTimeout, LIMITS.maxDurationMs),
+    timeoutMs: durationFlag('--timeout', f.timeout),
+    connectTimeoutMs: durationFlag('--connect-timeout', f.connectTimeout),
     signal: io.signal,
   };
   // the library's cross-option checks (raw + --discard-body …), its option keys renamed to these flags

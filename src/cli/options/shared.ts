@@ -55,8 +55,11 @@ export function parseFailOn(v: string | undefined): Severity | undefined {
   return v === undefined ? undefined : parseEnum(v, '--fail-on', SEVERITIES);
 }
 
-/** A `--timeout`-like flag's value in ms; undefined when not given. Above 0 unless `range` says otherwise. */
-export function durationFlag(flag: string, v: string | undefined, range: Range = { min: 1 }): number | undefined {
+/** What `--timeout` and `--connect-timeout` take in every subcommand: 1ms to 1h. */
+export const TIMEOUT_RANGE: Range = { min: 1, max: 3_600_000 };
+
+/** A `--timeout`-like flag's value in ms; undefined when not given. 1ms to 1h unless `range` says otherwise. */
+export function durationFlag(flag: string, v: string | undefined, range: Range = TIMEOUT_RANGE): number | undefined {
   return v === undefined ? undefined : parseDuration(v, flag, range);
 }
 
