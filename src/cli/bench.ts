@@ -9,9 +9,11 @@ import { benchJson, matrixJson } from '../report/bench-json.js';
 import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
+import { renderBenchHtml, renderBenchMatrixHtml } from '../report/html/bench.js';
 import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult, Register } from './program.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
+import { VERSION, type CommandResult, type Register } from './program.js';
 import { parseUrlArgument } from './target.js';
 import { addShared, connectTimeoutOption, DURATION_EXAMPLE, durationFlag, parseFailOn, readCa, SHARED, timeoutOption } from './options/shared.js';
 import { asFlags } from './options/library-keys.js';
@@ -39,6 +41,7 @@ export interface BenchFlags {
   connectTimeout?: string;
   matrix?: string;
   json?: boolean;
+  html?: string;
   color?: boolean;
   failOn?: string;
 }
@@ -96,6 +99,7 @@ function progressView(io: CliIO, f: BenchFlags): ProgressView | undefined {
 export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise<number> {
   const options = benchOptionsFromFlags(input, f, io);
   const failOn = parseFailOn(f.failOn);
+  if (f.html !== undefined) checkWritable('--html', f.html);
   const color = useColor(io, f.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is off\n');
   const view = progressView(io, f);
@@ -109,6 +113,7 @@ export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise
       });
       view?.stop();
       io.stdout(f.json ? JSON.stringify(matrixJson(m)) + '\n' : renderMatrix(m, { color }));
+      if (f.html !== undefined) writeOutputFile('--html', f.html, renderBenchMatrixHtml(m, { version: VERSION }));
       const findings = m.rows.flatMap((r) => r.result.findings);
       const errors = m.rows.some((r) => r.result.stats.errors > 0 || r.result.failed);
       return errors || (failOn && exceeds(findings, failOn)) ? EXIT.findings : EXIT.ok;
@@ -116,6 +121,7 @@ export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise
     const r = await bench(options);
     view?.stop();
     io.stdout(f.json ? JSON.stringify(benchJson(r)) + '\n' : renderBenchReport(r, { color }));
+    if (f.html !== undefined) writeOutputFile('--html', f.html, renderBenchHtml(r, { version: VERSION }));
     // a run where nothing completed is a failed run, even when nothing failed before it stopped
     return r.stats.errors > 0 || r.failed || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
   } finally {
@@ -153,9 +159,9 @@ export const registerBench: Register = (program: Command, io: CliIO, result: Com
     timeoutOption('per-request deadline', '10s'),
     connectTimeoutOption('deadline of the first connection', '5s'),
     SHARED.json,
-    SHARED.noColor,
-    SHARED.failOn,
   );
+  cmd.option('--html <file>', 'also write a self-contained HTML report to FILE (percentile plots, per-second charts, connection lanes)');
+  addShared(cmd, SHARED.noColor, SHARED.failOn);
   cmd.action(async (url: string, flags: BenchFlags) => {
     result.exitCode = await runBench(url, flags, io);
   });

@@ -1,5 +1,3 @@
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.js';
 import { exceeds } from '../diagnose/engine.js';
@@ -12,6 +10,8 @@ import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
+import { renderProbeHtml } from '../report/html/probe.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
 import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
 import { VERSION, type CommandResult } from './program.js';
@@ -40,6 +40,7 @@ interface ProbeFlags {
   clientIdleTimeout?: string;
   json?: boolean;
   har?: string;
+  html?: string;
   failOn?: string;
   color?: boolean;
   slowDns?: string;
@@ -56,23 +57,8 @@ function threshold(flag: string, v: string | undefined, integer = false): number
   return integer ? parseInteger(v, flag, { min: 0 }) : parseNumber(v, flag, { min: 0 });
 }
 
-/** Refuses an unwritable --har path before any traffic, so a probe is never run for nothing. */
-function checkWritable(flag: string, path: string): void {
-  try {
-    const exists = statSync(path, { throwIfNoEntry: false });
-    if (exists?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    accessSync(exists ? path : dirname(path), constants.W_OK);
-  } catch (err) {
-    throw new UsageError(`cannot write ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
 function writeHar(path: string, result: ProbeResult): void {
-  try {
-    writeFileSync(path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
-  } catch (err) {
-    throw new UsageError(`cannot write --har file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  writeOutputFile('--har', path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
 }
 
 /** Flags → library options; every check happens here or in the library before any traffic. */
@@ -122,6 +108,7 @@ export function probeOptionsFrom(input: string, f: ProbeFlags, io: CliIO): { url
 export async function runProbe(input: string, flags: ProbeFlags, io: CliIO): Promise<number> {
   const { url, options, failOn } = probeOptionsFrom(input, flags, io);
   if (flags.har !== undefined) checkWritable('--har', flags.har);
+  if (flags.html !== undefined) checkWritable('--html', flags.html);
   const color = useColor(io, flags.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is OFF for this probe\n');
   if (io.isTTY && !flags.json) options.onProgress = (step) => io.stderr(`\r\x1b[K  probing: ${step}…`);
@@ -133,6 +120,7 @@ export async function runProbe(input: string, flags: ProbeFlags, io: CliIO): Pro
   }
   // Written even when the series failed: the failed request (status 0, its error) is in it.
   if (flags.har !== undefined) writeHar(flags.har, result);
+  if (flags.html !== undefined) writeOutputFile('--html', flags.html, renderProbeHtml(result, { version: VERSION }));
   if (result.error) {
     io.stderr(`connscope: ${result.error.message}${result.error.hint ? ` (${result.error.hint})` : ''}\n`);
     return EXIT.network;
@@ -196,7 +184,8 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--long-chain-depth <n>', 'long-cert-chain depth threshold (default 3)')
     .option('--long-chain-bytes <n>', 'long-cert-chain size threshold in bytes (default 8192)')
     .option('--cert-expiry-days <n>', 'cert-expires-soon threshold in days (default 30; an expired certificate is an error)')
-    .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)');
+    .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (connection lanes, charts, findings)');
   addShared(cmd, [SHARED.json, 'machine output on stdout (schema: docs/probe-schema.json)'], SHARED.failOn, SHARED.noColor);
   cmd.action(async (url: string | undefined, flags: ProbeFlags) => {
     result.exitCode = await runProbe(urlFrom(url, flags), flags, io);

@@ -6,6 +6,7 @@ import { LiveSession } from './live-session.js';
 import type { RunOptions } from './options.js';
 import { processInfo, type ProcessInfo } from './process-info.js';
 import { buildRunReport, harText, renderRunReport, writeReportFile, type ReportReason, type RunReport } from './report.js';
+import { renderRunHtml } from '../report/html/run.js';
 
 /** Set by the first traced process for its descendants: they report to files named with their pid. */
 export const ROOT_PID_ENV = 'CONNSCOPE_ROOT_PID';
@@ -65,13 +66,18 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
           live,
           process: info,
           diagnostics: () => diagnostics,
-          facts: () => ({ ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs() } }),
+          facts: () => {
+            // exact response counts of the process as a client (the kept traces are a sample)
+            const statusCounts = live.totalsNow().client.status;
+            return { ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs() }, ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}) };
+          },
         },
         why,
       );
       if (options.report || options.reportFile !== undefined) write('terminal', options.reportFile, renderRunReport(r, false));
       if (options.json !== undefined) write('JSON', options.json, `${JSON.stringify(r, null, 2)}\n`);
       if (options.har !== undefined) write('HAR', options.har, harText(session));
+      if (options.html !== undefined) write('HTML', options.html, renderRunHtml(r, session));
       return r;
     } catch (err) {
       try {

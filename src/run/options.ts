@@ -14,6 +14,8 @@ export interface RunOptions {
   report: boolean;
   json?: string;
   har?: string;
+  /** Self-contained HTML report file (docs/report.md). */
+  html?: string;
   /** Signal that asks for a report while the app runs (default SIGUSR2). */
   reportSignal: NodeJS.Signals | 'none';
   /** Periodic report interval in ms; undefined: none. */
@@ -50,6 +52,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
   { key: 'report', flag: '--report <on|off>', env: 'CONNSCOPE_REPORT', description: 'write the terminal report at exit (default on)', parse: bool },
   { key: 'json', flag: '--json <file>', env: 'CONNSCOPE_JSON', description: 'write the JSON report to this file', parse: path },
   { key: 'har', flag: '--har <file>', env: 'CONNSCOPE_HAR', description: 'write the kept request traces as HAR 1.2 to this file', parse: path },
+  { key: 'html', flag: '--html <file>', env: 'CONNSCOPE_HTML', description: 'write the report as one self-contained HTML page to this file', parse: path },
   {
     key: 'reportSignal',
     flag: '--report-signal <signal>',
