@@ -1,4 +1,5 @@
 import { parseFailOn, SHARED } from './options/shared.js';
+import { parseInteger } from '../options/grammar.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
@@ -31,10 +32,7 @@ export interface PcapFlags {
 }
 
 function intFlag(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid ${name} '${v}'`, `an integer from ${min} to ${max}`);
-  return n;
+  return v === undefined ? undefined : parseInteger(v, name, { min, max });
 }
 
 export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; failOn?: Severity; top: number } {
