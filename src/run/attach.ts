@@ -37,7 +37,7 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
   const root = env[ROOT_PID_ENV] === undefined || env[ROOT_PID_ENV] === String(process.pid);
   env[ROOT_PID_ENV] ??= String(process.pid);
   const info = processInfo(root);
-  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate });
+  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate, profile: options.profile });
   const live = new LiveSession(options);
   const stopCollect = live.collect(tracer);
   let diagnostics = 0;
@@ -69,7 +69,13 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
           facts: () => {
             // exact response counts of the process as a client (the kept traces are a sample)
             const statusCounts = live.totalsNow().client.status;
-            return { ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs() }, ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}) };
+            // --profile: the functions that held the loop during its stalls (event-loop-blocked's evidence)
+            const blockedBy = tracer.eventLoopBlockedBy();
+            return {
+              ...leaks.facts(),
+              eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs(), ...(blockedBy.length > 0 ? { blockedBy } : {}) },
+              ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}),
+            };
           },
         },
         why,

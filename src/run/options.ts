@@ -27,6 +27,8 @@ export interface RunOptions {
   server: boolean;
   /** Share of reused-connection requests traced, 0..1 (default 1). */
   sampleRate: number;
+  /** CPU-sample the app so event-loop-blocked names the functions that held the loop (default false). */
+  profile: boolean;
   metricsPort?: number;
   metricsHost: string;
 }
@@ -84,6 +86,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
     description: 'share of requests on reused connections that are traced, 0..1 (default 1)',
     parse: (raw, name) => parseNumber(raw, name, { min: 0, max: 1 }),
   },
+  { key: 'profile', flag: '--profile <on|off>', env: 'CONNSCOPE_PROFILE', description: 'sample the CPU so event-loop-blocked names the functions that held the loop (default off; costs the profiler, docs/tracer.md)', parse: bool },
   { key: 'metricsPort', flag: '--metrics-port <port>', env: 'CONNSCOPE_METRICS_PORT', description: 'serve Prometheus /metrics on this port (0: any free port)', parse: count(65_535) },
   { key: 'metricsHost', flag: '--metrics-host <host>', env: 'CONNSCOPE_METRICS_HOST', description: 'address /metrics listens on (default 127.0.0.1)', parse: (raw, name) => path(raw, name) },
 ];
@@ -96,6 +99,7 @@ export const RUN_DEFAULTS: RunOptions = {
   keepFailed: 1000,
   server: true,
   sampleRate: 1,
+  profile: false,
   metricsHost: '127.0.0.1',
 };
 
