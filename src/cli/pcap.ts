@@ -1,5 +1,6 @@
-import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import type { SingleBar } from 'cli-progress';
+import { parseFailOn, SHARED } from './options/shared.js';
+import { parseInteger } from '../options/grammar.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { analyzeCapture, type AnalyzeOptions, type CaptureInput } from '../capture/analyze.js';
@@ -27,10 +28,7 @@ export interface PcapFlags {
 }
 
 function intFlag(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid ${name} '${v}'`, `an integer from ${min} to ${max}`);
-  return n;
+  return v === undefined ? undefined : parseInteger(v, name, { min, max });
 }
 
 export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; failOn?: Severity; top: number } {
@@ -155,7 +153,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--slow-connect <ms>', 'slow-connect threshold (default 200)')
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
     .option('--strict', 'refuse a capture cut inside a packet (exit 2) instead of analysing its complete packets')
-    .option('--fail-on <level>', FAIL_ON_HELP)
+    .option(SHARED.failOn.flags, SHARED.failOn.description)
     .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
     .option('--html <file>', 'also write a self-contained HTML report to FILE (summary charts, connection lanes, findings)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
