@@ -1,32 +1,38 @@
 /**
  * connscope pcap vs tshark on the same capture (run by hand; make the capture with bench/pcap-make-capture.sh):
- *   npx tsx bench/pcap-bench.ts /tmp/connscope-pcap-bench.pcap
- * Both run as separate processes under /usr/bin/time (wall seconds, max RSS). connscope runs as shipped
- * (compiled JavaScript, built here into node_modules/.cache) and, for reference, through tsx. It runs the full
- * analysis (reassembly, TLS, records, findings) with --json to /dev/null; tshark extracts the handshake
- * fields (`-Y tls.handshake -T fields`). Also checks both saw the same ClientHellos and resumptions.
+ *   npx tsx bench/pcap-bench.ts /tmp/connscope-pcap-bench.pcap [rounds=3] [--tsx] [--built DIR] [--base DIR]
+ * Both run as separate processes under /usr/bin/time (wall seconds, user+system CPU seconds, max RSS),
+ * interleaved round by round so load drift on a shared machine hits both alike; the ratios are medians of
+ * the same-round ratios. connscope runs as shipped (compiled JavaScript, built here into
+ * scratch/pcap-bench-build; `--built DIR` takes another build, e.g. an older commit's) and, with --tsx, through tsx too. It runs the full analysis (reassembly, TLS,
+ * records, findings) with --json to /dev/null; tshark extracts the ClientHello/ServerHello fields
+ * (issue 16's command). `--base DIR` times a second build (another commit's tsc output) in the same rounds,
+ * to report before and after from one run. Also checks both saw the same ClientHellos and TLS 1.3 PSK acceptances.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 
 interface Run {
   wallS: number;
+  cpuS: number;
   maxRssKB: number;
   stdout: string;
 }
 
 function timed(cmd: string, args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/time', ['-f', '%e %M', cmd, ...args], { maxBuffer: 1 << 30, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
+    execFile('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { maxBuffer: 1 << 30, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${cmd} failed: ${stderr.slice(-500)}`));
       const last = stderr.trim().split('\n').pop() ?? '';
-      const [wall, rss] = last.split(' ').map(Number);
-      resolve({ wallS: wall!, maxRssKB: rss!, stdout });
+      const [wall, rss, user, sys] = last.split(' ').map(Number);
+      resolve({ wallS: wall!, cpuS: user! + sys!, maxRssKB: rss!, stdout });
     });
   });
 }
 
 const file = process.argv[2];
+const rounds = Number(process.argv[3] !== undefined && /^\d+$/.test(process.argv[3]) ? process.argv[3] : 3);
+const withTsx = process.argv.includes('--tsx');
 if (!file) {
   process.stderr.write('usage: npx tsx bench/pcap-bench.ts CAPTURE\n');
   process.exit(2);
@@ -34,21 +40,35 @@ if (!file) {
 const mb = statSync(file).size / 1048576;
 
 // the shipped form: tsc output (type errors elsewhere in the tree do not stop tsc from emitting)
-const built = 'node_modules/.cache/connscope-pcap-bench';
-try {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { stdio: 'ignore', timeout: 300_000 });
-} catch {}
+// inside this checkout (node_modules may be shared with other checkouts)
+const builtArg = process.argv.indexOf('--built');
+const built = builtArg > 0 ? process.argv[builtArg + 1]! : 'scratch/pcap-bench-build';
+if (builtArg < 0) {
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { stdio: 'ignore', timeout: 300_000 });
+  } catch {}
+}
 if (!existsSync(`${built}/cli/main.js`)) throw new Error('tsc emitted nothing');
-const connscope = await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json']);
-const viaTsx = await timed(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pcap', file, '--json']);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const TSHARK_ARGS = ['-r', file, '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields',
+  '-e', 'tcp.stream', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extension.type'];
+const baseArg = process.argv.indexOf('--base');
+const base = baseArg > 0 ? process.argv[baseArg + 1]! : undefined;
+const runs: { connscope: Run; tshark: Run; viaTsx?: Run; base?: Run }[] = [];
+for (let r = 0; r < rounds; r++) {
+  const connscope = await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json']);
+  const tshark = await timed('tshark', TSHARK_ARGS);
+  const viaTsx = withTsx ? await timed(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pcap', file, '--json']) : undefined;
+  const baseRun = base ? await timed(process.execPath, [`${base}/cli/main.js`, 'pcap', file, '--json']) : undefined;
+  runs.push({ connscope, tshark, viaTsx, base: baseRun });
+  process.stderr.write(`round ${r + 1}: connscope ${connscope.wallS} s (${connscope.cpuS.toFixed(2)} s CPU), tshark ${tshark.wallS} s (${tshark.cpuS.toFixed(2)} s CPU)${baseRun ? `, base ${baseRun.wallS} s (${baseRun.cpuS.toFixed(2)} s CPU)` : ''}\n`);
+}
+const { connscope, tshark } = runs[runs.length - 1]!;
 const session = JSON.parse(connscope.stdout) as {
   capture: { elapsedMs: number; packets: number };
   summary: { connections: number; tls: { resumed: number; resumptionAttempted: number } };
   connections: { pcap: { tls?: { handshakes: number; pskAccepted: boolean; resumed: boolean } } }[];
 };
-const tshark = await timed('tshark', ['-r', file, '-n', '-Y', 'tls.handshake', '-T', 'fields', '-E', 'occurrence=a', '-E', 'aggregator=|',
-  '-e', 'tcp.stream', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.ciphersuite',
-  '-e', 'tls.handshake.extension.type', '-e', 'tls.handshake.extensions.supported_version']);
 
 // agreement: ClientHello count and TLS 1.3 PSK acceptances
 let tsharkHellos = 0;
@@ -56,28 +76,43 @@ let tsharkPskAccepted = 0;
 for (const line of tshark.stdout.split('\n')) {
   if (!line) continue;
   const cols = line.split('\t');
-  const types = (cols[1] ?? '').split('|');
+  const types = (cols[1] ?? '').split(',');
   tsharkHellos += types.filter((t) => t === '1').length;
-  if (types.includes('2') && !types.includes('1') && (cols[4] ?? '').split('|').includes('41')) tsharkPskAccepted++;
+  if (types.includes('2') && !types.includes('1') && (cols[3] ?? '').split(',').includes('41')) tsharkPskAccepted++;
 }
 const hellos = session.connections.reduce((n, c) => n + (c.pcap.tls?.handshakes ?? 0), 0);
 
+const round1 = (x: number): number => Math.round(x * 10) / 10;
 const out = {
   file,
-  sizeMB: Math.round(mb * 10) / 10,
+  sizeMB: round1(mb),
+  rounds,
+  loadAverage: (await import('node:os')).loadavg().map(round1),
   packets: session.capture.packets,
   connections: session.summary.connections,
   connscope: {
-    wallS: connscope.wallS,
-    MBps: Math.round(mb / connscope.wallS),
+    wallS: median(runs.map((r) => r.connscope.wallS)),
+    cpuS: median(runs.map((r) => r.connscope.cpuS)),
     analysisMs: Math.round(session.capture.elapsedMs),
-    analysisMBps: Math.round(mb / (session.capture.elapsedMs / 1000)),
-    maxRssMB: Math.round(connscope.maxRssKB / 1024),
+    maxRssMB: Math.round(Math.max(...runs.map((r) => r.connscope.maxRssKB)) / 1024),
   },
-  connscopeViaTsx: { wallS: viaTsx.wallS, MBps: Math.round(mb / viaTsx.wallS), maxRssMB: Math.round(viaTsx.maxRssKB / 1024) },
-  tshark: { wallS: tshark.wallS, MBps: Math.round((mb / tshark.wallS) * 10) / 10, maxRssMB: Math.round(tshark.maxRssKB / 1024) },
-  speedup: Math.round((tshark.wallS / connscope.wallS) * 10) / 10,
-  speedupViaTsx: Math.round((tshark.wallS / viaTsx.wallS) * 10) / 10,
+  base: base ? {
+    dir: base,
+    wallS: median(runs.map((r) => r.base!.wallS)),
+    cpuS: median(runs.map((r) => r.base!.cpuS)),
+    maxRssMB: Math.round(Math.max(...runs.map((r) => r.base!.maxRssKB)) / 1024),
+    speedup: round1(median(runs.map((r) => r.tshark.wallS / r.base!.wallS))),
+    cpuSpeedup: round1(median(runs.map((r) => r.tshark.cpuS / r.base!.cpuS))),
+  } : undefined,
+  connscopeViaTsx: withTsx ? { wallS: median(runs.map((r) => r.viaTsx!.wallS)), maxRssMB: Math.round(Math.max(...runs.map((r) => r.viaTsx!.maxRssKB)) / 1024) } : undefined,
+  tshark: {
+    wallS: median(runs.map((r) => r.tshark.wallS)),
+    cpuS: median(runs.map((r) => r.tshark.cpuS)),
+    maxRssMB: Math.round(Math.max(...runs.map((r) => r.tshark.maxRssKB)) / 1024),
+  },
+  // medians of the same-round ratios: drift between rounds cancels out
+  speedup: round1(median(runs.map((r) => r.tshark.wallS / r.connscope.wallS))),
+  cpuSpeedup: round1(median(runs.map((r) => r.tshark.cpuS / r.connscope.cpuS))),
   agreement: {
     clientHellos: { connscope: hellos, tshark: tsharkHellos },
     tls13PskAccepted: { connscope: session.connections.filter((c) => c.pcap.tls?.pskAccepted).length, tshark: tsharkPskAccepted },

@@ -150,3 +150,20 @@ export function classifyError(err: unknown, onReusedSocket = false): RequestErro
   if (err instanceof ConnscopeError && err.layer) layer = err.layer;
   return { code, message: errorMessage(err), layer, onReusedSocket: onReusedSocket || (err instanceof ConnscopeError && err.onReusedSocket) };
 }
+
+/**
+ * A bad option value, in the one wording every command uses: `invalid <name> '<value>' (expected …)`.
+ * `name` is the option key in the library (`durationMs`), a flag in the CLI (`--duration`), a variable for
+ * the register entry (`CONNSCOPE_KEEP_RECENT`); the CLI renames library keys to its flags (cli/options/flags.ts).
+ */
+export class OptionError extends UsageError {
+  readonly option: string;
+  readonly value: string;
+  readonly expected: string;
+  constructor(option: string, value: unknown, expected: string) {
+    super(`invalid ${option} '${String(value)}' (expected ${expected})`);
+    this.option = option;
+    this.value = String(value);
+    this.expected = expected;
+  }
+}

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
-import { CLIENT_KINDS, parseDuration, resolveOptions, type BenchOptions, type ClientKind } from './options.js';
+import { CLIENT_KINDS, resolveOptions, type BenchOptions } from './options.js';
+import { parseDuration, parseEnum, parseNumber, parseOnOff } from '../options/grammar.js';
 import type { BenchResult } from './run.js';
 
 /** One axis of a matrix: a setting and the values to try. */
@@ -45,37 +46,22 @@ export function combinations(axes: readonly MatrixAxis[]): Combination[] {
   return out;
 }
 
-function onOff(key: string, v: string): boolean {
-  const s = v.toLowerCase();
-  if (['on', 'true', 'yes', '1'].includes(s)) return true;
-  if (['off', 'false', 'no', '0'].includes(s)) return false;
-  throw new UsageError(`matrix ${key}=${v}: use on or off`);
-}
-
-function num(key: string, v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`matrix ${key}=${v}: not a number`);
-  return n;
-}
-
 /** The base options with one combination applied. */
 export function applyCombination(base: BenchOptions, c: Combination): BenchOptions {
   const o: BenchOptions = { ...base };
   for (const [key, v] of Object.entries(c) as Array<[MatrixKey, string]>) {
+    const name = `matrix ${key}`;
     switch (key) {
-      case 'connections': o.connections = num(key, v); break;
-      case 'concurrency': o.concurrency = num(key, v); break;
-      case 'idle-timeout': o.idleTimeoutMs = parseDuration(v, `matrix ${key}`); break;
-      case 'keepalive': o.keepAlive = onOff(key, v); break;
-      case 'pipelining': o.pipelining = num(key, v); break;
-      case 'max-concurrent-streams': o.maxConcurrentStreams = num(key, v); break;
-      case 'tls-session-cache': o.tlsSessionCache = num(key, v); break;
-      case 'rate': o.rate = num(key, v); break;
-      case 'discard-body': o.discardBody = onOff(key, v); break;
-      case 'client':
-        if (!(CLIENT_KINDS as readonly string[]).includes(v)) throw new UsageError(`matrix client=${v}: use ${CLIENT_KINDS.join(', ')}`);
-        o.client = v as ClientKind;
-        break;
+      case 'connections': o.connections = parseNumber(v, name); break;
+      case 'concurrency': o.concurrency = parseNumber(v, name); break;
+      case 'idle-timeout': o.idleTimeoutMs = parseDuration(v, name); break;
+      case 'keepalive': o.keepAlive = parseOnOff(v, name); break;
+      case 'pipelining': o.pipelining = parseNumber(v, name); break;
+      case 'max-concurrent-streams': o.maxConcurrentStreams = parseNumber(v, name); break;
+      case 'tls-session-cache': o.tlsSessionCache = parseNumber(v, name); break;
+      case 'rate': o.rate = parseNumber(v, name); break;
+      case 'discard-body': o.discardBody = parseOnOff(v, name); break;
+      case 'client': o.client = parseEnum(v, name, CLIENT_KINDS); break;
     }
   }
   return o;

@@ -1,4 +1,5 @@
-import { UsageError } from '../errors.js';
+import { OptionError, UsageError } from '../errors.js';
+import { formatDuration } from '../options/grammar.js';
 
 export const CLIENT_KINDS = ['undici', 'http', 'fetch', 'h2', 'raw'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -48,7 +49,7 @@ export interface BenchOptions {
   tlsSessionCache?: number;
   /** Never read response bodies (reproduces the unread-body leak; undici/http/fetch). */
   discardBody?: boolean;
-  /** PEM trust anchors added to the defaults. */
+  /** PEM CA certificates to trust: they replace Node's bundled roots and NODE_EXTRA_CA_CERTS, like curl --cacert. */
   ca?: string | Buffer;
   /** Skip certificate verification (explicit opt-in only). */
   insecure?: boolean;
@@ -107,15 +108,25 @@ export interface ResolvedBenchOptions {
   thresholds?: BenchOptions['thresholds'];
 }
 
-function positiveInt(name: string, v: number | undefined, max: number): number | undefined {
+// Errors name the option keys of BenchOptions; the CLI renames them to its flags (cli/options/flags.ts).
+
+function positiveInt(key: keyof BenchOptions, v: number | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new UsageError(`${name} must be an integer from 1 to ${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new OptionError(key, v, `an integer from 1 to ${max}`);
   return v;
 }
 
-function nonNegative(name: string, v: number | undefined, max: number): number | undefined {
+function nonNegative(key: keyof BenchOptions, v: number | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
-  if (!Number.isFinite(v) || v < 0 || v > max) throw new UsageError(`${name} must be a number from 0 to ${max}, got ${v}`);
+  if (!Number.isFinite(v) || v < 0 || v > max) throw new OptionError(key, v, `a number from 0 to ${max}`);
+  return v;
+}
+
+/** A duration in ms from 0 (or 1 with `positive`) to `max`; the expectation is written as the CLI would take it. */
+function durationMs(key: keyof BenchOptions, v: number | undefined, max: number, positive = false): number | undefined {
+  if (v === undefined) return undefined;
+  const min = positive ? 1 : 0;
+  if (!Number.isFinite(v) || v < min || v > max) throw new OptionError(key, v, `a duration from ${formatDuration(min)} to ${formatDuration(max)}`);
   return v;
 }
 
@@ -129,39 +140,38 @@ export function resolveOptions(o: BenchOptions): ResolvedBenchOptions {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`unsupported scheme ${url.protocol} (use http: or https:)`);
   const client = o.client ?? 'undici';
-  if (!CLIENT_KINDS.includes(client)) throw new UsageError(`unknown client "${String(client)}" (use ${CLIENT_KINDS.join(', ')})`);
+  if (!CLIENT_KINDS.includes(client)) throw new OptionError('client', client, `one of ${CLIENT_KINDS.join(', ')}`);
   const concurrency = positiveInt('concurrency', o.concurrency, LIMITS.maxConcurrency) ?? LIMITS.defaultConcurrency;
   const requests = positiveInt('requests', o.requests, LIMITS.maxRequests);
-  const durationMs = nonNegative('duration', o.durationMs, LIMITS.maxDurationMs);
-  if (durationMs === 0) throw new UsageError('duration must be above 0');
-  const rate = nonNegative('rate', o.rate, LIMITS.maxRate);
-  if (rate === 0) throw new UsageError('rate must be above 0');
+  const duration = durationMs('durationMs', o.durationMs, LIMITS.maxDurationMs, true);
+  const rate = o.rate;
+  if (rate !== undefined && !(rate > 0 && rate <= LIMITS.maxRate)) throw new OptionError('rate', rate, `requests per second, above 0 and at most ${LIMITS.maxRate}`);
   // one HTTP/2 session carries many streams; HTTP/1.1 needs a socket per request in flight
   const connections = positiveInt('connections', o.connections, LIMITS.maxConnections) ?? (client === 'h2' ? 1 : concurrency);
   const pipelining = positiveInt('pipelining', o.pipelining, LIMITS.maxPipelining) ?? 1;
-  const maxConcurrentStreams = positiveInt('max-concurrent-streams', o.maxConcurrentStreams, 2 ** 31 - 1);
-  const tlsSessionCache = nonNegative('tls-session-cache', o.tlsSessionCache, 1_000_000) ?? 100;
-  if (!Number.isInteger(tlsSessionCache)) throw new UsageError('tls-session-cache must be an integer');
-  const idleTimeoutMs = nonNegative('idle-timeout', o.idleTimeoutMs, LIMITS.maxDurationMs);
+  const maxConcurrentStreams = positiveInt('maxConcurrentStreams', o.maxConcurrentStreams, 2 ** 31 - 1);
+  const tlsSessionCache = nonNegative('tlsSessionCache', o.tlsSessionCache, 1_000_000) ?? 100;
+  if (!Number.isInteger(tlsSessionCache)) throw new OptionError('tlsSessionCache', tlsSessionCache, 'an integer from 0 to 1000000');
+  const idleTimeoutMs = durationMs('idleTimeoutMs', o.idleTimeoutMs, LIMITS.maxDurationMs);
   const method = (o.method ?? (o.body !== undefined ? 'POST' : 'GET')).toUpperCase();
-  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`invalid method "${method}"`);
+  if (!/^[A-Z]+$/.test(method)) throw new OptionError('method', method, 'an HTTP method (letters only)');
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.headers ?? {})) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k)) throw new UsageError(`invalid header name "${k}"`);
     if (/[\r\n]/.test(v)) throw new UsageError(`invalid value for header "${k}"`);
     headers[k.toLowerCase()] = v;
   }
-  if (client === 'raw' && o.discardBody) throw new UsageError('--discard-body applies to the undici, http, fetch and h2 clients; raw always reads bodies');
-  if (o.client === 'h2' && o.pipelining !== undefined && o.pipelining > 1) throw new UsageError('--pipelining applies to HTTP/1.1 clients, not h2');
+  if (client === 'raw' && o.discardBody) throw new OptionError('discardBody', true, 'off with the raw client, which always reads bodies');
+  if (o.client === 'h2' && o.pipelining !== undefined && o.pipelining > 1) throw new OptionError('pipelining', o.pipelining, '1 with the h2 client (pipelining is HTTP/1.1)');
   return {
     url,
     client,
     concurrency,
     requests,
     // a count-bounded run still gets a time bound so a stuck server cannot hold it forever
-    durationMs: durationMs ?? (requests !== undefined ? LIMITS.maxDurationMs : LIMITS.defaultDurationMs),
+    durationMs: duration ?? (requests !== undefined ? LIMITS.maxDurationMs : LIMITS.defaultDurationMs),
     rate,
-    warmupMs: nonNegative('warmup', o.warmupMs, LIMITS.maxWarmupMs) ?? 0,
+    warmupMs: durationMs('warmupMs', o.warmupMs, LIMITS.maxWarmupMs) ?? 0,
     method,
     headers,
     body: o.body === undefined ? undefined : Buffer.isBuffer(o.body) ? o.body : Buffer.from(o.body),
@@ -174,21 +184,14 @@ export function resolveOptions(o: BenchOptions): ResolvedBenchOptions {
     discardBody: o.discardBody ?? false,
     ca: o.ca,
     insecure: o.insecure ?? false,
-    timeoutMs: positiveInt('timeout', o.timeoutMs, LIMITS.maxDurationMs) ?? LIMITS.defaultTimeoutMs,
-    connectTimeoutMs: positiveInt('connect-timeout', o.connectTimeoutMs, LIMITS.maxDurationMs) ?? LIMITS.defaultConnectTimeoutMs,
+    timeoutMs: durationMs('timeoutMs', o.timeoutMs, LIMITS.maxDurationMs, true) ?? LIMITS.defaultTimeoutMs,
+    connectTimeoutMs: durationMs('connectTimeoutMs', o.connectTimeoutMs, LIMITS.maxDurationMs, true) ?? LIMITS.defaultConnectTimeoutMs,
     signal: o.signal,
     onProgress: o.onProgress,
-    progressIntervalMs: positiveInt('progress interval', o.progressIntervalMs, 60_000) ?? 250,
+    progressIntervalMs: durationMs('progressIntervalMs', o.progressIntervalMs, 60_000, true) ?? 250,
     thresholds: o.thresholds,
   };
 }
 
-/** Parses '500ms', '2s', '1.5m', '1h' or a bare number of seconds into milliseconds. */
-export function parseDuration(text: string, what = 'duration'): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(text);
-  if (!m) throw new UsageError(`invalid ${what} "${text}" (use e.g. 500ms, 10s, 2m)`);
-  const n = Number(m[1]);
-  const unit = (m[2] ?? 's').toLowerCase();
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return n * factor;
-}
+/** The one duration grammar (src/options/grammar.ts), kept exported here for library users of bench. */
+export { parseDuration } from '../options/grammar.js';

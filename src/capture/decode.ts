@@ -84,6 +84,9 @@ export function ipOffset(buf: Buffer, start: number, end: number, linkType: numb
   }
 }
 
+/** A big-endian 32-bit word without Buffer's method call and bounds check (the caller checked the length). */
+const u32be = (b: Buffer, o: number): number => ((b[o]! << 24) >>> 0) + ((b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!);
+
 function ipv4String(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
@@ -132,8 +135,8 @@ export function decodeTcp(buf: Buffer, start: number, end: number, linkType: num
     // TSO captures on loopback may show total length 0; fall back to what was captured
     ipEnd = ip + (total >= ihl ? total : end - ip);
     tcp = ip + ihl;
-    const src = buf.readUInt32BE(ip + 12);
-    const dst = buf.readUInt32BE(ip + 16);
+    const src = u32be(buf, ip + 12);
+    const dst = u32be(buf, ip + 16);
     if (tcp + 20 > end) return 'truncated';
     seg.ipVersion = 4;
     seg.srcPort = (buf[tcp]! << 8) | buf[tcp + 1]!;
@@ -170,8 +173,8 @@ export function decodeTcp(buf: Buffer, start: number, end: number, linkType: num
   }
   const dataOffset = (buf[tcp + 12]! >> 4) * 4;
   if (dataOffset < 20) return 'truncated';
-  seg.seq = buf.readUInt32BE(tcp + 4);
-  seg.ack = buf.readUInt32BE(tcp + 8);
+  seg.seq = u32be(buf, tcp + 4);
+  seg.ack = u32be(buf, tcp + 8);
   seg.flags = buf[tcp + 13]!;
   seg.window = (buf[tcp + 14]! << 8) | buf[tcp + 15]!;
   const payload = tcp + dataOffset;

@@ -76,6 +76,11 @@ export class FlowTable {
   private readonly flows = new ConnectionIndex();
   private readonly closed = new Set<TcpConnection>();
   private readonly seg: TcpSegment = newSegment();
+  /**
+   * The connection of the previous packet: a bulk transfer sends runs of segments on one connection,
+   * and comparing two keys is cheaper than the two Map lookups of the index.
+   */
+  private last: TcpConnection | undefined;
   private nextId = 1;
   private sinceSweep = 0;
   skipped: Record<SkipReason | 'filtered', number> = { 'not-ip': 0, 'not-tcp': 0, fragment: 0, truncated: 0, filtered: 0 };
@@ -103,7 +108,10 @@ export class FlowTable {
       return;
     }
     this.tcpPackets++;
-    let conn = this.flows.get(seg.srcKey, seg.dstKey);
+    const last = this.last;
+    let conn = last && ((last.clientKey === seg.srcKey && last.serverKey === seg.dstKey) || (last.clientKey === seg.dstKey && last.serverKey === seg.srcKey))
+      ? last
+      : this.flows.get(seg.srcKey, seg.dstKey);
     const synOnly = (seg.flags & (TCP_FLAG.syn | TCP_FLAG.ack)) === TCP_FLAG.syn;
     if (conn && synOnly && conn.closed) {
       // the port pair is being reused for a new connection
@@ -114,6 +122,7 @@ export class FlowTable {
       conn = this.create(seg, ts);
       this.flows.set(seg.srcKey, seg.dstKey, conn);
     }
+    this.last = conn;
     try {
       conn.segment(seg, seg.srcKey === conn.clientKey, ts);
     } catch (err) {
@@ -154,6 +163,7 @@ export class FlowTable {
   private finish(c: TcpConnection): void {
     if (this.flows.get(c.clientKey, c.serverKey) === c) this.flows.delete(c.clientKey, c.serverKey);
     this.closed.delete(c);
+    if (this.last === c) this.last = undefined;
     try {
       c.finish();
     } catch (err) {

@@ -3,6 +3,8 @@ import { isSupportedLinkType, MAX_PACKET_BYTES, type CaptureFileReader, type Cap
 import { RecordSplitter } from './record-splitter.js';
 
 const FILE_HEADER = 24;
+/** Little-endian 32-bit word (most captures): plain indexing, cheaper per packet than Buffer's method. */
+const u32le = (b: Buffer, o: number): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + ((b[o + 3]! << 24) >>> 0);
 const RECORD_HEADER = 16;
 
 /** Classic libpcap files: either byte order, microsecond or nanosecond timestamps. */
@@ -26,7 +28,7 @@ export class PcapReader extends RecordSplitter implements CaptureFileReader {
 
   protected recordLength(buf: Buffer, pos: number): number {
     if (!this.headerDone) return FILE_HEADER;
-    const caplen = this.le ? buf.readUInt32LE(pos + 8) : buf.readUInt32BE(pos + 8);
+    const caplen = this.le ? u32le(buf, pos + 8) : buf.readUInt32BE(pos + 8);
     if (caplen > MAX_PACKET_BYTES) {
       throw new CaptureFormatError(`pcap packet ${this.packets + 1} claims ${caplen} captured bytes (more than ${MAX_PACKET_BYTES})`, this.offset + 8);
     }
@@ -39,8 +41,8 @@ export class PcapReader extends RecordSplitter implements CaptureFileReader {
       return;
     }
     const le = this.le;
-    const sec = le ? buf.readUInt32LE(pos) : buf.readUInt32BE(pos);
-    const frac = le ? buf.readUInt32LE(pos + 4) : buf.readUInt32BE(pos + 4);
+    const sec = le ? u32le(buf, pos) : buf.readUInt32BE(pos);
+    const frac = le ? u32le(buf, pos + 4) : buf.readUInt32BE(pos + 4);
     this.packets++;
     this.sink(buf, pos + RECORD_HEADER, pos + length, sec * 1000 + frac * this.fracToMs, this.linkType, fileOffset);
   }

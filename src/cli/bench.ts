@@ -1,20 +1,22 @@
-import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import type { Command } from 'commander';
 import { benchMatrix } from '../bench/matrix.js';
-import { CLIENT_KINDS, parseDuration, type BenchOptions, type BenchProgress, type ClientKind } from '../bench/options.js';
+import { CLIENT_KINDS, LIMITS, resolveOptions, type BenchOptions, type BenchProgress } from '../bench/options.js';
 import { bench } from '../bench/run.js';
 import { exceeds } from '../diagnose/engine.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT } from '../errors.js';
+import { parseDuration, parseEnum, parseInteger, parseRate, readOptionFile } from '../options/grammar.js';
 import { benchJson, matrixJson } from '../report/bench-json.js';
 import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
 import { renderBenchHtml, renderBenchMatrixHtml } from '../report/html/bench.js';
 import { parseHeaderFlags, withBasicAuth } from './headers.js';
-import { readFlagFile, useColor, type CliIO } from './io.js';
+import { useColor, type CliIO } from './io.js';
 import { checkWritable, writeOutputFile } from './output-file.js';
 import { COMMANDS, VERSION, type CommandResult, type Register } from './commands.js';
 import { parseUrlArgument } from './target.js';
+import { addShared, connectTimeoutOption, DURATION_EXAMPLE, durationFlag, parseFailOn, readCa, SHARED, timeoutOption } from './options/shared.js';
+import { asFlags } from './options/library-keys.js';
 
 export interface BenchFlags {
   concurrency?: string;
@@ -44,52 +46,48 @@ export interface BenchFlags {
   failOn?: string;
 }
 
-function int(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n)) throw new UsageError(`invalid ${flag} '${v}'`, 'a whole number');
-  return n;
+/** A count flag: an integer from 0 (or 1) up to the library's limit; undefined when not given. */
+function int(flag: string, v: string | undefined, max: number, min = 1): number | undefined {
+  return v === undefined ? undefined : parseInteger(v, flag, { min, max });
 }
 
-function rate(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`invalid --rate '${v}'`, 'requests per second, above 0');
-  return n;
+/** A duration flag in the one grammar; undefined when not given. */
+function duration(flag: string, v: string | undefined, max: number, min = 1): number | undefined {
+  return v === undefined ? undefined : parseDuration(v, flag, { min, max });
 }
 
 /** Turns parsed flags into library options (throws UsageError with one clear line). */
 export function benchOptionsFromFlags(input: string, f: BenchFlags, io: CliIO): BenchOptions {
   // credentials leave the URL here and travel as Basic auth, as curl sends them
   const target = parseUrlArgument(input);
-  if (f.client !== undefined && !(CLIENT_KINDS as readonly string[]).includes(f.client)) {
-    throw new UsageError(`unknown --client '${f.client}'`, `one of ${CLIENT_KINDS.join(', ')}`);
-  }
-  const data = f.data === undefined ? undefined : f.data.startsWith('@') ? readFlagFile('--data', f.data.slice(1)) : f.data;
-  return {
+  const data = f.data === undefined ? undefined : f.data.startsWith('@') ? readOptionFile('--data', f.data.slice(1)) : f.data;
+  const options: BenchOptions = {
     url: target.url,
-    client: f.client as ClientKind | undefined,
-    concurrency: int('--concurrency', f.concurrency),
-    requests: int('--requests', f.requests),
-    durationMs: f.duration === undefined ? undefined : parseDuration(f.duration, '--duration'),
-    rate: rate(f.rate),
-    warmupMs: f.warmup === undefined ? undefined : parseDuration(f.warmup, '--warmup'),
+    client: f.client === undefined ? undefined : parseEnum(f.client, '--client', CLIENT_KINDS),
+    concurrency: int('--concurrency', f.concurrency, LIMITS.maxConcurrency),
+    requests: int('--requests', f.requests, LIMITS.maxRequests),
+    durationMs: duration('--duration', f.duration, LIMITS.maxDurationMs),
+    rate: f.rate === undefined ? undefined : parseRate(f.rate, '--rate', LIMITS.maxRate),
+    warmupMs: duration('--warmup', f.warmup, LIMITS.maxWarmupMs, 0),
     method: f.request,
     headers: withBasicAuth(parseHeaderFlags(f.header), target.basicAuth),
     body: data,
-    connections: int('--connections', f.connections),
+    connections: int('--connections', f.connections, LIMITS.maxConnections),
     keepAlive: f.keepalive,
-    idleTimeoutMs: f.idleTimeout === undefined ? undefined : parseDuration(f.idleTimeout, '--idle-timeout'),
-    pipelining: int('--pipelining', f.pipelining),
-    maxConcurrentStreams: int('--max-concurrent-streams', f.maxConcurrentStreams),
-    tlsSessionCache: int('--tls-session-cache', f.tlsSessionCache),
+    idleTimeoutMs: duration('--idle-timeout', f.idleTimeout, LIMITS.maxDurationMs, 0),
+    pipelining: int('--pipelining', f.pipelining, LIMITS.maxPipelining),
+    maxConcurrentStreams: int('--max-concurrent-streams', f.maxConcurrentStreams, 2 ** 31 - 1),
+    tlsSessionCache: int('--tls-session-cache', f.tlsSessionCache, 1_000_000, 0),
     discardBody: f.discardBody,
-    ca: f.ca === undefined ? undefined : readFlagFile('--ca', f.ca),
+    ca: readCa(f.ca),
     insecure: f.insecure,
-    timeoutMs: f.timeout === undefined ? undefined : parseDuration(f.timeout, '--timeout'),
-    connectTimeoutMs: f.connectTimeout === undefined ? undefined : parseDuration(f.connectTimeout, '--connect-timeout'),
+    timeoutMs: durationFlag('--timeout', f.timeout),
+    connectTimeoutMs: durationFlag('--connect-timeout', f.connectTimeout),
     signal: io.signal,
   };
+  // the library's cross-option checks (raw + --discard-body …), its option keys renamed to these flags
+  asFlags(() => resolveOptions(options), { method: f.request });
+  return options;
 }
 
 function progressView(io: CliIO, f: BenchFlags): ProgressView | undefined {
@@ -132,15 +130,15 @@ export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise
 }
 
 export const registerBench: Register = (program: Command, io: CliIO, result: CommandResult) => {
-  program
+  const cmd = program
     .command('bench')
     .description(COMMANDS.bench.summary)
     .argument('<url>', 'target URL (http or https; no scheme means http://, as in curl)')
     .option('-c, --concurrency <n>', 'requests in flight at once (closed model) or the cap on outstanding requests (-R)', undefined)
     .option('-n, --requests <n>', 'stop after this many requests')
-    .option('-d, --duration <time>', 'stop after this long (10s default; e.g. 500ms, 30s, 2m; at most 1h)')
+    .option('-d, --duration <duration>', `stop after this long (${DURATION_EXAMPLE}; default 10s, at most 1h)`)
     .option('-R, --rate <n>', 'open model: requests per second; latency counts from the intended send time')
-    .option('--warmup <time>', 'run this long first with the same pool and discard the numbers')
+    .option('--warmup <duration>', 'run this long first with the same pool and discard the numbers (at most 10m)')
     .option('-X, --request <method>', 'HTTP method')
     .option('-H, --header <header>', "request header 'Name: value' (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .option('--data <body>', 'request body (@file reads a file); long form only: -d is --duration')
@@ -148,21 +146,23 @@ export const registerBench: Register = (program: Command, io: CliIO, result: Com
     .option('--connections <n>', 'pool size: undici connections, Agent maxSockets, h2 sessions, raw sockets')
     .option('--keepalive', 'keep connections alive (default)')
     .option('--no-keepalive', 'close the connection after every response')
-    .option('--idle-timeout <time>', 'client idle timeout (undici keepAliveTimeout, Agent timeout)')
+    .option('--idle-timeout <duration>', 'client idle timeout (undici keepAliveTimeout, Agent timeout)')
     .option('--pipelining <n>', 'HTTP/1.1 pipelining depth (undici, raw)')
     .option('--max-concurrent-streams <n>', 'client cap on streams per HTTP/2 session')
     .option('--tls-session-cache <n>', 'TLS sessions kept for resumption (0 = off; default 100)')
     .option('--discard-body', 'never read response bodies (reproduces the unread-body leak)')
-    .option('--ca <file>', 'PEM file of extra trusted CAs')
-    .option('--insecure', 'skip certificate verification (explicit, warns)')
-    .option('--timeout <time>', 'per-request deadline (default 10s)')
-    .option('--connect-timeout <time>', 'deadline of the first connection (default 5s)')
-    .option('--matrix <spec>', "run every combination, e.g. 'connections=5,50 idle-timeout=1s,30s keepalive=on,off'")
-    .option('--json', 'machine-readable output on stdout')
-    .option('--html <file>', 'also write a self-contained HTML report to FILE (percentile plots, per-second charts, connection lanes)')
-    .option('--no-color', 'no colors (also NO_COLOR)')
-    .option('--fail-on <level>', FAIL_ON_HELP)
-    .action(async (url: string, flags: BenchFlags) => {
-      result.exitCode = await runBench(url, flags, io);
-    });
+    .option('--matrix <spec>', "run every combination, e.g. 'connections=5,50 idle-timeout=1s,30s keepalive=on,off'");
+  addShared(
+    cmd,
+    SHARED.ca,
+    SHARED.insecure,
+    timeoutOption('per-request deadline', '10s'),
+    connectTimeoutOption('deadline of the first connection', '5s'),
+    SHARED.json,
+  );
+  cmd.option('--html <file>', 'also write a self-contained HTML report to FILE (percentile plots, per-second charts, connection lanes)');
+  addShared(cmd, SHARED.noColor, SHARED.failOn);
+  cmd.action(async (url: string, flags: BenchFlags) => {
+    result.exitCode = await runBench(url, flags, io);
+  });
 };

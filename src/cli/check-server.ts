@@ -1,8 +1,6 @@
-import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { parseDuration } from '../bench/options.js';
-import { checkCa } from '../ca-pem.js';
+import { parseInteger } from '../options/grammar.js';
 import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Finding } from '../model/finding.js';
@@ -10,7 +8,8 @@ import { measureBackendIdle, type BackendIdle } from '../probe/backend-idle.js';
 import { parseTarget } from '../probe/target.js';
 import { redactUrl } from '../redact.js';
 import { checkServer, NODE_SERVER_DEFAULTS, type ServerConfig } from '../trace/server/config.js';
-import { readFlagFile, useColor, type CliIO } from './io.js';
+import { useColor, type CliIO } from './io.js';
+import { addShared, DURATION_EXAMPLE, durationFlag, parseFailOn, readCa, SHARED } from './options/shared.js';
 import { COMMANDS, type CommandResult } from './commands.js';
 
 export interface CheckServerFlags {
@@ -32,13 +31,9 @@ const DEFAULT_IDLE_MAX_MS = 120_000;
 /** Held past the balancer's idle timeout by this much, the measurement decides the keep-alive check. */
 const IDLE_MAX_MARGIN_MS = 5_000;
 
+/** A server setting as Node takes it: whole milliseconds, 0 = off, up to Node's timer limit. */
 function ms(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isInteger(n) || n < 0 || n > 2_147_483_647) {
-    throw new UsageError(`invalid ${flag} '${v}'`, 'milliseconds, a non-negative integer (0 = off)');
-  }
-  return n;
+  return v === undefined ? undefined : parseInteger(v, flag, { min: 0, max: 2_147_483_647 });
 }
 
 /** The measurement --url made, as printed and put in the JSON. */
@@ -59,10 +54,8 @@ export async function runCheckServer(flags: CheckServerFlags, io: CliIO): Promis
   if (flags.url === undefined && (flags.idleMax !== undefined || flags.ca !== undefined || flags.insecure)) {
     throw new UsageError('--idle-max, --ca and --insecure go with --url');
   }
-  const idleMaxMs = flags.idleMax === undefined ? undefined : parseDuration(flags.idleMax, '--idle-max');
-  if (idleMaxMs !== undefined && !(idleMaxMs >= 1 && idleMaxMs <= 3_600_000)) throw new UsageError(`--idle-max must be between 1ms and 1h (got ${flags.idleMax})`);
-  const ca = flags.ca === undefined ? undefined : readFlagFile('--ca', flags.ca).toString('utf8');
-  if (ca !== undefined) checkCa(ca, `--ca file ${flags.ca}`);
+  const idleMaxMs = durationFlag('--idle-max', flags.idleMax, { min: 1, max: 3_600_000 });
+  const ca = readCa(flags.ca);
   checkNodeLimits(given);
   let measured: Measured | undefined;
   if (flags.url !== undefined) {
@@ -150,7 +143,7 @@ function render(c: ServerConfig, defaulted: string[], findings: Finding[], color
 }
 
 export function registerCheckServer(program: Command, io: CliIO, result: CommandResult): void {
-  program
+  const cmd = program
     .command('check-server')
     .description(COMMANDS['check-server'].summary)
     .option('--keepalive-timeout <ms>', "the server's keepAliveTimeout (Node default 5000)")
@@ -158,13 +151,16 @@ export function registerCheckServer(program: Command, io: CliIO, result: Command
     .option('--request-timeout <ms>', "the server's requestTimeout, 0 = off (Node default 300000)")
     .option('--lb-idle-timeout <ms>', "idle timeout of the load balancer or proxy in front (AWS ALB default 60000)")
     .option('--url <url>', "measure the backend's real idle timeout at this URL (instead of --keepalive-timeout): one request, then an idle connection is held until the backend closes it")
-    .option('--idle-max <time>', 'with --url: hold the idle connection at most this long (default: --lb-idle-timeout + 5 s, else 120 s)')
-    .option('--ca <file>', 'with --url: PEM file of the CA certificates to trust')
-    .option('-k, --insecure', 'with --url: turn certificate verification OFF (warns)')
-    .option('--fail-on <level>', FAIL_ON_HELP)
-    .option('--json', 'machine output on stdout')
-    .option('--no-color', 'no colors (NO_COLOR is honoured too)')
-    .action(async (flags: CheckServerFlags) => {
-      result.exitCode = await runCheckServer(flags, io);
-    });
+    .option('--idle-max <duration>', `with --url: hold the idle connection at most this long (${DURATION_EXAMPLE}; default: --lb-idle-timeout + 5s, else 2m)`);
+  addShared(
+    cmd,
+    [SHARED.ca, `with --url: ${SHARED.ca.description}`],
+    [SHARED.insecure, `with --url: ${SHARED.insecure.description}`],
+    SHARED.failOn,
+    SHARED.json,
+    SHARED.noColor,
+  );
+  cmd.action(async (flags: CheckServerFlags) => {
+    result.exitCode = await runCheckServer(flags, io);
+  });
 }

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT } from '../errors.js';
 
 /** Process state injected into every subcommand so CLI tests can run in-process. */
 export interface CliIO {
@@ -47,13 +46,4 @@ export function useColor(io: CliIO, flag?: boolean): boolean {
   if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
   if (io.env.FORCE_COLOR) return true;
   return io.isTTY;
-}
-
-/** Reads a file named by a flag (--ca, --data @file); a missing or unreadable file is a usage error. */
-export function readFlagFile(flag: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`cannot read ${flag} file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
 }

@@ -5,6 +5,7 @@ import { renderList, renderScenario, renderSummary } from '../lab/render.js';
 import { getScenario, listScenarios, runScenario } from '../lab/runner.js';
 import type { Scenario, ScenarioResult } from '../lab/scenario.js';
 import { renderLabHtml } from '../report/html/lab.js';
+import { parseDuration } from '../options/grammar.js';
 import { useColor, type CliIO } from './io.js';
 import { checkWritable, writeOutputFile } from './output-file.js';
 import { COMMANDS, VERSION, type CommandResult } from './commands.js';
@@ -19,10 +20,7 @@ interface LabFlags {
 
 /** Longest a variant's workload may run, from --deadline. */
 function parseDeadline(v: string | undefined): number {
-  if (v === undefined) return 20_000;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1000 || n > 120_000) throw new UsageError(`invalid --deadline '${v}'`, 'milliseconds between 1000 and 120000');
-  return n;
+  return v === undefined ? 20_000 : parseDuration(v, '--deadline', { min: 1000, max: 120_000 });
 }
 
 export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promise<number> {
@@ -73,7 +71,7 @@ export function registerLab(program: Command, io: CliIO, result: CommandResult):
     .option('--json', 'machine output on stdout: before/after records, findings and verdicts')
     .option('--html <file>', 'also write a self-contained HTML report to FILE (each scenario before and after, side by side)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
-    .option('--deadline <ms>', 'longest a before- or after-run may take', '20000')
+    .option('--deadline <duration>', 'longest a before- or after-run may take (e.g. 20s, 1m, or bare seconds; 1s to 2m)', '20s')
     .action(async (names: string[], flags: LabFlags) => {
       result.exitCode = await runLab(names, flags, io);
     });

@@ -1,16 +1,13 @@
-import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
+import type { SingleBar } from 'cli-progress';
+import { parseFailOn, SHARED } from './options/shared.js';
+import { parseInteger } from '../options/grammar.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import { analyzeCapture, type AnalyzeOptions, type CaptureInput } from '../capture/analyze.js';
 import type { CaptureSession } from '../capture/capture-session.js';
-import type { PcapConnectionRecord } from '../capture/pcap-record.js';
 import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Severity } from '../model/finding.js';
-import { CAPTURE_CONNECTION_HEAD, CAPTURE_CONNECTION_NUMERIC, captureConnectionRow, captureLine, captureSummaryRows } from '../report/capture.js';
-import { heading, keyValues, palette, renderFindings, renderTable, type Palette } from '../report/terminal/index.js';
-import { renderPcapHtml } from '../report/html/pcap.js';
 import { useColor, type CliIO } from './io.js';
 import { checkWritable, writeOutputFile } from './output-file.js';
 import { COMMANDS, VERSION, type CommandResult } from './commands.js';
@@ -31,10 +28,7 @@ export interface PcapFlags {
 }
 
 function intFlag(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid ${name} '${v}'`, `an integer from ${min} to ${max}`);
-  return n;
+  return v === undefined ? undefined : parseInteger(v, name, { min, max });
 }
 
 export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; failOn?: Severity; top: number } {
@@ -85,14 +79,18 @@ function captureSource(file: string, io: CliIO): { input: CaptureInput; size?: n
   }
 }
 
+/** Loaded only when shown: --json and redirected runs never pay for the bar's package. */
+async function progressBar(): Promise<SingleBar> {
+  const { default: cliProgress } = await import('cli-progress');
+  return new cliProgress.SingleBar({ format: 'reading {bar} {percentage}% {value}/{total} MiB', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+}
+
 export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promise<number> {
   const { options, failOn, top } = pcapOptionsFrom(flags);
   if (flags.html !== undefined) checkWritable('--html', flags.html);
   const { input, size } = captureSource(file, io);
   // a bar only for people watching a terminal, never in machine output, and only when the size is known
-  const bar = io.isTTY && !flags.json && size !== undefined && size > 8 * 1024 * 1024
-    ? new cliProgress.SingleBar({ format: 'reading {bar} {percentage}% {value}/{total} MiB', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
-    : undefined;
+  const bar = io.isTTY && !flags.json && size !== undefined && size > 8 * 1024 * 1024 ? await progressBar() : undefined;
   if (bar && size !== undefined) bar.start(Math.ceil(size / 1048576), 0);
   let session: CaptureSession;
   try {
@@ -107,45 +105,39 @@ export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promis
       + `the ${session.capture.packets} complete packets were analysed (--strict refuses a cut capture)\n`);
   }
   if (flags.json) writeJson(session, io.stdout);
-  else io.stdout(renderCapture(session, palette(useColor(io, flags.color)), top));
-  if (flags.html !== undefined) writeOutputFile('--html', flags.html, renderPcapHtml(session, { version: VERSION }));
+  else {
+    const { palette, renderCapture } = await import('./pcap-render.js');
+    io.stdout(renderCapture(session, palette(useColor(io, flags.color)), top));
+  }
+  if (flags.html !== undefined) {
+    const { renderPcapHtml } = await import('../report/html/pcap.js');
+    writeOutputFile('--html', flags.html, renderPcapHtml(session, { version: VERSION }));
+  }
   if (failOn && exceeds(session.findings, failOn)) return EXIT.findings;
   return EXIT.ok;
 }
 
+/** Output is handed to stdout in pieces of about this size: one write per record cost a syscall each. */
+const WRITE_BATCH_CHARS = 256 * 1024;
+
 /** The session's JSON, written record by record so a big capture never becomes one huge string. */
 export function writeJson(session: CaptureSession, write: (text: string) => void): void {
   const j = session.toJSON();
+  let out = `{"capture":${JSON.stringify(j.capture)},"summary":${JSON.stringify(j.summary)}`;
   const array = (name: string, items: readonly unknown[]): void => {
-    write(`,${JSON.stringify(name)}:[`);
-    items.forEach((x, i) => write((i ? ',' : '') + JSON.stringify(x)));
-    write(']');
+    out += `,${JSON.stringify(name)}:[`;
+    for (let i = 0; i < items.length; i++) {
+      out += (i ? ',' : '') + JSON.stringify(items[i]);
+      if (out.length >= WRITE_BATCH_CHARS) {
+        write(out);
+        out = '';
+      }
+    }
+    out += ']';
   };
-  write(`{"capture":${JSON.stringify(j.capture)},"summary":${JSON.stringify(j.summary)}`);
   array('connections', j.connections);
   array('requests', j.requests);
-  write(`,"facts":${JSON.stringify(j.facts)},"stats":${JSON.stringify(j.stats)},"findings":${JSON.stringify(j.findings)}}\n`);
-}
-
-export function renderCapture(s: CaptureSession, p: Palette, top: number): string {
-  const c = s.capture;
-  const sum = s.summary;
-  let out = `${p.bold('capture')} ${c.file === '-' ? '(standard input)' : c.file ?? '(stream)'}  ${captureLine(s)}\n`;
-
-  const conns = [...s.connections.values()] as PcapConnectionRecord[];
-  out += heading(`Connections (${sum.connections}: TLS ${sum.byApp.tls}, HTTP ${sum.byApp.http}, other ${sum.byApp.other + sum.byApp.none})`, p);
-  if (conns.length) {
-    const rows = conns.slice(0, top).map(captureConnectionRow);
-    out += renderTable(CAPTURE_CONNECTION_HEAD, rows, { alignRight: CAPTURE_CONNECTION_NUMERIC });
-    if (conns.length > top) out += `  … ${conns.length - top} more (--top, or --json for all)\n`;
-    if (c.droppedConnections) out += `  ${c.droppedConnections} later connection records were not kept (--max-records; the summary counts them)\n`;
-  }
-
-  out += heading('Summary', p);
-  out += keyValues(captureSummaryRows(s), p);
-  out += heading('Findings', p);
-  out += renderFindings(s.findings, p);
-  return out;
+  write(`${out},"facts":${JSON.stringify(j.facts)},"stats":${JSON.stringify(j.stats)},"findings":${JSON.stringify(j.findings)}}\n`);
 }
 
 export function registerPcap(program: Command, io: CliIO, result: CommandResult): void {
@@ -161,7 +153,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--slow-connect <ms>', 'slow-connect threshold (default 200)')
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
     .option('--strict', 'refuse a capture cut inside a packet (exit 2) instead of analysing its complete packets')
-    .option('--fail-on <level>', FAIL_ON_HELP)
+    .option(SHARED.failOn.flags, SHARED.failOn.description)
     .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
     .option('--html <file>', 'also write a self-contained HTML report to FILE (summary charts, connection lanes, findings)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')

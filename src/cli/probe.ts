@@ -1,13 +1,11 @@
-import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.js';
 import { exceeds } from '../diagnose/engine.js';
 import type { Thresholds } from '../diagnose/thresholds.js';
 import type { Severity } from '../model/finding.js';
 import { probe } from '../probe/index.js'; // loads the prober on first call: `probe --help` stays light
-import { parseTlsVersion, DEFAULTS } from '../probe/options.js';
-import { checkCa } from '../ca-pem.js';
+import { parseTlsVersion, DEFAULTS, resolveOptions } from '../probe/options.js';
+import { looksLikeDuration, parseDuration, parseInteger, parseNumber, readOptionFile } from '../options/grammar.js';
 import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
@@ -18,6 +16,8 @@ import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
 import { COMMANDS, VERSION, type CommandResult } from './commands.js';
 import { parseUrlArgument } from './target.js';
+import { addShared, connectTimeoutOption, durationFlag, parseFailOn, readCa, SHARED, timeoutOption, DURATION_EXAMPLE } from './options/shared.js';
+import { asFlags } from './options/library-keys.js';
 
 interface ProbeFlags {
   requests?: string;
@@ -51,41 +51,14 @@ interface ProbeFlags {
   certExpiryDays?: string;
 }
 
-/** curl-style durations: a bare number is seconds; `500ms` and `2s` are accepted too. */
-export function parseDuration(flag: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
-  if (!m) throw new UsageError(`invalid ${flag} '${v}'`, 'a number of seconds, or e.g. 500ms / 2s');
-  const n = Number(m[1]);
-  const ms = m[2] === 'ms' ? n : n * 1000;
-  if (!(ms > 0)) throw new UsageError(`${flag} must be above 0`);
-  return ms;
-}
-
-function parseNumber(flag: string, v: string, integer = false): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`invalid ${flag} '${v}'`, integer ? 'a whole number' : 'a number');
-  }
-  return n;
+/** A threshold in ms or a count: a number, 0 or more. */
+function threshold(flag: string, v: string | undefined, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  return integer ? parseInteger(v, flag, { min: 0 }) : parseNumber(v, flag, { min: 0 });
 }
 
 function writeHar(path: string, result: ProbeResult): void {
   writeOutputFile('--har', path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
-}
-
-function readFile(flag: string, path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
-/** The --ca file, refused (exit 2) when it holds no certificate: Node would ignore it silently. */
-function readCa(path: string): string {
-  const pem = readFile('--ca', path);
-  checkCa(pem, `--ca file ${path}`);
-  return pem;
 }
 
 /** Flags → library options; every check happens here or in the library before any traffic. */
@@ -95,36 +68,40 @@ export function probeOptionsFrom(input: string, f: ProbeFlags, io: CliIO): { url
   const url = target.url.href;
   const headers = withBasicAuth(parseHeaderFlags(f.header), target.basicAuth);
   if (f['http1.1'] && f.http2) throw new UsageError('--http1.1 and --http2 exclude each other');
-  const thresholds: Partial<Thresholds> = {};
-  if (f.slowDns !== undefined) thresholds.slowDnsMs = parseNumber('--slow-dns', f.slowDns);
-  if (f.slowConnect !== undefined) thresholds.slowConnectMs = parseNumber('--slow-connect', f.slowConnect);
-  if (f.slowTls !== undefined) thresholds.slowTlsMs = parseNumber('--slow-tls', f.slowTls);
-  if (f.longChainDepth !== undefined) thresholds.longChainDepth = parseNumber('--long-chain-depth', f.longChainDepth, true);
-  if (f.longChainBytes !== undefined) thresholds.longChainBytes = parseNumber('--long-chain-bytes', f.longChainBytes, true);
-  if (f.certExpiryDays !== undefined) thresholds.certExpiryDays = parseNumber('--cert-expiry-days', f.certExpiryDays);
+  const given: Partial<Thresholds> = {
+    slowDnsMs: threshold('--slow-dns', f.slowDns),
+    slowConnectMs: threshold('--slow-connect', f.slowConnect),
+    slowTlsMs: threshold('--slow-tls', f.slowTls),
+    longChainDepth: threshold('--long-chain-depth', f.longChainDepth, true),
+    longChainBytes: threshold('--long-chain-bytes', f.longChainBytes, true),
+    certExpiryDays: threshold('--cert-expiry-days', f.certExpiryDays),
+  };
+  const thresholds = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<Thresholds>;
   const failOn = parseFailOn(f.failOn);
-  const data = f.data?.startsWith('@') ? readFile('--data', f.data.slice(1)) : f.data;
+  const data = f.data?.startsWith('@') ? readOptionFile('--data', f.data.slice(1)).toString('utf8') : f.data;
   const options: ProbeOptions = {
-    requests: f.requests !== undefined ? parseNumber('--requests', f.requests, true) : undefined,
+    requests: f.requests !== undefined ? parseInteger(f.requests, '--requests', { min: 1, max: 1000 }) : undefined,
     method: f.request,
     headers,
     data,
     protocol: f.http2 ? 'h2' : f['http1.1'] ? 'http1.1' : undefined,
-    tlsMin: f.tlsMin ? parseTlsVersion(f.tlsMin) : undefined,
-    tlsMax: f.tlsMax ? parseTlsVersion(f.tlsMax) : undefined,
+    tlsMin: f.tlsMin ? parseTlsVersion(f.tlsMin, '--tls-min') : undefined,
+    tlsMax: f.tlsMax ? parseTlsVersion(f.tlsMax, '--tls-max') : undefined,
     alpn: f.alpn !== undefined ? f.alpn.split(',').map((s) => s.trim()).filter(Boolean) : f['http1.1'] ? ['http/1.1'] : undefined,
-    ca: f.ca !== undefined ? readCa(f.ca) : undefined,
+    ca: readCa(f.ca),
     insecure: Boolean(f.insecure),
     resolve: f.resolve,
-    connectTimeoutMs: f.connectTimeout ? parseDuration('--connect-timeout', f.connectTimeout) : undefined,
-    timeoutMs: f.timeout ? parseDuration('--timeout', f.timeout) : undefined,
-    idleTimeoutMaxMs: f.idleTimeout === undefined ? undefined : f.idleTimeout === true ? DEFAULTS.idleTimeoutMaxMs : parseDuration('--idle-timeout', String(f.idleTimeout)),
-    maxRequests: f.maxRequests === undefined ? undefined : f.maxRequests === true ? DEFAULTS.maxRequests : parseNumber('--max-requests', String(f.maxRequests), true),
+    connectTimeoutMs: durationFlag('--connect-timeout', f.connectTimeout),
+    timeoutMs: durationFlag('--timeout', f.timeout),
+    idleTimeoutMaxMs: f.idleTimeout === undefined ? undefined : f.idleTimeout === true ? DEFAULTS.idleTimeoutMaxMs : parseDuration(String(f.idleTimeout), '--idle-timeout', { min: 1 }),
+    maxRequests: f.maxRequests === undefined ? undefined : f.maxRequests === true ? DEFAULTS.maxRequests : parseInteger(String(f.maxRequests), '--max-requests', { min: 1, max: 100_000 }),
     matrix: Boolean(f.matrix),
-    clientIdleTimeoutMs: f.clientIdleTimeout !== undefined ? parseNumber('--client-idle-timeout', f.clientIdleTimeout) : undefined,
+    clientIdleTimeoutMs: f.clientIdleTimeout !== undefined ? parseNumber(f.clientIdleTimeout, '--client-idle-timeout', { min: 0 }) : undefined,
     thresholds,
     signal: io.signal,
   };
+  // the library's own checks, before any traffic, its option keys renamed to these flags
+  asFlags(() => resolveOptions(options), { requests: f.requests, timeoutMs: f.timeout, connectTimeoutMs: f.connectTimeout, method: f.request, alpn: f.alpn });
   return { url, options, failOn };
 }
 
@@ -156,7 +133,7 @@ const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** Flags whose value is optional: commander takes the next word as their value, even a URL. */
 const OPTIONAL_VALUE_FLAGS = [
-  { key: 'idleTimeout', looksLikeValue: (v: string) => /^\d+(?:\.\d+)?(?:ms|s)?$/.test(v.trim()) },
+  { key: 'idleTimeout', looksLikeValue: looksLikeDuration },
   { key: 'maxRequests', looksLikeValue: (v: string) => /^\d+$/.test(v.trim()) },
 ] as const;
 
@@ -177,7 +154,7 @@ export function urlFrom(url: string | undefined, flags: ProbeFlags): string {
 }
 
 export function registerProbe(program: Command, io: CliIO, result: CommandResult): void {
-  program
+  const cmd = program
     .command('probe')
     .description(COMMANDS.probe.summary)
     // optional so that a URL swallowed by --idle-timeout / --max-requests (commander gives an optional value
@@ -192,13 +169,12 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--http2', 'run the request series over HTTP/2')
     .option('--tls-min <version>', 'lowest TLS version to offer (1.2 or 1.3)')
     .option('--tls-max <version>', 'highest TLS version to offer (1.2 or 1.3)')
-    .option('--alpn <list>', 'ALPN protocols to offer, comma-separated (default h2,http/1.1 in the ALPN check)')
-    .option('--ca <file>', 'PEM file of the CA certificates to trust (replaces the system store, like curl --cacert)')
-    .option('-k, --insecure', 'turn certificate verification OFF (warns)')
-    .option('--resolve <host:port:addr>', 'pin host:port to an address, as in curl (repeatable)', collect, [])
-    .option('--connect-timeout <duration>', 'deadline of one TCP+TLS connection (seconds, or 500ms)', '10')
-    .option('--timeout <duration>', 'overall deadline of the probe (seconds, or 500ms)', '30')
-    .option('--idle-timeout [max]', "measure the server's real idle timeout, holding an idle connection up to MAX (default 120 s)")
+    .option('--alpn <list>', 'ALPN protocols to offer, comma-separated (default h2,http/1.1 in the ALPN check)');
+  addShared(cmd, SHARED.ca, SHARED.insecure);
+  cmd.option('--resolve <host:port:addr>', 'pin host:port to an address, as in curl (repeatable)', collect, []);
+  addShared(cmd, connectTimeoutOption('deadline of one TCP+TLS connection', '10s'), timeoutOption('overall deadline of the probe', '30s'));
+  cmd
+    .option('--idle-timeout [max]', `measure the server's real idle timeout, holding an idle connection up to MAX (${DURATION_EXAMPLE}; default 2m)`)
     .option('--max-requests [n]', 'count requests per connection until the server closes it (up to N, default 100)')
     .option('--matrix', 'TLS 1.2/1.3 × ALPN h2/http1.1: which combinations work and why the others fail')
     .option('--client-idle-timeout <ms>', 'client idle timeout to check against the server (undici default)', String(DEFAULTS.clientIdleTimeoutMs))
@@ -208,12 +184,10 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--long-chain-depth <n>', 'long-cert-chain depth threshold (default 3)')
     .option('--long-chain-bytes <n>', 'long-cert-chain size threshold in bytes (default 8192)')
     .option('--cert-expiry-days <n>', 'cert-expires-soon threshold in days (default 30; an expired certificate is an error)')
-    .option('--json', 'machine output on stdout (schema: docs/probe-schema.json)')
     .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
-    .option('--html <file>', 'also write a self-contained HTML report to FILE (connection lanes, charts, findings)')
-    .option('--fail-on <level>', FAIL_ON_HELP)
-    .option('--no-color', 'no colors (NO_COLOR is honoured too)')
-    .action(async (url: string | undefined, flags: ProbeFlags) => {
-      result.exitCode = await runProbe(urlFrom(url, flags), flags, io);
-    });
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (connection lanes, charts, findings)');
+  addShared(cmd, [SHARED.json, 'machine output on stdout (schema: docs/probe-schema.json)'], SHARED.failOn, SHARED.noColor);
+  cmd.action(async (url: string | undefined, flags: ProbeFlags) => {
+    result.exitCode = await runProbe(urlFrom(url, flags), flags, io);
+  });
 }

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import pc from 'picocolors';
-import { DnsError, EXIT, UsageError } from '../errors.js';
+import { DnsError, EXIT } from '../errors.js';
+import { parseDuration, parseInteger } from '../options/grammar.js';
+import { addShared, DURATION_EXAMPLE, SHARED } from './options/shared.js';
 import { TCP_STATES, type TcpState } from '../sockets/tcp-states.js';
 import { readTcpSockets } from '../sockets/proc-net-tcp.js';
 import { summarizeSockets, type SocketDelta, type SocketFilter, type SocketGroup, type SocketSummary, type StateCounts } from '../sockets/summary.js';
@@ -23,19 +25,13 @@ export interface SocketsFlags {
 
 const LOOKUP_DEADLINE_MS = 5_000;
 
-/** '2s', '500ms', or a bare number of seconds (like watch -n). */
+/** The --watch interval in the one duration grammar (a bare number is seconds, like watch -n); 100ms to 1h. */
 export function parseInterval(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(v.trim());
-  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : 1000) : NaN;
-  if (!Number.isFinite(ms) || ms < 100 || ms > 3_600_000) throw new UsageError(`invalid --watch interval '${v}'`, 'e.g. 1s, 500ms or 2 (seconds); at least 100ms');
-  return ms;
+  return parseDuration(v, '--watch', { min: 100, max: 3_600_000 });
 }
 
 function parseIntFlag(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`invalid ${name} '${v}'`, `an integer from ${min} to ${max}`);
-  return n;
+  return v === undefined ? undefined : parseInteger(v, name, { min, max });
 }
 
 async function remoteAddresses(host: string | undefined): Promise<Set<string> | undefined> {
@@ -171,18 +167,17 @@ function renderDelta(d: SocketDelta, s: SocketSummary, top: number, color: boole
 }
 
 export function registerSockets(program: Command, io: CliIO, result: CommandResult): void {
-  program
+  const cmd = program
     .command('sockets')
     .description(COMMANDS.sockets.summary)
     .option('--port <n>', 'only sockets whose local or remote port is n')
     .option('--remote <host>', 'only sockets to this remote host or IP (listeners on --port stay)')
-    .option('--watch <interval>', 'read again every interval (1s, 500ms) and show the change')
+    .option('--watch <interval>', `read again every interval (${DURATION_EXAMPLE}; at least 100ms) and show the change`)
     .option('--count <n>', 'stop after n reads (with --watch; default: until Ctrl-C)')
-    .option('--top <n>', 'rows per table', '20')
-    .option('--json', 'machine output on stdout (one JSON object per read with --watch)')
-    .option('--no-color', 'no colors (NO_COLOR is honoured too)')
-    .option('--proc-net <dir>', 'directory holding tcp and tcp6 (default /proc/net)')
-    .action(async (flags: SocketsFlags) => {
-      result.exitCode = await runSockets(flags, io);
-    });
+    .option('--top <n>', 'rows per table', '20');
+  addShared(cmd, [SHARED.json, 'machine output on stdout (one JSON object per read with --watch)'], SHARED.noColor);
+  cmd.option('--proc-net <dir>', 'directory holding tcp and tcp6 (default /proc/net)');
+  cmd.action(async (flags: SocketsFlags) => {
+    result.exitCode = await runSockets(flags, io);
+  });
 }

@@ -97,7 +97,9 @@ function notHttp(err: unknown, code: string, message: string, ctx: FailureContex
       `the server's response is not valid HTTP (${code}: ${reason}): the ${b.status} response to ${which} must not have a body${declared}, ` +
       'and the bytes the server sent after it were read as the start of the next response', { cause: err, hint: `the server must not send a body with ${b.status}` });
   }
-  return new HttpProtocolError(`the server's response is not valid HTTP (${code}: ${reason})`, { cause: err });
+  // which part of the response broke names the step: the head (waiting) or the body (receiving)
+  const part = ctx.phase === 'receive' ? ' in its body' : ctx.phase === 'wait' ? ' in its head (status line and headers)' : '';
+  return new HttpProtocolError(`the server's response is not valid HTTP${part} (${code}: ${reason})`, { cause: err });
 }
 
 function explainH2(code: string, message: string, ctx: FailureContext, d: { cause: unknown }): H2Error {

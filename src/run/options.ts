@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { parseDuration } from '../bench/options.js';
+import { OptionError } from '../errors.js';
+import { parseDuration, parseInteger, parseNumber, parseOnOff, parsePath } from '../options/grammar.js';
 
 /**
  * Every `connscope run` option, declared once (in the manner of vitest's cli-config table): its
@@ -44,21 +44,10 @@ export interface RunOptionSpec<K extends keyof RunOptions = keyof RunOptions> {
 
 const SIGNALS = new Set(['SIGUSR1', 'SIGUSR2', 'SIGHUP', 'SIGWINCH', 'SIGPWR', 'SIGINFO']);
 
-const path = (raw: string, name: string): string => {
-  if (raw.trim() === '') throw new UsageError(`${name} needs a file path`);
-  return raw;
-};
-const bool = (raw: string, name: string): boolean => {
-  const v = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new UsageError(`invalid ${name} "${raw}" (use on or off)`);
-};
-const count = (max: number) => (raw: string, name: string): number => {
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new UsageError(`invalid ${name} "${raw}" (an integer from 0 to ${max})`);
-  return n;
-};
+// the one option grammar (src/options/grammar.ts): the same words and errors as every other command
+const path = parsePath;
+const bool = parseOnOff;
+const count = (max: number) => (raw: string, name: string): number => parseInteger(raw, name, { min: 0, max });
 
 export const RUN_OPTIONS: readonly RunOptionSpec[] = [
   { key: 'reportFile', flag: '--report-file <file>', env: 'CONNSCOPE_REPORT_FILE', description: 'write the terminal report to this file instead of stderr', parse: path },
@@ -75,7 +64,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
       const v = raw.trim().toUpperCase();
       if (v === 'NONE') return 'none';
       const sig = v.startsWith('SIG') ? v : `SIG${v}`;
-      if (!SIGNALS.has(sig)) throw new UsageError(`invalid ${name} "${raw}" (one of ${[...SIGNALS].join(', ')}, or none)`);
+      if (!SIGNALS.has(sig)) throw new OptionError(name, raw, `one of ${[...SIGNALS].join(', ')}, or none`);
       return sig as NodeJS.Signals;
     },
   },
@@ -83,12 +72,8 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
     key: 'reportIntervalMs',
     flag: '--report-interval <duration>',
     env: 'CONNSCOPE_REPORT_INTERVAL',
-    description: 'also write the reports every interval (e.g. 30s, 5m)',
-    parse: (raw, name) => {
-      const ms = parseDuration(raw, name);
-      if (ms < 1000) throw new UsageError(`invalid ${name} "${raw}" (at least 1s)`);
-      return ms;
-    },
+    description: 'also write the reports every interval (a duration: 30s, 5m, 1h or bare seconds; at least 1s)',
+    parse: (raw, name) => parseDuration(raw, name, { min: 1000 }),
   },
   { key: 'keepRecent', flag: '--keep-recent <n>', env: 'CONNSCOPE_KEEP_RECENT', description: 'most recent request traces kept (default 1000)', parse: count(1_000_000) },
   { key: 'keepSlowest', flag: '--keep-slowest <n>', env: 'CONNSCOPE_KEEP_SLOWEST', description: 'slowest request traces kept (default 100)', parse: count(100_000) },
@@ -99,11 +84,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
     flag: '--sample-rate <rate>',
     env: 'CONNSCOPE_SAMPLE_RATE',
     description: 'share of requests on reused connections that are traced, 0..1 (default 1)',
-    parse: (raw, name) => {
-      const n = Number(raw);
-      if (!(raw.trim() !== '' && n >= 0 && n <= 1)) throw new UsageError(`invalid ${name} "${raw}" (a number from 0 to 1)`);
-      return n;
-    },
+    parse: (raw, name) => parseNumber(raw, name, { min: 0, max: 1 }),
   },
   { key: 'profile', flag: '--profile <on|off>', env: 'CONNSCOPE_PROFILE', description: 'sample the CPU so event-loop-blocked names the functions that held the loop (default off; costs the profiler, docs/tracer.md)', parse: bool },
   { key: 'metricsPort', flag: '--metrics-port <port>', env: 'CONNSCOPE_METRICS_PORT', description: 'serve Prometheus /metrics on this port (0: any free port)', parse: count(65_535) },

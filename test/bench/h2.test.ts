@@ -81,3 +81,26 @@ test('h2: a server that closes every new connection before its SETTINGS → fail
     await s.close();
   }
 });
+
+test('h2: a stream with no answer fails after --timeout (not sooner), a head without its body gets its own --timeout, the session lives on', { timeout: 20_000 }, async () => {
+  const server = http2.createSecureServer({ key: chain.keyPem, cert: chain.chainPem });
+  let streams = 0;
+  server.on('stream', (stream, headers) => {
+    streams++;
+    // '/head': the head at 200 ms, then the body never comes; '/': nothing at all
+    if (headers[':path'] === '/head') setTimeout(() => !stream.closed && stream.respond({ ':status': 200 }), 200);
+  });
+  const s = await listen(server, 'https');
+  after(() => s.close());
+  const r = await bench({ url: `${s.origin}/`, client: 'h2', concurrency: 2, requests: 4, durationMs: 10_000, timeoutMs: 300, ca: chain.caPem });
+  assert.equal(r.stats.errorsByCode['CONNSCOPE_ERR_TIMEOUT'], 4, JSON.stringify(r.stats.errorsByCode));
+  assert.equal(streams, 4);
+  assert.equal(r.stats.connectionsOpened, 1);
+  assert.ok(r.stats.latency && r.stats.latency.min >= 295, `min ${r.stats.latency?.min}`);
+  // one sweep tick (timeout/8) late at most, plus a generous margin for a busy machine
+  assert.ok(r.stats.latency && r.stats.latency.p50 < 1500, `p50 ${r.stats.latency?.p50}`);
+  const h = await bench({ url: `${s.origin}/head`, client: 'h2', concurrency: 1, requests: 2, durationMs: 10_000, timeoutMs: 300, ca: chain.caPem });
+  assert.equal(h.stats.errorsByCode['CONNSCOPE_ERR_TIMEOUT'], 2, JSON.stringify(h.stats.errorsByCode));
+  // the head at 200 ms restarts the deadline: the stream fails 300 ms after it, not 300 ms after the start
+  assert.ok(h.stats.latency && h.stats.latency.min >= 490, `min ${h.stats.latency?.min}`);
+});

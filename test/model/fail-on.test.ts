@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFailOn } from '../../src/cli/fail-on.js';
+import { parseFailOn } from '../../src/cli/options/shared.js';
 import { UsageError } from '../../src/errors.js';
 
 test('--fail-on takes info, warn or error in every subcommand; anything else is a usage error', () => {

@@ -178,7 +178,7 @@ describe('connscope run: an unmodified app, traced', () => {
     const r = await runProcess([process.execPath, '--import', REGISTER, APP], { TARGET: server.origin, CONNSCOPE_KEEP_RECENT: 'lots', APP_EXIT: '0' });
     assert.equal(r.code, 0);
     assert.match(r.out, /requests done/);
-    assert.equal(r.err, 'connscope: not tracing this process: invalid CONNSCOPE_KEEP_RECENT "lots" (an integer from 0 to 1000000)\n');
+    assert.equal(r.err, "connscope: not tracing this process: invalid CONNSCOPE_KEEP_RECENT 'lots' (expected an integer from 0 to 1000000)\n");
   });
 
   test('findings on live data use the exact response counts, not the kept sample: 5xx answers give server-errors', async () => {

@@ -36,7 +36,7 @@ export class FetchEngine implements Engine {
     fetch(this.url, this.init).then(
       (res) => {
         if (o.discardBody) return done(res.status, undefined);
-        res.arrayBuffer().then(
+        drain(res.body).then(
           () => done(res.status, undefined),
           (err) => done(undefined, err),
         );
@@ -48,4 +48,14 @@ export class FetchEngine implements Engine {
   async close(): Promise<void> {
     await this.agent.destroy().catch(() => undefined);
   }
+}
+
+/**
+ * Reads a body to its end and drops every chunk: arrayBuffer() would keep an endless body in memory
+ * for as long as it flows (undici's bodyTimeout only fires on a stall).
+ */
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  const reader = body.getReader();
+  while (!(await reader.read()).done);
 }

@@ -9,6 +9,7 @@ import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
 import { classifyError, ConnscopeError } from '../../errors.js';
 import { h2ErrorCode } from '../error-codes.js';
+import { DeadlineWatch, type Deadlined } from './deadlines.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
 
 interface Waiting {
@@ -27,6 +28,11 @@ const MAX_RETRIES = 3;
 
 let h2Seq = 0;
 
+/** A stream in flight, as the deadline watch and the stuck-step count see it. */
+interface OpenStream extends Deadlined {
+  headers: boolean;
+}
+
 /** One HTTP/2 session of the pool, with its own accounting. */
 interface Slot {
   id: string;
@@ -35,6 +41,8 @@ interface Slot {
   goawayLastStreamId?: number;
   state: 'connecting' | 'open' | 'draining' | 'closed';
   active: number;
+  /** min(server SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams), from its last SETTINGS. */
+  limit: number;
   streams: number;
   connectStart: number;
   connectEnd?: number;
@@ -70,8 +78,13 @@ export class H2Engine implements Engine {
   private serverMaxStreams: number | undefined;
   private readonly origin: string;
   private readonly headers: http2.OutgoingHttpHeaders;
-  /** Streams open right now, and whether their response head arrived. */
-  private readonly streamsOpen = new Set<{ headers: boolean }>();
+  /** Streams open right now: whether their response head arrived, and when they time out. */
+  private readonly streamsOpen = new Set<OpenStream>();
+  /**
+   * One interval sweeps the open streams for their deadline: a timer per stream (stream.setTimeout)
+   * cost more than the engine's own accounting in a profile against nginx.
+   */
+  private readonly deadlines: DeadlineWatch;
 
   constructor(private readonly ctx: EngineContext) {
     const o = ctx.options;
@@ -82,6 +95,7 @@ export class H2Engine implements Engine {
       h.authorization ??= `Basic ${Buffer.from(`${decodeURIComponent(o.url.username)}:${decodeURIComponent(o.url.password)}`).toString('base64')}`;
     }
     this.headers = h;
+    this.deadlines = new DeadlineWatch(o.timeoutMs);
   }
 
   facts(): Facts {
@@ -113,10 +127,10 @@ export class H2Engine implements Engine {
     return Math.min(client, this.serverMaxStreams);
   }
 
-  private slotLimit(s: Slot): number {
-    const server = s.session.remoteSettings?.maxConcurrentStreams ?? 100;
+  /** This session's stream limit, kept from its last SETTINGS (the remoteSettings getter builds a new object per read). */
+  private slotLimit(server: number | undefined): number {
     const client = this.ctx.options.maxConcurrentStreams;
-    return client === undefined ? server : Math.min(client, server);
+    return client === undefined ? (server ?? 100) : Math.min(client, server ?? 100);
   }
 
   stuckSteps(): StepCounts {
@@ -159,7 +173,7 @@ export class H2Engine implements Engine {
       let best: Slot | undefined;
       let avoided: Slot | undefined;
       for (const s of this.slots) {
-        if (s.state !== 'open' || s.active >= Math.min(this.slotLimit(s), share)) continue;
+        if (s.state !== 'open' || s.active >= Math.min(s.limit, share)) continue;
         if (s === w.avoid) avoided = s;
         else if (!best || s.active < best.active) best = s;
       }
@@ -183,7 +197,7 @@ export class H2Engine implements Engine {
     const secure = o.url.protocol === 'https:';
     const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
     const port = Number(o.url.port || (secure ? 443 : 80));
-    const slot: Slot = { id: `h2-${++h2Seq}`, state: 'connecting', active: 0, streams: 0, connectStart: performance.now(), lastActivity: 0, session: undefined as unknown as http2.ClientHttp2Session };
+    const slot: Slot = { id: `h2-${++h2Seq}`, state: 'connecting', active: 0, limit: this.slotLimit(undefined), streams: 0, connectStart: performance.now(), lastActivity: 0, session: undefined as unknown as http2.ClientHttp2Session };
     const socket = secure
       ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.session : undefined })
       : net.connect({ host, port });
@@ -215,11 +229,15 @@ export class H2Engine implements Engine {
       connected = true;
       ready();
     });
+    // registered first: the limit is known before ready() lets streams start
+    session.on('remoteSettings', (s) => {
+      this.serverMaxStreams = s.maxConcurrentStreams;
+      slot.limit = this.slotLimit(s.maxConcurrentStreams);
+    });
     session.once('remoteSettings', () => {
       settings = true;
       ready();
     });
-    session.on('remoteSettings', (s) => (this.serverMaxStreams = s.maxConcurrentStreams));
     session.on('goaway', (code, lastStreamId) => {
       this.goaways++;
       slot.goawayLastStreamId = lastStreamId;
@@ -287,20 +305,41 @@ export class H2Engine implements Engine {
     let firstByte: number | undefined;
     let status: number | undefined;
     let finished = false;
-    const step = { headers: false };
+    let timedOut = false;
+    let stream: http2.ClientHttp2Stream | undefined;
+    const step: OpenStream = {
+      headers: false,
+      slot: -1,
+      since: assigned,
+      expire: () => {
+        if (timedOut) return;
+        timedOut = true;
+        stream?.close(http2.constants.NGHTTP2_CANCEL);
+      },
+    };
     this.streamsOpen.add(step);
+    this.deadlines.watch(step);
     const end = (err: unknown): void => {
       if (finished) return;
       finished = true;
       this.streamsOpen.delete(step);
+      this.deadlines.unwatch(step);
       slot.active--;
       const now = performance.now();
       slot.lastActivity = now;
       if (slot.record && err === undefined) slot.record.requests++;
-      const marks: RequestMarks = { start: w.start, end: now, sent: assigned, firstByte };
       // a stream that waited for this session's setup (not for a stream slot: that is h2-stream-limit) joined
       // its establishment like the first stream: that wait is connect/tls, clamped to its start, not blocked
       const joinedSetup = !w.queuedByLimit && slot.readyAt !== undefined && w.start < slot.readyAt;
+      // the hot path: a plain success on a reused session is counted without building its record (as raw does)
+      if (err === undefined && index > 1 && !joinedSetup && firstByte !== undefined && !this.closed && this.ctx.sink.reusedOk?.(assigned - w.start, firstByte - assigned, now - w.start, index)) {
+        this.streamsEnded++;
+        this.closeIfDrained(slot);
+        w.done(status, undefined);
+        this.pump();
+        return;
+      }
+      const marks: RequestMarks = { start: w.start, end: now, sent: assigned, firstByte };
       if ((index === 1 && w.start <= slot.connectStart + 0.001) || joinedSetup) {
         marks.connectStart = slot.connectStart;
         marks.connectEnd = slot.connectEnd;
@@ -340,6 +379,7 @@ export class H2Engine implements Engine {
     const retry = (byGoaway: boolean): void => {
       finished = true;
       this.streamsOpen.delete(step);
+      this.deadlines.unwatch(step);
       slot.active--;
       slot.lastActivity = performance.now();
       if (byGoaway) this.retriedGoaway++;
@@ -350,7 +390,6 @@ export class H2Engine implements Engine {
         this.pump();
       });
     };
-    let stream: http2.ClientHttp2Stream;
     try {
       stream = slot.session.request(this.headers, { endStream: o.body === undefined });
     } catch (err) {
@@ -361,17 +400,13 @@ export class H2Engine implements Engine {
       return;
     }
     if (o.body !== undefined) stream.end(o.body);
-    let timedOut = false;
-    stream.setTimeout(o.timeoutMs, () => {
-      timedOut = true;
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-    });
+    const s = stream;
     /** The stream ended without a complete response: a refusal to retry, a server reset, or `raw`. */
     const failed = (raw: unknown): void => {
       if (finished) return;
       if (timedOut) return end(new ConnscopeError('CONNSCOPE_ERR_TIMEOUT', `no response within ${o.timeoutMs} ms`, { layer: 'h2' }));
-      const rst = stream.rstCode;
-      const aboveGoaway = slot.goawayLastStreamId !== undefined && stream.id !== undefined && stream.id > slot.goawayLastStreamId;
+      const rst = s.rstCode;
+      const aboveGoaway = slot.goawayLastStreamId !== undefined && s.id !== undefined && s.id > slot.goawayLastStreamId;
       const refused = rst === http2.constants.NGHTTP2_REFUSED_STREAM || aboveGoaway;
       if (refused && status === undefined && w.retries < MAX_RETRIES && !this.closed) return retry(aboveGoaway);
       // a stream closed because its whole session failed (or the pool closed) is not a reset of that stream
@@ -381,21 +416,25 @@ export class H2Engine implements Engine {
       this.resets[code] = (this.resets[code] ?? 0) + 1;
       end(new ConnscopeError(code, `the server reset the stream (RST_STREAM ${code.slice(8)})`, { layer: 'h2', cause: raw }));
     };
-    stream.once('response', (headers) => {
+    s.once('response', (headers) => {
       firstByte = performance.now();
       step.headers = true;
+      // the deadline is per step, as before with stream.setTimeout: the head came, the body gets its own
+      step.since = firstByte;
       status = Number(headers[':status']);
       if (o.discardBody) {
-        stream.pause();
+        s.pause();
         end(undefined);
       }
     });
-    stream.on('data', () => undefined);
-    stream.once('end', () => end(undefined));
-    stream.once('error', failed);
-    stream.once('close', () => {
+    // the body is read and dropped (no listener to call per DATA frame)
+    s.resume();
+    // a cancelled stream (the deadline) also ends its readable side: without a response head that is no success
+    s.once('end', () => (status !== undefined && !timedOut ? end(undefined) : failed(undefined)));
+    s.once('error', failed);
+    s.once('close', () => {
       // the last DATA frame can close the stream before 'end' is emitted
-      if (!finished && stream.rstCode === http2.constants.NGHTTP2_NO_ERROR && status !== undefined) return end(undefined);
+      if (!finished && s.rstCode === http2.constants.NGHTTP2_NO_ERROR && status !== undefined) return end(undefined);
       failed(undefined);
     });
   }
@@ -423,6 +462,7 @@ export class H2Engine implements Engine {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.deadlines.stop();
     this.queue.length = 0;
     for (const s of [...this.slots]) this.finish(s, { closedBy: 'client', reason: 'pool-closed' });
   }
