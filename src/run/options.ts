@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { parseDuration } from '../bench/options.js';
+import { redactUrl } from '../redact.js';
 
 /**
  * Every `connscope run` option, declared once (in the manner of vitest's cli-config table): its
@@ -27,6 +28,8 @@ export interface RunOptions {
   sampleRate: number;
   metricsPort?: number;
   metricsHost: string;
+  /** OTLP/HTTP metrics endpoint (docs/run.md, Metrics). */
+  otlp?: string;
 }
 
 export interface RunOptionSpec<K extends keyof RunOptions = keyof RunOptions> {
@@ -102,6 +105,22 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
   },
   { key: 'metricsPort', flag: '--metrics-port <port>', env: 'CONNSCOPE_METRICS_PORT', description: 'serve Prometheus /metrics on this port (0: any free port)', parse: count(65_535) },
   { key: 'metricsHost', flag: '--metrics-host <host>', env: 'CONNSCOPE_METRICS_HOST', description: 'address /metrics listens on (default 127.0.0.1)', parse: (raw, name) => path(raw, name) },
+  {
+    key: 'otlp',
+    flag: '--otlp <url>',
+    env: 'CONNSCOPE_OTLP_ENDPOINT',
+    description: 'export the metrics over OTLP/HTTP to this URL (a URL without a path gets /v1/metrics)',
+    parse: (raw, name) => {
+      let u: URL | undefined;
+      try {
+        u = new URL(raw.trim());
+      } catch {
+        // reported below
+      }
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new UsageError(`invalid ${name} "${redactUrl(raw)}" (an http:// or https:// URL)`);
+      return u.href;
+    },
+  },
 ];
 
 export const RUN_DEFAULTS: RunOptions = {

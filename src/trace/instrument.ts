@@ -3,6 +3,7 @@ import { EventLoopSampler } from './event-loop.js';
 import { traceHttp } from './http-client.js';
 import { traceHttp2 } from './http2-client.js';
 import { agentSnapshot, dispatcherSnapshot, globalAgents, globalDispatcher, isHttpAgent, undiciPoolKey } from './pool-snapshot.js';
+import type { ServerConnectionCounts } from './server/types.js';
 import { traceServers } from './servers.js';
 import { knownPools } from './undici-queue-hook.js';
 import type { InflightRequest, InstrumentOptions, PoolSnapshot, Tracer, TracerEvents } from './types.js';
@@ -21,6 +22,7 @@ function dropAgentDuplicates(entries: PoolSnapshot[]): PoolSnapshot[] {
 
 class TracerHandle implements Tracer {
   private readonly stops: (() => void)[] = [];
+  private servers: (() => ServerConnectionCounts) | undefined;
 
   constructor(
     private readonly core: TracerCore,
@@ -39,7 +41,15 @@ class TracerHandle implements Tracer {
     ];
     if (options.server) {
       const serverOptions = options.server === true ? {} : options.server;
-      starters.push([true, 'server', (core) => traceServers(core, serverOptions)]);
+      starters.push([
+        true,
+        'server',
+        (core) => {
+          const servers = traceServers(core, serverOptions);
+          this.servers = servers.counts;
+          return servers.stop;
+        },
+      ]);
     }
     for (const [enabled, name, start] of starters) {
       if (!enabled) continue;
@@ -96,6 +106,10 @@ class TracerHandle implements Tracer {
 
   inflight(): InflightRequest[] {
     return this.core.inflight();
+  }
+
+  serverCounts(): ServerConnectionCounts {
+    return this.servers?.() ?? { active: 0, idle: 0, requests: 0 };
   }
 
   eventLoopMaxLagMs(): number {
