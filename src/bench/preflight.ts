@@ -1,5 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { checkCa } from '../ca-pem.js';
+import { explainCertError } from '../cert-errors.js';
 import { ConnectError, DnsError, H2Error, TlsError, TimeoutError, classifyError, type ConnscopeError } from '../errors.js';
 import type { ResolvedBenchOptions } from './options.js';
 
@@ -18,6 +20,12 @@ export function preflight(o: ResolvedBenchOptions): Promise<void> {
   const secure = url.protocol === 'https:';
   const port = Number(url.port || (secure ? 443 : 80));
   const where = `${host}:${port}`;
+  // before any traffic: Node ignores trust anchors without a certificate, and the hint would then say "pass --ca"
+  try {
+    if (o.ca !== undefined) checkCa(o.ca);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise<void>((resolve, reject) => {
     const socket = secure
       ? tls.connect({
@@ -29,7 +37,10 @@ export function preflight(o: ResolvedBenchOptions): Promise<void> {
           ALPNProtocols: o.client === 'h2' ? ['h2'] : ['http/1.1'],
         })
       : net.connect({ host, port });
-    const timer = setTimeout(() => finish(new TimeoutError(`no connection to ${where} within ${o.connectTimeoutMs} ms`, { layer: 'tcp', hint: 'is the target reachable? raise --connect-timeout' })), o.connectTimeoutMs);
+    // which step the deadline caught: TCP not connected, the TLS handshake, or the h2c preface unanswered
+    let tcpConnected = false;
+    socket.once('connect', () => (tcpConnected = true));
+    const timer = setTimeout(() => finish(stalled(where, o.connectTimeoutMs, tcpConnected, secure)), o.connectTimeoutMs);
     const onAbort = (): void => finish(new TimeoutError('interrupted before the run started'));
     o.signal?.addEventListener('abort', onAbort, { once: true });
     let settled = false;
@@ -59,7 +70,7 @@ export function preflight(o: ResolvedBenchOptions): Promise<void> {
       socket.once('end', () => finish(noH2(where, 'h2c prior knowledge')));
       socket.write(H2_PREFACE);
     });
-    socket.once('error', (err) => finish(o.client === 'h2' && classifyError(err).code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' ? noH2(where, 'ALPN h2') : describe(err, where, secure)));
+    socket.once('error', (err) => finish(o.client === 'h2' && classifyError(err).code === 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' ? noH2(where, 'ALPN h2') : describe(err, where, secure, { host, caGiven: o.ca !== undefined })));
   });
 }
 
@@ -67,15 +78,23 @@ function noH2(where: string, how: string): H2Error {
   return new H2Error(`${where} does not offer HTTP/2 (${how})`, { hint: how === 'ALPN h2' ? 'use --client undici for HTTP/1.1' : 'use --client undici for HTTP/1.1, or an https:// URL' });
 }
 
-function describe(err: unknown, where: string, secure: boolean): ConnscopeError {
+function stalled(where: string, ms: number, tcpConnected: boolean, secure: boolean): TimeoutError {
+  if (!tcpConnected) return new TimeoutError(`no connection to ${where} within ${ms} ms`, { layer: 'tcp', hint: 'is the target reachable? raise --connect-timeout' });
+  if (secure) {
+    return new TimeoutError(`TCP connected to ${where}, but the TLS handshake did not complete within ${ms} ms`, {
+      layer: 'tls', hint: 'the server accepted the connection and stalled the handshake: is it a TLS port, and is the server overloaded? raise --connect-timeout',
+    });
+  }
+  return new TimeoutError(`TCP connected to ${where}, but no HTTP/2 SETTINGS answered the h2c preface within ${ms} ms`, { layer: 'h2', hint: 'use --client undici for HTTP/1.1, or an https:// URL' });
+}
+
+function describe(err: unknown, where: string, secure: boolean, cert: { host: string; caGiven: boolean }): ConnscopeError {
   const e = classifyError(err);
   if (e.layer === 'dns') return new DnsError(`cannot resolve ${where}: ${e.code}`, { cause: err });
+  const certificate = explainCertError(e.code, err, cert);
+  if (certificate) return new TlsError(`TLS handshake with ${where} failed: ${certificate.message}`, { cause: err, hint: certificate.hint });
   if (e.layer === 'tls' || (secure && e.code === 'ECONNRESET' && /TLS|SSL|secure/i.test(e.message))) {
-    const certificate = /CERT|SELF_SIGNED|UNABLE_TO|altname/i.test(`${e.code} ${e.message}`);
-    return new TlsError(`TLS handshake with ${where} failed: ${firstLine(e.message)} (${e.code})`, {
-      cause: err,
-      hint: certificate ? 'pass the issuing CA with --ca <file>, or --insecure to skip verification' : undefined,
-    });
+    return new TlsError(`TLS handshake with ${where} failed: ${firstLine(e.message)} (${e.code})`, { cause: err });
   }
   return new ConnectError(`cannot connect to ${where}: ${e.code}`, { cause: err, hint: e.code === 'ECONNREFUSED' ? 'nothing listens there' : undefined });
 }

@@ -8,6 +8,7 @@ import type { Thresholds } from '../diagnose/thresholds.js';
 import type { Severity } from '../model/finding.js';
 import { probe } from '../probe/probe.js';
 import { parseTlsVersion, DEFAULTS } from '../probe/options.js';
+import { checkCa } from '../ca-pem.js';
 import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
@@ -96,6 +97,13 @@ function readFile(flag: string, path: string): string {
   }
 }
 
+/** The --ca file, refused (exit 2) when it holds no certificate: Node would ignore it silently. */
+function readCa(path: string): string {
+  const pem = readFile('--ca', path);
+  checkCa(pem, `--ca file ${path}`);
+  return pem;
+}
+
 /** Flags → library options; every check happens here or in the library before any traffic. */
 export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: string; options: ProbeOptions; failOn?: Severity } {
   const headers: Record<string, string> = {};
@@ -128,7 +136,7 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
     tlsMin: f.tlsMin ? parseTlsVersion(f.tlsMin) : undefined,
     tlsMax: f.tlsMax ? parseTlsVersion(f.tlsMax) : undefined,
     alpn: f.alpn !== undefined ? f.alpn.split(',').map((s) => s.trim()).filter(Boolean) : f['http1.1'] ? ['http/1.1'] : undefined,
-    ca: f.ca ? readFile('--ca', f.ca) : undefined,
+    ca: f.ca !== undefined ? readCa(f.ca) : undefined,
     insecure: Boolean(f.insecure),
     resolve: f.resolve,
     connectTimeoutMs: f.connectTimeout ? parseDuration('--connect-timeout', f.connectTimeout) : undefined,
@@ -167,11 +175,36 @@ export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promi
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
+/** Flags whose value is optional: commander takes the next word as their value, even a URL. */
+const OPTIONAL_VALUE_FLAGS = [
+  { key: 'idleTimeout', looksLikeValue: (v: string) => /^\d+(?:\.\d+)?(?:ms|s)?$/.test(v.trim()) },
+  { key: 'maxRequests', looksLikeValue: (v: string) => /^\d+$/.test(v.trim()) },
+] as const;
+
+/**
+ * The URL argument, taken back from an optional-value flag that swallowed it (`--max-requests https://…`):
+ * a word that is not a value of that flag, while the URL is missing, was the URL, and the flag has its default.
+ */
+export function urlFrom(url: string | undefined, flags: ProbeFlags): string {
+  if (url !== undefined) return url;
+  for (const { key, looksLikeValue } of OPTIONAL_VALUE_FLAGS) {
+    const v = flags[key];
+    if (typeof v === 'string' && !looksLikeValue(v)) {
+      flags[key] = true;
+      return v;
+    }
+  }
+  throw new UsageError("missing required argument 'url'", 'connscope probe [options] <url>');
+}
+
 export function registerProbe(program: Command, io: CliIO, result: CommandResult): void {
   program
     .command('probe')
     .description('Probe one URL: waterfall per request, connection reuse, TLS and resumption, ALPN, keep-alive, HTTP/2 — and what to change')
-    .argument('<url>', 'http:// or https:// URL')
+    // optional so that a URL swallowed by --idle-timeout / --max-requests (commander gives an optional value
+    // the next word) can be taken back; its absence is still a usage error (urlFrom)
+    .argument('[url]', 'http:// or https:// URL')
+    .usage('[options] <url>')
     .option('-n, --requests <n>', 'sequential requests over one keep-alive connection', String(DEFAULTS.requests))
     .option('-X, --request <method>', 'request method (default GET, POST with --data)')
     .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect, [])
@@ -199,7 +232,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
-    .action(async (url: string, flags: ProbeFlags) => {
-      result.exitCode = await runProbe(url, flags, io);
+    .action(async (url: string | undefined, flags: ProbeFlags) => {
+      result.exitCode = await runProbe(urlFrom(url, flags), flags, io);
     });
 }

@@ -25,6 +25,8 @@ export class H2Client {
   private readonly recorder = new ProbeRecorder('h2');
   private current: SessionState | undefined;
   private cachedSession: Buffer | undefined;
+  /** The SETTINGS the server sent on the latest session (max concurrent streams, ...). */
+  private remoteSettings: http2.Settings | undefined;
 
   constructor(
     private readonly target: Target,
@@ -48,6 +50,7 @@ export class H2Client {
     const state: SessionState = { session, socket, connected: false, secure: false, ready: Promise.resolve() };
     socket.once('connect', () => (state.connected = true));
     socket.on('session', (s: Buffer) => (this.cachedSession = s));
+    session.on('remoteSettings', (settings: http2.Settings) => (this.remoteSettings = { ...settings }));
     state.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         const err = phaseTimeout({ host: this.target.host, port: this.target.port, phase: state.connected ? 'tls' : 'connect' }, this.connectTimeoutMs);
@@ -65,7 +68,7 @@ export class H2Client {
       });
       const fail = (err: unknown): void => {
         clearTimeout(timer);
-        reject(explainError(err, { host: this.target.host, port: this.target.port, phase: state.secure ? 'wait' : state.connected ? 'tls' : 'connect' }));
+        reject(explainError(err, { host: this.target.host, port: this.target.port, phase: state.secure ? 'wait' : state.connected ? 'tls' : 'connect', caGiven: this.tlsOptions.ca !== undefined }));
       };
       socket.once('error', fail);
       session.once('error', fail);
@@ -115,13 +118,21 @@ export class H2Client {
     const failedIn = where();
     const error: ConnscopeError | undefined = err === undefined
       ? undefined
-      : explainError(err, { host: this.target.host, port: this.target.port, address: state.socket.remoteAddress, phase: failedIn, bodyBytes });
+      : explainError(err, {
+        host: this.target.host, port: this.target.port, address: state.socket.remoteAddress, phase: failedIn, bodyBytes,
+        caGiven: this.tlsOptions.ca !== undefined, h2MaxConcurrentStreams: this.remoteSettings?.maxConcurrentStreams,
+      });
     const traced = await this.recorder.trace(requestId);
     const trace: RequestTrace = traced ? { ...traced } : untracedRequest(this.target, spec.method, startedAt);
     if (error) {
       trace.error = { ...classifyError(error, trace.reused), message: error.message };
     }
     return error ? { trace, error } : { trace };
+  }
+
+  /** The server's SETTINGS from the latest session that received them; undefined before any arrived. */
+  serverSettings(): http2.Settings | undefined {
+    return this.remoteSettings;
   }
 
   /** Sessions of this client, as the tracer recorded them. */

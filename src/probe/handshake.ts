@@ -62,7 +62,7 @@ export function handshake(target: Target, options: ClientTls, timeoutMs: number)
     });
     socket.once('error', (err: Error & { code?: string }) => {
       const phase = connectedAt === undefined ? 'connect' : 'tls';
-      done({ ok: false, error: explainError(err, { host: target.host, port: target.port, phase }), rawCode: err.code ?? 'UNKNOWN' });
+      done({ ok: false, error: explainError(err, { host: target.host, port: target.port, phase, caGiven: options.ca !== undefined }), rawCode: err.code ?? 'UNKNOWN' });
     });
   });
 }

@@ -39,7 +39,18 @@ interface SocketProgress {
   connected: boolean;
   /** Established: TLS done (https) or TCP connected (http). */
   secure: boolean;
+  /** The server ended its side (FIN). */
+  peerClosed: boolean;
+  /** Responses received on this socket so far. */
+  responses: number;
+  /** The last response on this socket that must not have a body (204, 304). */
+  bodiless?: { status: number; requestIndex: number; contentLength?: string };
 }
+
+/** Statuses whose responses never have a body (RFC 9110 §6.4.1); 1xx never reach the 'response' event. */
+const BODILESS = new Set([204, 304]);
+/** How much of a response that never finished its headers is kept, to name how far the server got. */
+const PARTIAL_KEEP = 64;
 
 /**
  * A keep-alive HTTP/1.1 client of one origin (one socket at a time) whose connections and requests are
@@ -50,12 +61,14 @@ export class Http1Client {
   readonly agent: http.Agent;
   private readonly recorder = new ProbeRecorder('http1');
   private readonly progress = new WeakMap<net.Socket, SocketProgress>();
+  private readonly caGiven: boolean;
 
   constructor(
     private readonly target: Target,
     tlsOptions: ClientTls,
     private readonly connectTimeoutMs: number,
   ) {
+    this.caGiven = tlsOptions.ca !== undefined;
     const onSocket = (s: net.Socket): void => this.watchEstablishment(s);
     const base = {
       keepAlive: true,
@@ -101,7 +114,7 @@ export class Http1Client {
 
   /** The deadline of one establishment, and the little state needed to say which step it was stuck in. */
   private watchEstablishment(socket: net.Socket): void {
-    const p: SocketProgress = { socket, lookedUp: false, connected: false, secure: false };
+    const p: SocketProgress = { socket, lookedUp: false, connected: false, secure: false, peerClosed: false, responses: 0 };
     this.progress.set(socket, p);
     const timer = setTimeout(() => {
       socket.destroy(phaseTimeout(this.failureContext(socket, this.establishmentStep(p)), this.connectTimeoutMs));
@@ -114,6 +127,8 @@ export class Http1Client {
       clearTimeout(timer);
     });
     socket.once('close', () => clearTimeout(timer));
+    // a FIN, unlike a reset, is the server choosing to close: the explanation differs
+    socket.once('end', () => (p.peerClosed = true));
   }
 
   private establishmentStep(p: SocketProgress): FailedIn {
@@ -122,8 +137,12 @@ export class Http1Client {
     return this.target.secure && !p.secure ? 'tls' : 'send';
   }
 
-  private failureContext(socket: net.Socket | undefined, phase: FailedIn, bodyBytes?: number): FailureContext {
-    return { host: this.target.host, port: this.target.port, address: socket?.remoteAddress ?? this.target.pinnedAddress, phase, bodyBytes };
+  private failureContext(socket: net.Socket | undefined, phase: FailedIn, extra: Partial<FailureContext> = {}): FailureContext {
+    const p = socket && this.progress.get(socket);
+    return {
+      host: this.target.host, port: this.target.port, address: socket?.remoteAddress ?? this.target.pinnedAddress, phase,
+      caGiven: this.caGiven, peerClosed: p?.peerClosed ?? false, ...extra,
+    };
   }
 
   /** One request through the pool; never rejects: failures come back as `error` with the trace measured so far. */
@@ -143,6 +162,27 @@ export class Http1Client {
     }));
     let socket: net.Socket | undefined;
     let bodyBytes = 0;
+    let expectedBodyBytes: number | undefined;
+    let status: number | undefined;
+    // bytes that arrived before the response's headers were complete (a server that stalls mid-headers)
+    let early: Buffer | undefined;
+    let earlyBytes = 0;
+    const onEarly = (chunk: Buffer): void => {
+      if (responded) return;
+      earlyBytes += chunk.length;
+      if ((early?.length ?? 0) < PARTIAL_KEEP) early = Buffer.concat([early ?? Buffer.alloc(0), chunk.subarray(0, PARTIAL_KEEP)]).subarray(0, PARTIAL_KEEP);
+    };
+    const context = (phase: FailedIn): FailureContext => {
+      const p = socket && this.progress.get(socket);
+      // set by this request's own response when it was a 204/304, else by an earlier one on the socket
+      const bodiless = p?.bodiless ? { ...p.bodiless, sameRequest: status !== undefined && BODILESS.has(status) } : undefined;
+      return this.failureContext(socket, phase, {
+        bodyBytes,
+        expectedBodyBytes,
+        ...(earlyBytes > 0 && !responded ? { partial: { bytes: earlyBytes, statusLine: statusLineOf(early!) } } : {}),
+        ...(bodiless ? { bodiless } : {}),
+      });
+    };
     let sent = false;
     let responded = false;
     let timedOutIn: FailedIn | undefined;
@@ -155,14 +195,21 @@ export class Http1Client {
     const ended = new Promise<unknown>((resolve) => {
       const timer = setTimeout(() => {
         timedOutIn = where();
-        req.destroy(phaseTimeout(this.failureContext(socket, timedOutIn), spec.timeoutMs));
+        req.destroy(phaseTimeout(context(timedOutIn), spec.timeoutMs));
       }, spec.timeoutMs);
       timer.unref();
+      let settled = false;
       const settle = (err?: unknown): void => {
+        settled = true;
         clearTimeout(timer);
+        socket?.removeListener('data', onEarly);
         resolve(err);
       };
-      req.once('socket', (s: net.Socket) => (socket = s));
+      req.once('socket', (s: net.Socket) => {
+        socket = s;
+        // a socket handed over after the request ended would keep the listener for its whole life
+        if (!settled) s.on('data', onEarly);
+      });
       req.once('finish', () => (sent = true));
       req.once('error', settle);
       // Node emits 'error' before 'close'; a request closed without either is cut off all the same
@@ -171,6 +218,16 @@ export class Http1Client {
       });
       req.once('response', (res: http.IncomingMessage) => {
         responded = true;
+        status = res.statusCode;
+        const length = Number(res.headers['content-length']);
+        if (Number.isSafeInteger(length) && length >= 0) expectedBodyBytes = length;
+        const p = socket && this.progress.get(socket);
+        if (p) {
+          p.responses++;
+          if (status !== undefined && BODILESS.has(status)) {
+            p.bodiless = { status, requestIndex: p.responses, ...(res.headers['content-length'] !== undefined ? { contentLength: res.headers['content-length'] } : {}) };
+          }
+        }
         res.on('data', (chunk: Buffer) => (bodyBytes += chunk.length));
         res.once('aborted', () => settle(cutOff()));
         res.once('error', settle);
@@ -182,7 +239,7 @@ export class Http1Client {
     });
     const err = await ended;
     const failedIn = timedOutIn ?? where();
-    const error = err === undefined ? undefined : explainError(err, this.failureContext(socket, failedIn, bodyBytes));
+    const error = err === undefined ? undefined : explainError(err, context(failedIn));
     const traced = await this.recorder.trace(requestId);
     const trace = traced ? { ...traced } : untracedRequest(this.target, spec.method, startedAt);
     if (error) {
@@ -216,6 +273,13 @@ export class Http1Client {
     await Promise.race([Promise.all(open), new Promise((r) => setTimeout(r, 500).unref())]);
     this.recorder.stop();
   }
+}
+
+/** The first line of a partial response, printable and bounded; undefined when it does not look like a status line. */
+function statusLineOf(early: Buffer): string | undefined {
+  const line = early.toString('latin1').split('\r\n')[0]!;
+  // eslint-disable-next-line no-control-regex
+  return line.startsWith('HTTP/') ? line.replace(/[\x00-\x1f\x7f-\xff]/g, '.').slice(0, 40) : undefined;
 }
 
 function cutOff(): Error {

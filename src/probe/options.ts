@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { checkCa } from '../ca-pem.js';
 import type { ProbeOptions, TlsVersionName } from './types.js';
 
 export const DEFAULTS = {
@@ -46,6 +47,7 @@ export function resolveOptions(o: ProbeOptions): ResolvedOptions {
   if (r.tlsMin && r.tlsMax && VERSIONS.indexOf(r.tlsMin) > VERSIONS.indexOf(r.tlsMax)) {
     throw new UsageError(`--tls-min ${r.tlsMin} is above --tls-max ${r.tlsMax}`);
   }
+  if (r.ca !== undefined) checkCa(r.ca);
   if (r.alpn && (r.alpn.length === 0 || r.alpn.some((p) => !p || p.length > 255))) throw new UsageError('--alpn needs a comma-separated list such as h2,http/1.1');
   for (const [k, v] of Object.entries(r.headers)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(k) || /[\r\n]/.test(v)) throw new UsageError(`bad header "${k}"`);

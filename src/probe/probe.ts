@@ -10,6 +10,7 @@ import { Deadline } from './deadline.js';
 import { toFailure } from './failure.js';
 import { H2Client } from './h2-client.js';
 import { handshake } from './handshake.js';
+import { explainPlainFailure } from './speaks-tls.js';
 import { Http1Client, type ClientTls, type Exchange, type RequestSpec } from './http1-client.js';
 import { readHttp2Settings } from './http2-settings.js';
 import { measureIdleTimeout, type IdleTimeoutMeasurement } from './idle-timeout.js';
@@ -32,6 +33,8 @@ export interface ProbeState {
   /** Connection records of the series and the resumption check, as the tracer recorded them. */
   connections: Map<string, ConnectionRecord>;
   alpn?: AlpnCheck;
+  /** Further ALPN checks made to explain a failure (the wide h2,http/1.1 offer). */
+  alpnMore: AlpnCheck[];
   http2MaxConcurrentStreams?: number;
   idle?: IdleTimeoutMeasurement;
   maxRequests?: MaxRequestsCount;
@@ -67,7 +70,7 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
   const state: ProbeState = {
     target, options: o, startedAtEpoch: Date.now(), startedAt: performance.now(), exchanges: [],
     client: useH2 ? new H2Client(target, tlsBase, o.connectTimeoutMs) : newClient(), facts: {},
-    connections: new Map(),
+    connections: new Map(), alpnMore: [],
   };
   const progress = (s: string): void => o.onProgress?.(s);
   const stopped = (): boolean => Boolean(o.signal?.aborted) || deadline.expired();
@@ -89,8 +92,14 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
       const exchange = await state.client.request(spec());
       state.exchanges.push({ exchange, kind: 'resumption' });
     }
-    if (target.secure && !stopped() && (!state.failure || state.failure.layer === 'tls')) {
+    // the series' own session already read the server's SETTINGS: no second session for the same fact
+    if (state.client instanceof H2Client) state.http2MaxConcurrentStreams = state.client.serverSettings()?.maxConcurrentStreams;
+    if (target.secure && !stopped() && (!state.failure || state.failure.layer === 'tls' || state.failure.layer === 'h2')) {
       await explainTls(state, tlsBase, deadline);
+    }
+    if (!target.secure && state.failure && !stopped()) {
+      const answered = state.exchanges.some((e) => e.exchange.trace.status !== undefined || /partial response, .* starting "HTTP\//.test(e.exchange.error?.message ?? ''));
+      state.failure = await explainPlainFailure(state.failure, answered, target, tlsBase, deadline.limit(o.connectTimeoutMs));
     }
     if (!state.failure && !useH2 && o.idleTimeoutMaxMs !== undefined && !o.signal?.aborted) {
       progress(`holding an idle connection up to ${Math.round(o.idleTimeoutMaxMs / 1000)} s`);
@@ -125,7 +134,7 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     sampler.stop();
   }
   // the records say which source fed the session: the probe (its connections, traced in-process)
-  state.connections = new Map(state.client.connections().map((c) => [c.id, { ...c, source: 'probe' }]));
+  state.connections = new Map(state.client.connections().map((c) => [c.id, { ...c, source: 'probe', protocol: negotiatedProtocol(c, target) }]));
   for (const e of state.exchanges) e.exchange.trace.source = 'probe';
   const requests = state.exchanges.map((e) => e.exchange.trace);
   sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
@@ -146,7 +155,7 @@ async function explainTls(state: ProbeState, tlsBase: ClientTls, deadline: Deadl
   state.options.onProgress?.('ALPN check');
   const offered = o.alpn ?? [...DEFAULTS.alpn];
   state.alpn = await checkAlpn(state.target, tlsBase, offered, limit());
-  if (state.alpn.selected === 'h2') {
+  if (state.alpn.selected === 'h2' && state.http2MaxConcurrentStreams === undefined) {
     const settings = await readHttp2Settings(state.target, tlsBase, limit());
     if (settings?.maxConcurrentStreams !== undefined) state.http2MaxConcurrentStreams = settings.maxConcurrentStreams;
   }
@@ -166,6 +175,7 @@ async function explainTls(state: ProbeState, tlsBase: ClientTls, deadline: Deadl
   const seriesAlpn = o.alpn ?? (o.protocol === 'h2' ? ['h2'] : undefined);
   if ((tlsFailed || state.alpn.noOverlap) && seriesAlpn) {
     const wide = await checkAlpn(state.target, { ...tlsBase, minVersion: undefined, maxVersion: undefined }, ['h2', 'http/1.1'], limit());
+    state.alpnMore.push(wide);
     const narrow = state.alpn.noOverlap ? state.alpn : await checkAlpn(state.target, tlsBase, seriesAlpn, limit());
     if (narrow.noOverlap) {
       state.facts.tls = {
@@ -185,10 +195,10 @@ function collectFacts(state: ProbeState): Facts {
   if (conn?.keepAliveHint?.timeoutMs !== undefined) f.hintedIdleTimeoutMs = conn.keepAliveHint.timeoutMs;
   else if (hint === undefined) delete f.hintedIdleTimeoutMs;
   const kept = serverKeptConnection(state, series);
-  if (kept !== undefined) {
-    f.serverKeptConnection = kept;
-    f.keepAliveEnabled = kept;
-  }
+  if (kept !== undefined) f.serverKeptConnection = kept;
+  // the client's own setting: the probe's clients always keep connections alive. What the server does with
+  // them is serverKeptConnection (server-closes-connection), never the client's keep-alive (keepalive-disabled).
+  f.keepAliveEnabled = true;
   if (state.idle?.measuredMs != null) f.measuredIdleTimeoutMs = Math.round(state.idle.measuredMs);
   if (state.idle?.blackholeAfterMs != null) f.idleBlackholeAfterMs = state.idle.blackholeAfterMs;
   if (state.maxRequests?.perConnection != null) f.maxRequestsPerConnection = state.maxRequests.perConnection;
@@ -202,7 +212,7 @@ function collectFacts(state: ProbeState): Facts {
       ...(state.alpn ? { alpnOffered: state.alpn.offered } : {}),
     };
     const used = [...state.connections.values()].some((c) => c.protocol === 'h2');
-    const supported = state.alpn?.ok ? state.alpn.selected === 'h2' || used : used ? true : undefined;
+    const supported = http2Supported(state, used);
     f.http2 = {
       ...(supported !== undefined ? { supported } : {}),
       used,
@@ -214,6 +224,30 @@ function collectFacts(state: ProbeState): Facts {
   f.concurrency = 1;
   f.poolSize = 1;
   return f;
+}
+
+/**
+ * Whether the server speaks h2, from successful negotiations only: a connection that used h2, or an ALPN check
+ * that offered h2 and completed (selected it or not). Undefined (null in the result) when h2 was never offered
+ * in a handshake that completed.
+ */
+function http2Supported(state: ProbeState, used: boolean): boolean | undefined {
+  if (used) return true;
+  for (const check of [state.alpn, ...state.alpnMore]) {
+    if (check?.ok && check.offered.includes('h2')) return check.selected === 'h2';
+  }
+  return undefined;
+}
+
+/**
+ * A connection's protocol is what its handshake negotiated: over TLS the tracer's label is kept only when the
+ * handshake completed (a failed h2 session is not an h2 connection); 'unknown' otherwise.
+ */
+function negotiatedProtocol(c: ConnectionRecord, target: Target): ConnectionRecord['protocol'] {
+  if (!target.secure) return c.protocol;
+  // no TLS facts: the handshake did not complete (the tracer counts a stream sent into a failed session all the same)
+  if (!c.tls) return 'unknown';
+  return c.tls.alpn === 'h2' ? 'h2' : 'http/1.1';
 }
 
 /** A server FIN within this long after the response counts as closing the connection after it. */

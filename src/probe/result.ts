@@ -46,6 +46,7 @@ export function buildResult(state: ProbeState, requests: RequestTrace[], finding
       serverKeptConnection: f.serverKeptConnection ?? null,
       measuredIdleTimeoutMs: f.measuredIdleTimeoutMs ?? null,
       idleBlackholeAfterMs: f.idleBlackholeAfterMs ?? null,
+      idleTimeoutAtLeastMs: state.idle?.heldOpenMs ?? null,
       maxRequestsPerConnection: f.maxRequestsPerConnection ?? null,
       maxRequestsWithoutClose: state.maxRequests && state.maxRequests.perConnection === null ? state.maxRequests.sent : null,
       clientIdleTimeoutMs: state.options.clientIdleTimeoutMs,

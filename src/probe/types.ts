@@ -72,6 +72,11 @@ export interface ProbeKeepAlive {
   measuredIdleTimeoutMs: number | null;
   /** An idle connection silently stopped answering (no FIN, no RST) within this many ms. */
   idleBlackholeAfterMs: number | null;
+  /**
+   * --idle-timeout: the connection was held idle for the whole MAX and still answered afterwards, so the
+   * server's idle timeout is at least this many ms (it was not reached). Null when not checked or not so.
+   */
+  idleTimeoutAtLeastMs: number | null;
   maxRequestsPerConnection: number | null;
   /** Requests sent by --max-requests without the server closing the connection (the limit is above this); null when not checked. */
   maxRequestsWithoutClose: number | null;

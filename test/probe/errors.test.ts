@@ -1,13 +1,18 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { httpsServer } from '../helpers/servers.js';
 import { httpResponder, rawServer, runCli, spawnCli, type Captured } from './helpers.js';
 
+const dir = mkdtempSync(join(tmpdir(), 'connscope-errors-'));
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
   for (const c of cleanups) await c();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 /** One line on stderr, no stack trace. */
@@ -81,9 +86,11 @@ test('certificate failure → exit 3, says why and suggests --ca; --insecure wor
 test('wrong host name on the certificate → exit 3 with the name', { timeout: 15_000 }, async () => {
   const s = await httpsServer((_q, res) => res.end('x'));
   cleanups.push(s.close);
-  const r = await runCli(['probe', `https://wrong.localhost:${s.port}/`, '--resolve', `wrong.localhost:${s.port}:127.0.0.1`, '--ca', '/dev/null']);
+  // (a --ca with no certificate would be refused as usage: the name check needs the real CA)
+  writeFileSync(join(dir, 'ca.pem'), s.chain.caPem);
+  const r = await runCli(['probe', `https://wrong.localhost:${s.port}/`, '--resolve', `wrong.localhost:${s.port}:127.0.0.1`, '--ca', join(dir, 'ca.pem')]);
   assert.equal(r.code, 3);
-  oneLine(r, /does not cover wrong\.localhost|certificate verification failed/);
+  oneLine(r, /does not cover wrong\.localhost/);
 });
 
 test('a server that accepts and never answers → exit 3 within the deadline', { timeout: 15_000 }, async () => {
@@ -111,7 +118,7 @@ test('a server that resets mid-response → exit 3', { timeout: 10_000 }, async 
   cleanups.push(s.close);
   const r = await runCli(['probe', `${s.origin}/`]);
   assert.equal(r.code, 3);
-  oneLine(r, /reset mid-response after 10 body bytes/);
+  oneLine(r, /reset mid-response after 10 of 1000 body bytes/);
 });
 
 test('plain HTTP server probed with https:// → exit 3, says it is not TLS', { timeout: 10_000 }, async () => {

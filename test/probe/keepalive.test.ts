@@ -121,7 +121,19 @@ test('Connection: close on every response: server-closes-connection, one connect
   assert.equal(s.connections, 3);
   assert.deepEqual(r.requests.map((q) => q.reused), [false, false, false]);
   assert.ok(r.findings.some((f) => f.id === 'server-closes-connection'));
+  // the server's choice is not the client's setting: keepalive-disabled is about the client only
+  assert.ok(!r.findings.some((f) => f.id === 'keepalive-disabled'));
+  assert.equal(r.facts.keepAliveEnabled, true, "the probe's client keeps alive");
   assert.equal(r.keepAlive.measuredIdleTimeoutMs, null);
+});
+
+test('control: a keep-alive server gets neither server-closes-connection nor keepalive-disabled', { timeout: 15_000 }, async () => {
+  const s = await httpServer((_req, res) => res.end('x'));
+  cleanups.push(s.close);
+  const r = await probe(`${s.origin}/`, {});
+  assert.equal(s.connections, 1);
+  const ids = r.findings.map((f) => f.id);
+  assert.ok(!ids.includes('server-closes-connection') && !ids.includes('keepalive-disabled'), ids.join());
 });
 
 test('a server that closes right after the response without saying so: not kept, server-closes-connection (-n 1)', { timeout: 15_000 }, async () => {

@@ -51,7 +51,9 @@ function renderKeepAlive(r: ProbeResult, p: Palette): string {
     ? `${fmtMs(k.measuredIdleTimeoutMs)} ms (measured)`
     : k.idleBlackholeAfterMs !== null
       ? p.red(`the connection silently stopped answering within ${fmtMs(k.idleBlackholeAfterMs)} ms idle`)
-      : r.facts.measuredIdleTimeoutMs === undefined && r.facts.idleBlackholeAfterMs === undefined ? 'not measured (--idle-timeout)' : '-';
+      : k.idleTimeoutAtLeastMs !== null
+        ? `at least ${fmtSeconds(k.idleTimeoutAtLeastMs)} (held idle ${fmtSeconds(k.idleTimeoutAtLeastMs)}, still open and answering)`
+        : 'not measured (--idle-timeout)';
   return keyValues([
     ['Connection', k.connectionHeader],
     ['Keep-Alive', k.keepAliveHeader],
@@ -63,6 +65,10 @@ function renderKeepAlive(r: ProbeResult, p: Palette): string {
       : k.maxRequestsWithoutClose !== null ? `no limit within ${k.maxRequestsWithoutClose} requests` : 'not measured (--max-requests)'],
     ['client idle timeout', `${k.clientIdleTimeoutMs} ms (checked against the server)`],
   ], p);
+}
+
+function fmtSeconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
 }
 
 function renderHttp2(r: ProbeResult, p: Palette): string {
