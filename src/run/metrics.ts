@@ -29,6 +29,8 @@ export interface RunMetrics {
   stop(): void;
 }
 
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 function say(line: string): void {
   try {
     writeSync(2, `connscope: ${line}\n`);
@@ -59,6 +61,9 @@ export function startMetrics(i: RunMetricsInputs): RunMetrics {
   if (options.metricsPort !== undefined && i.root) {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
+    // prom-client's gauges named like counters, which `promtool check metrics` rejects; the
+    // nodejs_active_{handles,requests,resources} gauges by type say the same
+    for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
     stops.push(recorder.add(promSink(registry)), serveMetrics(registry, options.metricsHost, options.metricsPort).stop);
   }
 
