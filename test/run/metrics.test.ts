@@ -187,6 +187,14 @@ describe('connscope run: metrics', () => {
     }
   });
 
+  test('a bad --otlp is exit 2 before anything starts, one line, no credentials in it', async () => {
+    const r = await run([process.execPath, BIN, 'run', '--otlp', 'ftp://user:hunter2@127.0.0.1/x', '--', process.execPath, APP], { TARGET: server.origin });
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '', 'the app did not start');
+    assert.match(r.err, /--otlp/);
+    assert.ok(!r.err.includes('hunter2'), r.err);
+  });
+
   test('--otlp to an address where nothing listens: the app runs and exits as it would', async () => {
     const port = await freePort();
     const r = await run([process.execPath, BIN, 'run', '--report', 'off', '--otlp', `http://127.0.0.1:${port}/v1/metrics`, '--', process.execPath, APP], { TARGET: server.origin, APP_EXIT: '3' });
