@@ -4,8 +4,9 @@
 // request handling of both ends, JIT warm-up excluded.
 //   node tracer-instructions-load.ts <undici|http> <mode> <requests>
 // mode: off | floor (empty subscribers on the tracer's channels) | rate<r> (sampleRate r) |
-// tracer | tracer-base (the tracer of the checkout in CONNSCOPE_BASE) | metrics-noop | metrics-sdk |
-// metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
+// tracer | tracer-base (the tracer of the checkout in CONNSCOPE_BASE) | run (connscope run's
+// default level: attach() with client and server tracing into the live session) | run-client (the same, servers untraced)
+// | metrics-noop | metrics-sdk | metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
 import { execFileSync } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
@@ -30,6 +31,10 @@ const run = async (n: number): Promise<void> => {
 
 if (mode === 'floor') {
   subscribeEmpty(dc, TRACER_CHANNELS[client === 'undici' ? 'undici' : 'http']);
+} else if (mode === 'run' || mode === 'run-client') {
+  const { attach } = await import('../src/run/attach.js');
+  const { RUN_DEFAULTS } = await import('../src/run/options.js');
+  attach({ ...RUN_DEFAULTS, report: false, reportSignal: 'none', server: mode === 'run' });
 } else if (mode !== 'off') {
   const base = process.env.CONNSCOPE_BASE;
   if (mode === 'tracer-base' && !base) throw new Error('tracer-base needs CONNSCOPE_BASE=<checkout>');

@@ -1,4 +1,5 @@
 import type { ErrorLayer, RequestError } from './model/request.js';
+import { llhttpCodeOf } from './llhttp-codes.js';
 
 /** Process exit codes shared by every subcommand. */
 export const EXIT = { ok: 0, findings: 1, usage: 2, network: 3, internal: 4 } as const;
@@ -57,6 +58,12 @@ export class HttpProtocolError extends ConnscopeError {
     super('CONNSCOPE_ERR_HTTP', message, { ...d, layer: 'http' });
   }
 }
+/** A response the HTTP/1.1 parser rejects; `code` is llhttp's (HPE_*), as Node reports the same bytes. */
+export class ResponseParseError extends ConnscopeError {
+  constructor(code: `HPE_${string}`, message: string, d: ErrorDetails = {}) {
+    super(code, message, { ...d, layer: 'http' });
+  }
+}
 export class H2Error extends ConnscopeError {
   constructor(message: string, d: ErrorDetails = {}) {
     super('CONNSCOPE_ERR_H2', message, { ...d, layer: 'h2' });
@@ -90,16 +97,27 @@ const HTTP_CODES = new Set([
   'HPE_INVALID_CONSTANT', 'HPE_INVALID_VERSION', 'HPE_INVALID_STATUS', 'HPE_INVALID_HEADER_TOKEN',
   'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RESPONSE_STATUS_CODE', 'UND_ERR_INFO',
   'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_HTTP_HEADERS_SENT',
+  'CONNSCOPE_ERR_100_CONTINUE', 'CONNSCOPE_ERR_TOO_MANY_REDIRECTS', 'CONNSCOPE_ERR_REDIRECT',
 ]);
 
+/**
+ * The real code of an error, following `cause` (fetch wraps the real error as the cause of a
+ * TypeError without a code). Where the stack gives none: undici's HTTPParserError → llhttp's HPE_*
+ * code from its reason; undici's 'bad response' (its only source under a request in flight is an
+ * unsolicited 100 Continue, which undici 7 rejects) → CONNSCOPE_ERR_100_CONTINUE; fetch's
+ * 'redirect count exceeded' → CONNSCOPE_ERR_TOO_MANY_REDIRECTS.
+ */
 function errorCode(err: unknown): string {
   if (err && typeof err === 'object') {
-    const e = err as { code?: unknown; cause?: unknown };
+    const e = err as { code?: unknown; cause?: unknown; name?: unknown; message?: unknown };
+    const message = typeof e.message === 'string' ? e.message : '';
     if (typeof e.code === 'string' && e.code) {
-      // fetch wraps the real error as `cause` of a TypeError without a code
+      if (e.code === 'UND_ERR_SOCKET' && message === 'bad response') return 'CONNSCOPE_ERR_100_CONTINUE';
       return e.code;
     }
+    if (e.name === 'HTTPParserError') return llhttpCodeOf(message);
     if (e.cause) return errorCode(e.cause);
+    if (/redirect count exceeded/i.test(message)) return 'CONNSCOPE_ERR_TOO_MANY_REDIRECTS';
   }
   return 'UNKNOWN';
 }

@@ -8,8 +8,9 @@ export { startLatencyProxy, type LatencyProxy, type LatencyProxyOptions } from '
 export { instrument } from './trace/index.js';
 export type { InstrumentOptions, Tracer, TracerEvents, TracerDiagnostic, PoolSnapshot, InflightRequest } from './trace/index.js';
 export * from './bench/index.js';
-export { probe, PROBE_DEFAULTS, parseTlsVersion } from './probe/index.js';
-export type { ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName } from './probe/index.js';
+export { probe, PROBE_DEFAULTS, parseTlsVersion, measureBackendIdle } from './probe/index.js';
+export type { BackendIdle, BackendIdleOptions } from './probe/index.js';
+export type { ProbeOptions, ProbeResult, ProbeTls, ProbeKeepAlive, ProbeHttp2, HandshakeOutcome, ProbeFailure, ResumptionResult, TlsVersionName, ProbeCertificate } from './probe/index.js';
 export { probeToJson } from './report/json.js';
 export { toHar, harTimings, type HarLog, type HarEntry, type HarTimings, type HarOptions, type HarSource } from './report/har.js';
 export { renderProbe, renderWaterfall, renderFindings, renderConnections, renderTable, palette, fmtMs, fmtBytes } from './report/terminal/index.js';

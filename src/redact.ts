@@ -1,17 +1,30 @@
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key']);
 
-/** Removes user:password from a URL string; keeps everything else. Never throws. */
+/**
+ * Removes user:password from a URL string; keeps everything else. Never throws. A string that is not a
+ * URL is cut at its last '@' before anything is shown: a password may hold '/', '?', '#' or '@', which
+ * is often what made the URL malformed in the first place.
+ */
 export function redactUrl(url: string | URL): string {
+  let u: URL | undefined;
   try {
-    const u = new URL(String(url));
-    if (u.username || u.password) {
-      u.username = u.password ? '***' : '***';
-      u.password = '';
-    }
-    return u.toString();
+    u = new URL(String(url));
   } catch {
-    return String(url).replace(/\/\/[^/@\s]+@/, '//***@');
+    return redactUnparsedUrl(String(url));
   }
+  if (u.username || u.password) {
+    u.username = '***';
+    u.password = '';
+  }
+  return u.toString();
+}
+
+/** A URL as typed, cut at its last '@' (for text the URL parser reads differently from what the user meant). */
+export function redactUnparsedUrl(s: string): string {
+  const at = s.lastIndexOf('@');
+  if (at < 0) return s;
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(s)?.[0] ?? '';
+  return `${scheme}***${s.slice(at)}`;
 }
 
 export function isSecretHeader(name: string): boolean {

@@ -13,6 +13,20 @@ export interface RecordSink {
   reusedOk?(blockedMs: number, waitMs: number, totalMs: number, index: number): boolean;
 }
 
+/**
+ * The step a request was in when the run stopped (the tracer's vocabulary): waiting for a free
+ * connection or stream, establishing its connection (DNS, TCP, TLS), writing the request, waiting
+ * for the response head, reading the body.
+ */
+export const STUCK_STEPS = ['blocked', 'connecting', 'sending', 'waiting', 'receiving'] as const;
+export type StuckStep = (typeof STUCK_STEPS)[number];
+export type StepCounts = Partial<Record<StuckStep, number>>;
+
+/** Adds one request in `step` to `counts`. */
+export function countStep(counts: StepCounts, step: StuckStep, n = 1): void {
+  if (n > 0) counts[step] = (counts[step] ?? 0) + n;
+}
+
 /** Called once per request: a status, or the error the caller would have seen. */
 export type RequestDone = (status: number | undefined, error: unknown) => void;
 
@@ -28,6 +42,8 @@ export interface Engine {
   send(done: RequestDone): void;
   /** What the engine knows about its own configuration (client idle timeout, pool size ...). */
   facts(): Facts;
+  /** Requests in flight right now, by the step they are in (engines with their own accounting). */
+  stuckSteps?(): StepCounts;
   /** Destroys every connection; in-flight requests are abandoned (their `done` may never be called). */
   close(): Promise<void>;
 }

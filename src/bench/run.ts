@@ -4,8 +4,9 @@ import type { Finding } from '../model/finding.js';
 import type { Session } from '../model/session.js';
 import { diagnose } from '../diagnose/index.js';
 import { redactUrl } from '../redact.js';
-import type { Engine, RecordSink } from './engine.js';
+import type { Engine, RecordSink, StepCounts } from './engine.js';
 import { createEngine } from './engines/index.js';
+import { describeBenchError, meaningOf } from './error-codes.js';
 import { effectiveIdleTimeout } from './engines/idle-timeout.js';
 import { resolveOptions, type BenchOptions, type ClientKind, type ResolvedBenchOptions } from './options.js';
 import { preflight } from './preflight.js';
@@ -43,6 +44,12 @@ export interface BenchResult {
   aborted: boolean;
   /** Requests still in flight when the run stopped; not counted. */
   abandoned: number;
+  /** The step each abandoned request was in when the run stopped. */
+  stuck: StepCounts;
+  /** Each error code counted, with its one-line meaning and the first message seen under it. */
+  errorTable: Array<{ code: string; count: number; meaning: string; example: string }>;
+  /** Not one response arrived (every request failed or never finished): the run measured nothing. */
+  failed: boolean;
   warmup?: { requests: number; durationMs: number };
 }
 
@@ -64,18 +71,27 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
     reusedOk: (b, w, t, i) => !counting || tally.reusedOk(b, w, t, i),
   };
   const engine = await createEngine({ options: o, sink });
-  const detach = engine.selfAccounting ? undefined : attachTracer(o, sink);
+  const tracer = engine.selfAccounting ? undefined : attachTracer(o, sink);
   let warmup: BenchResult['warmup'];
   let main: Awaited<ReturnType<typeof runLoad>>;
+  let stuck: StepCounts = {};
+  // the first message under each code, for the report's error table (codes are few; bounded anyway)
+  const examples = new Map<string, string>();
+  const errorCode = (err: unknown): string => {
+    const d = describeBenchError(err, o.url);
+    if (!examples.has(d.code) && examples.size < 100) examples.set(d.code, scrub(d.message, o.url));
+    return d.code;
+  };
   try {
     if (o.warmupMs > 0) {
-      const w = await runLoad(engine, tally, { concurrency: o.concurrency, rate: o.rate, durationMs: o.warmupMs, signal: o.signal, tickMs: o.progressIntervalMs, onTick: progress(o, 'warmup', () => tally) });
+      const w = await runLoad(engine, tally, { errorCode, concurrency: o.concurrency, rate: o.rate, durationMs: o.warmupMs, signal: o.signal, tickMs: o.progressIntervalMs, onTick: progress(o, 'warmup', () => tally) });
       const warmTally = tally;
       warmup = { requests: warmTally.completed, durationMs: w.durationMs };
       tally = new Tally(performance.now());
     }
     const current = (): Tally => tally;
     main = await runLoad(engine, tally, {
+      errorCode,
       concurrency: o.concurrency,
       rate: o.rate,
       requests: o.requests,
@@ -84,18 +100,43 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       tickMs: o.progressIntervalMs,
       onTick: progress(o, 'run', current),
     });
+    // before the pool closes: where the requests still in flight were stuck
+    if (main.abandoned > 0) stuck = (engine.stuckSteps ? engine.stuckSteps() : tracer?.inflight()) ?? {};
   } finally {
     counting = false;
     await engine.close();
     // close events of the pool arrive on the next turns of the loop
     await new Promise((r) => setTimeout(r, 20));
-    detach?.();
+    tracer?.detach();
   }
   const stats = tally.stats(main.durationMs);
   const session = tally.session;
+  const succeeded = Object.values(stats.statusCodes).reduce((a, b) => a + b, 0);
   session.facts = { ...session.facts, ...runFacts(o, engine, tally, stats) };
+  session.facts.load = { succeeded, failed: stats.errors, abandoned: main.abandoned, stuck: { ...stuck }, durationMs: stats.durationMs };
+  const topError = Object.entries(stats.errorsByCode).sort((a, b) => b[1] - a[1])[0];
+  if (topError) session.facts.load.topError = topError[0];
   session.findings = diagnose(session, { thresholds: o.thresholds });
-  return { settings: settingsOf(o), stats, session, findings: session.findings, aborted: main.aborted, abandoned: main.abandoned, warmup };
+  const failed = succeeded === 0 && stats.errors + main.abandoned > 0;
+  const errorTable = Object.entries(stats.errorsByCode)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, count]) => ({ code, count, meaning: meaningOf(code), example: examples.get(code) ?? '' }));
+  return { settings: settingsOf(o), stats, session, findings: session.findings, aborted: main.aborted, abandoned: main.abandoned, stuck, failed, errorTable, warmup };
+}
+
+/** Error messages can quote a URL: never with its credentials. */
+function scrub(message: string, url: URL): string {
+  let m = message;
+  for (const secret of [url.password, url.username]) {
+    if (!secret) continue;
+    m = m.split(secret).join('***');
+    try {
+      m = m.split(decodeURIComponent(secret)).join('***');
+    } catch {
+      // a malformed escape cannot appear decoded
+    }
+  }
+  return m.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@').slice(0, 300);
 }
 
 function progress(o: ResolvedBenchOptions, phase: 'warmup' | 'run', current: () => Tally): ((elapsed: number) => void) | undefined {
@@ -127,6 +168,8 @@ function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: 
   f.keepAliveEnabled ??= o.keepAlive;
   f.durationMs = stats.durationMs;
   if (stats.blockedShare !== null) f.blockedShare = stats.blockedShare;
+  // every response is counted, while the session keeps a sample of requests: the 5xx rules read these
+  if (Object.keys(stats.statusCodes).length > 0) f.statusCounts = { ...stats.statusCodes };
   if (tally.hintedIdleTimeoutMs !== undefined) f.hintedIdleTimeoutMs = tally.hintedIdleTimeoutMs;
   if (o.client === 'undici' || o.client === 'fetch' || o.client === 'http') {
     // these clients shorten their idle timeout to the server's Keep-Alive hint: report what they really apply

@@ -13,6 +13,8 @@ export interface LoadPlan {
   /** Called every `tickMs` while the load runs. */
   onTick?: (elapsedMs: number) => void;
   tickMs?: number;
+  /** The code a failed request is counted under (default: classifyError's). */
+  errorCode?: (err: unknown) => string;
 }
 
 export interface LoadResult {
@@ -63,7 +65,8 @@ export function runLoad(engine: Engine, tally: Tally, plan: LoadPlan): Promise<L
         settled = true;
         inflight--;
         if (stopped) return;
-        tally.outcome(performance.now() - intendedAt, status, error === undefined || error === null ? undefined : classifyError(error).code);
+        const code = error === undefined || error === null ? undefined : plan.errorCode ? plan.errorCode(error) : classifyError(error).code;
+        tally.outcome(performance.now() - intendedAt, status, code);
         if (tally.completed >= limit) return stop('done');
         next();
       };

@@ -35,8 +35,14 @@ export interface BenchStats {
   handshakes: { full: number; resumed: number };
   /** Closes by `side:reason` ('server:server-idle-timeout', ...). */
   closes: Record<string, number>;
-  /** Share of request time spent waiting for a connection (0..1). */
+  /** Share of request time spent waiting for a pool slot: queued until a connection was free (0..1). */
   blockedShare: number | null;
+  /**
+   * Share of request time between a connection being free and the client writing the request:
+   * waiting for the event loop (and the client's own one-turn check of an idle socket), not for
+   * the pool. Null when the engine cannot see that moment (raw and h2 write on assignment).
+   */
+  loopQueueShare: number | null;
   /** Requests whose connection accounting was seen (traced); reuse/phases are over these. */
   tracedRequests: number;
 }
@@ -70,6 +76,8 @@ export class Tally {
   private errorsReused = 0;
   private maxIndex = 0;
   private blockedSum = 0;
+  private loopQueueSum = 0;
+  private loopQueueSeen = 0;
   private totalSum = 0;
   private opened = 0;
   private full = 0;
@@ -115,6 +123,10 @@ export class Tally {
     if (p.blocked !== undefined) {
       this.phaseHist.blocked.recordMs(p.blocked);
       this.blockedSum += p.blocked;
+    }
+    if (r.loopQueueMs !== undefined) {
+      this.loopQueueSum += r.loopQueueMs;
+      this.loopQueueSeen++;
     }
     if (p.connect !== undefined) this.phaseHist.connect.recordMs(p.connect);
     if (p.tls !== undefined) this.phaseHist.tls.recordMs(p.tls);
@@ -207,6 +219,7 @@ export class Tally {
       handshakes: { full: this.full, resumed: this.resumed },
       closes: { ...this.closes },
       blockedShare: this.totalSum > 0 ? this.blockedSum / this.totalSum : null,
+      loopQueueShare: this.totalSum > 0 && this.loopQueueSeen > 0 ? this.loopQueueSum / this.totalSum : null,
       tracedRequests: this.traced,
     };
   }

@@ -1,14 +1,13 @@
-import { open } from 'node:fs/promises';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Readable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { diagnose } from '../diagnose/index.js';
 import type { Thresholds } from '../diagnose/thresholds.js';
 import { CaptureFormatError, UsageError } from '../errors.js';
+import { captureBytes, GzipTruncated, type CaptureInput, type InputProgress } from './capture-input.js';
 import { captureFacts } from './capture-facts.js';
 import { CaptureSession } from './capture-session.js';
 import { FlowTable, type FlowFilter } from './flow-table.js';
-import type { CaptureFileReader, PacketSink } from './packet-sink.js';
+import type { CaptureFileReader, CaptureTruncation, PacketSink } from './packet-sink.js';
 import { PcapReader } from './pcap-reader.js';
 import { PcapngReader } from './pcapng-reader.js';
 import type { PcapConnectionRecord } from './pcap-record.js';
@@ -32,48 +31,23 @@ export interface AnalyzeOptions {
   diagnose?: boolean;
   thresholds?: Partial<Thresholds>;
   signal?: AbortSignal;
-  /** Called as bytes are read (for a progress bar). */
+  /** Called as bytes are read (for a progress bar): bytes of the file itself, compressed when it is gzip. */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * Refuse a capture whose input stops inside a packet (CaptureFormatError). By default the complete
+   * packets are analysed and `session.capture.truncated` says where the input stopped, as tshark does.
+   */
+  strict?: boolean;
 }
 
-export type CaptureInput = string | Buffer | Readable | AsyncIterable<Buffer | Uint8Array>;
-
-const CHUNK = 1 << 20;
-
-/**
- * Reads a file into one reused buffer: the readers copy whatever must outlive a chunk, so nothing else
- * is allocated per chunk (less garbage, lower RSS on big captures).
- */
-async function* readFileChunks(path: string): AsyncGenerator<Buffer> {
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-function openInput(input: CaptureInput): AsyncIterable<Buffer | Uint8Array> {
-  if (typeof input === 'string') return readFileChunks(input);
-  if (Buffer.isBuffer(input)) {
-    return (async function* () {
-      for (let i = 0; i < input.length; i += CHUNK) yield input.subarray(i, i + CHUNK);
-    })();
-  }
-  return input as AsyncIterable<Buffer>;
-}
+export type { CaptureInput } from './capture-input.js';
 
 /** Picks the reader from the first four bytes. */
-function readerFor(magic: Buffer, sink: PacketSink): CaptureFileReader {
+function readerFor(magic: Buffer, sink: PacketSink, gzip: boolean): CaptureFileReader {
   const le = magic.readUInt32LE(0);
   if (le === 0x0a0d0d0a) return new PcapngReader(sink);
   if ([0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, 0x4d3cb2a1].includes(le)) return new PcapReader(sink);
-  throw new CaptureFormatError(`not a pcap or pcapng file (magic 0x${magic.subarray(0, 4).toString('hex')})`, 0);
+  throw new CaptureFormatError(`not a pcap or pcapng file${gzip ? ' inside the gzip stream' : ''} (magic 0x${magic.subarray(0, 4).toString('hex')})`, 0);
 }
 
 function hostFilter(host: string | undefined): { filter: FlowFilter; name?: string } {
@@ -132,31 +106,38 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
   let reader: CaptureFileReader | undefined;
   let head: Buffer | undefined;
   let bytes = 0;
+  let truncated: CaptureTruncation | undefined;
+  let gzipCut = false;
+  const progress: InputProgress = { rawBytes: 0, gzip: false };
   try {
-    for await (const raw of openInput(input)) {
+    for await (let chunk of captureBytes(input, progress)) {
       if (options.signal?.aborted) break;
-      let chunk = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
       bytes += chunk.length;
       if (!reader) {
         // a copy: the chunk's buffer is reused by the next read
         head = head ? Buffer.concat([head, chunk]) : Buffer.from(chunk);
         if (head.length < 4) continue;
-        reader = readerFor(head, sink);
+        reader = readerFor(head, sink, progress.gzip);
         chunk = head;
         head = undefined;
       }
       reader.feed(chunk);
-      options.onProgress?.(bytes);
+      options.onProgress?.(progress.rawBytes);
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException | undefined)?.code;
     if (typeof code === 'string' && code.startsWith('E') && typeof input === 'string') {
       throw new UsageError(`cannot read ${input}: ${code === 'ENOENT' ? 'no such file' : code}`);
     }
-    throw err;
+    // what was decompressed before the gzip stream stopped is still analysed: the packet cut there is the truncation
+    if (!(err instanceof GzipTruncated)) throw err;
+    gzipCut = true;
   }
   if (!reader) throw new CaptureFormatError(bytes === 0 ? 'empty capture file' : 'truncated capture file header', bytes);
-  if (!options.signal?.aborted) reader.end();
+  if (!options.signal?.aborted) truncated = reader.end();
+  // cut between two packets: nothing is half-read, but the capture did not end where it was meant to
+  if (gzipCut && !truncated) truncated = { offset: bytes, message: `the gzip stream ends early, after ${reader.packets} packets` };
+  if (truncated && options.strict) throw new CaptureFormatError(truncated.message, truncated.offset);
   table.finishAll();
 
   // records in the order connections were opened
@@ -171,12 +152,14 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
   session.capture = {
     file: typeof input === 'string' ? input : undefined,
     format: reader.format,
+    gzip: progress.gzip,
     linkTypes: [...reader.linkTypes],
     bytes,
     packets: reader.packets,
     tcpPackets: table.tcpPackets,
     skipped: table.skipped,
     droppedConnections,
+    truncated,
     firstPacketEpochMs: table.firstTs,
     durationMs,
     elapsedMs: performance.now() - began,

@@ -5,6 +5,8 @@ import type { CaptureSummary } from './summary.js';
 export interface CaptureFileStats {
   file?: string;
   format: 'pcap' | 'pcapng';
+  /** The file was gzip-compressed (read through zlib); `bytes` and offsets count the decompressed capture. */
+  gzip: boolean;
   linkTypes: number[];
   bytes: number;
   packets: number;
@@ -12,6 +14,8 @@ export interface CaptureFileStats {
   skipped: Record<string, number>;
   /** Connections past maxConnections left out of `connections` (still in the summary and facts). */
   droppedConnections: number;
+  /** The input stopped inside a packet (a killed tcpdump): where, in the decompressed capture. Absent when complete. */
+  truncated?: { offset: number; message: string };
   firstPacketEpochMs?: number;
   durationMs: number;
   elapsedMs: number;

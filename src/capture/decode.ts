@@ -17,6 +17,8 @@ export interface TcpSegment {
   seq: number;
   ack: number;
   flags: number;
+  /** The raw 16-bit window field (unscaled). */
+  window: number;
   /** Payload length the IP header declares (may exceed what was captured). */
   payloadLength: number;
   data: Buffer;
@@ -32,7 +34,7 @@ export type SkipReason = 'not-ip' | 'not-tcp' | 'fragment' | 'truncated';
 
 export function newSegment(): TcpSegment {
   return {
-    ipVersion: 4, srcKey: 0, dstKey: 0, srcIp4: 0, dstIp4: 0, srcAddr: '', dstAddr: '', srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0,
+    ipVersion: 4, srcKey: 0, dstKey: 0, srcIp4: 0, dstIp4: 0, srcAddr: '', dstAddr: '', srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, window: 0,
     payloadLength: 0, data: Buffer.alloc(0), payloadStart: 0, payloadEnd: 0,
   };
 }
@@ -171,6 +173,7 @@ export function decodeTcp(buf: Buffer, start: number, end: number, linkType: num
   seg.seq = buf.readUInt32BE(tcp + 4);
   seg.ack = buf.readUInt32BE(tcp + 8);
   seg.flags = buf[tcp + 13]!;
+  seg.window = (buf[tcp + 14]! << 8) | buf[tcp + 15]!;
   const payload = tcp + dataOffset;
   seg.payloadLength = Math.max(0, ipEnd - payload);
   seg.data = buf;

@@ -4,12 +4,21 @@
  */
 export type PacketSink = (data: Buffer, start: number, end: number, tsMs: number, linkType: number, fileOffset: number) => void;
 
+/** The input stopped inside a record: its file offset and a one-line description. */
+export interface CaptureTruncation {
+  offset: number;
+  message: string;
+}
+
 /** A streaming reader for one capture-file format: fed chunks in order, calls the sink per packet. */
 export interface CaptureFileReader {
   readonly format: 'pcap' | 'pcapng';
   feed(chunk: Buffer): void;
-  /** No more input: throws CaptureFormatError when the file stopped inside a record. */
-  end(): void;
+  /**
+   * No more input. Throws CaptureFormatError when even the file header is incomplete; returns where
+   * the input stopped inside a record (the complete records before it were delivered).
+   */
+  end(): CaptureTruncation | undefined;
   readonly packets: number;
   /** Link types seen (pcap: one; pcapng: one per interface). */
   readonly linkTypes: ReadonlySet<number>;

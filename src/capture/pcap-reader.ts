@@ -1,5 +1,5 @@
 import { CaptureFormatError } from '../errors.js';
-import { isSupportedLinkType, MAX_PACKET_BYTES, type CaptureFileReader, type PacketSink } from './packet-sink.js';
+import { isSupportedLinkType, MAX_PACKET_BYTES, type CaptureFileReader, type CaptureTruncation, type PacketSink } from './packet-sink.js';
 import { RecordSplitter } from './record-splitter.js';
 
 const FILE_HEADER = 24;
@@ -65,8 +65,8 @@ export class PcapReader extends RecordSplitter implements CaptureFileReader {
     this.headerDone = true;
   }
 
-  end(): void {
+  end(): CaptureTruncation | undefined {
     if (!this.headerDone) throw new CaptureFormatError('truncated pcap file header', this.offset);
-    this.checkComplete(`pcap packet ${this.packets + 1}`);
+    return this.truncation(`pcap packet ${this.packets + 1}`);
   }
 }

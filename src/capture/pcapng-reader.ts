@@ -1,5 +1,5 @@
 import { CaptureFormatError } from '../errors.js';
-import { isSupportedLinkType, MAX_PACKET_BYTES, type CaptureFileReader, type PacketSink } from './packet-sink.js';
+import { isSupportedLinkType, MAX_PACKET_BYTES, type CaptureFileReader, type CaptureTruncation, type PacketSink } from './packet-sink.js';
 import { RecordSplitter } from './record-splitter.js';
 
 const BLOCK = { shb: 0x0a0d0d0a, idb: 1, opb: 2, spb: 3, epb: 6 } as const;
@@ -144,8 +144,8 @@ export class PcapngReader extends RecordSplitter implements CaptureFileReader {
     this.sink(buf, pos + 12, pos + 12 + caplen, this.lastTsMs, iface.linkType, fileOffset);
   }
 
-  end(): void {
+  end(): CaptureTruncation | undefined {
     if (!this.sawSection) throw new CaptureFormatError('truncated pcapng section header', this.offset);
-    this.checkComplete(`pcapng block after packet ${this.packets}`);
+    return this.truncation(`pcapng block after packet ${this.packets}`);
   }
 }

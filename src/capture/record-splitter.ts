@@ -1,4 +1,4 @@
-import { CaptureFormatError } from '../errors.js';
+import type { CaptureTruncation } from './packet-sink.js';
 
 /**
  * Cuts a byte stream into length-prefixed records without copying whole chunks: only a record that
@@ -63,10 +63,9 @@ export abstract class RecordSplitter {
     return used;
   }
 
-  /** Throws when input ended inside a record. */
-  protected checkComplete(what: string): void {
-    if (this.pending && this.pending.length > 0) {
-      throw new CaptureFormatError(`truncated ${what}: file ends ${this.pending.length} bytes into it`, this.offset);
-    }
+  /** Says where input ended inside a record (what a killed tcpdump leaves), or undefined when it did not. */
+  protected truncation(what: string): CaptureTruncation | undefined {
+    if (!this.pending || this.pending.length === 0) return undefined;
+    return { offset: this.offset, message: `truncated ${what}: file ends ${this.pending.length} bytes into it` };
   }
 }

@@ -28,7 +28,10 @@ export interface CaptureSummary {
     reasons: Record<string, number>;
   };
   rttMs?: Distribution;
+  /** Segments tshark marks tcp.analysis.retransmission (generic, fast, spurious; SYN and FIN included), both directions. */
   retransmissions: number;
+  /** Segments tshark marks tcp.analysis.out_of_order, both directions. */
+  outOfOrder: number;
   bytes: { clientToServer: number; serverToClient: number };
 }
 
@@ -51,6 +54,7 @@ export class SummaryBuilder {
   private alpn: Record<string, number> = {};
   private closes = { client: { fin: 0, rst: 0 }, server: { fin: 0, rst: 0 }, open: 0, reasons: {} as Record<string, number> };
   private retrans = 0;
+  private outOfOrder = 0;
   private c2s = 0;
   private s2c = 0;
   /** Resumed (1) or not (0) per TLS connection in order, for early vs late resumption rates. */
@@ -74,6 +78,7 @@ export class SummaryBuilder {
     if (r.requests > 1) this.reusedConnections++;
     if (p.rttMs !== undefined) this.rtt.add(p.rttMs);
     this.retrans += p.retransmissions.client + p.retransmissions.server;
+    this.outOfOrder += p.outOfOrder.client + p.outOfOrder.server;
     this.c2s += r.bytesSent ?? 0;
     this.s2c += r.bytesReceived ?? 0;
     if (p.firstClose) {
@@ -140,6 +145,7 @@ export class SummaryBuilder {
       closes: this.closes,
       rttMs: this.rtt.distribution(),
       retransmissions: this.retrans,
+      outOfOrder: this.outOfOrder,
       bytes: { clientToServer: this.c2s, serverToClient: this.s2c },
     };
   }

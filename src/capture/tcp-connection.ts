@@ -1,6 +1,7 @@
 import { addIdlePeriod, newIdleStats, type IdleStats } from '../model/connection.js';
 import { TCP_FLAG, type TcpSegment } from './decode.js';
 import { Http1Parser, type HttpExchange } from './http1-exchange.js';
+import { analyzeSegment } from './tcp-analysis.js';
 import { TcpDirection, type StreamConsumer } from './tcp-direction.js';
 import { TlsHandshakeParser } from './tls-handshake.js';
 
@@ -67,6 +68,9 @@ export class TcpConnection {
   previousExchangeEndAt: number | undefined;
   /** An unexpected failure inside a payload parser: the connection keeps its TCP facts. */
   parserError: string | undefined;
+  private lastSynAt: number | undefined;
+  /** SYN → ACK as tshark measures it for its out-of-order rule (0 = not seen). */
+  private initialRttMs = 0;
   private lastPayloadFromClient: boolean | undefined;
   private lastServerPayloadAt: number | undefined;
   private countingTurns = false;
@@ -100,6 +104,10 @@ export class TcpConnection {
     this.lastAt = ts;
     const f = seg.flags;
     const dir = fromClient ? this.c2s : this.s2c;
+    // tshark's initial RTT: the most recent SYN → the first segment with ACK and without SYN
+    if ((f & (TCP_FLAG.syn | TCP_FLAG.ack)) === TCP_FLAG.syn) this.lastSynAt = ts;
+    else if (this.initialRttMs === 0 && this.lastSynAt !== undefined && (f & (TCP_FLAG.syn | TCP_FLAG.ack)) === TCP_FLAG.ack) this.initialRttMs = ts - this.lastSynAt;
+    analyzeSegment(dir.analysis, (fromClient ? this.s2c : this.c2s).analysis, seg.seq, seg.ack, seg.payloadLength, f, seg.window, ts, this.initialRttMs);
     if (f & TCP_FLAG.syn) {
       if (f & TCP_FLAG.ack) {
         this.synAckAt ??= ts;

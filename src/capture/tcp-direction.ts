@@ -6,10 +6,12 @@ export interface StreamConsumer {
   gap(tsMs: number): void;
 }
 
+import { SequenceAnalysis } from './tcp-analysis.js';
+
 /** Out-of-order data kept per direction while a consumer waits for a hole to fill. */
 const MAX_PENDING_SEGMENTS = 64;
 const MAX_PENDING_BYTES = 256 * 1024;
-/** Holes remembered to tell out-of-order from retransmitted segments. */
+/** Holes remembered to count each byte once when a resend fills them. */
 const MAX_HOLES = 32;
 
 interface PendingSegment {
@@ -21,8 +23,9 @@ interface PendingSegment {
 const seqDiff = (a: number, b: number): number => (a - b) | 0;
 
 /**
- * One direction of a TCP connection: sequence tracking (bytes, retransmissions, out-of-order, holes)
- * and, while a consumer wants payload, reassembly into an in-order byte stream with bounded buffering.
+ * One direction of a TCP connection: unique bytes (holes), tshark's retransmission / out-of-order
+ * classification (`analysis`), and, while a consumer wants payload, reassembly into an in-order byte
+ * stream with bounded buffering.
  */
 export class TcpDirection {
   started = false;
@@ -37,9 +40,9 @@ export class TcpDirection {
   /** Unique payload bytes seen. */
   bytes = 0;
   segments = 0;
-  retransmissions = 0;
-  outOfOrder = 0;
   gaps = 0;
+  /** Retransmissions and out-of-order segments as tshark counts them (fed by TcpConnection). */
+  readonly analysis = new SequenceAnalysis();
   firstPayloadAt: number | undefined;
   lastPayloadAt: number | undefined;
   finAt: number | undefined;
@@ -69,13 +72,7 @@ export class TcpDirection {
       this.high = segEnd;
       this.bytes += length;
     } else {
-      const filled = this.fillHoles(seq, segEnd);
-      if (filled > 0) {
-        this.outOfOrder++;
-        this.bytes += filled;
-      } else {
-        this.retransmissions++;
-      }
+      this.bytes += this.fillHoles(seq, segEnd);
       const past = seqDiff(segEnd, this.high);
       if (past > 0) {
         this.bytes += past;

@@ -1,5 +1,4 @@
 import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { benchMatrix } from '../bench/matrix.js';
 import { CLIENT_KINDS, parseDuration, type BenchOptions, type BenchProgress, type ClientKind } from '../bench/options.js';
@@ -10,8 +9,10 @@ import { benchJson, matrixJson } from '../report/bench-json.js';
 import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
-import { useColor, type CliIO } from './io.js';
+import { parseHeaderFlags, withBasicAuth } from './headers.js';
+import { readFlagFile, useColor, type CliIO } from './io.js';
 import type { CommandResult, Register } from './program.js';
+import { parseUrlArgument } from './target.js';
 
 export interface BenchFlags {
   concurrency?: string;
@@ -54,32 +55,16 @@ function rate(v: string | undefined): number | undefined {
   return n;
 }
 
-function headers(list: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const h of list ?? []) {
-    const colon = h.indexOf(':');
-    if (colon <= 0) throw new UsageError(`invalid header '${h.split(':')[0]}'`, "write -H 'Name: value'");
-    out[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
-  }
-  return out;
-}
-
-function readFlagFile(flag: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`cannot read ${flag} file '${path}': ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-  }
-}
-
 /** Turns parsed flags into library options (throws UsageError with one clear line). */
-export function benchOptionsFromFlags(url: string, f: BenchFlags, io: CliIO): BenchOptions {
+export function benchOptionsFromFlags(input: string, f: BenchFlags, io: CliIO): BenchOptions {
+  // credentials leave the URL here and travel as Basic auth, as curl sends them
+  const target = parseUrlArgument(input);
   if (f.client !== undefined && !(CLIENT_KINDS as readonly string[]).includes(f.client)) {
     throw new UsageError(`unknown --client '${f.client}'`, `one of ${CLIENT_KINDS.join(', ')}`);
   }
   const data = f.data === undefined ? undefined : f.data.startsWith('@') ? readFlagFile('--data', f.data.slice(1)) : f.data;
   return {
-    url,
+    url: target.url,
     client: f.client as ClientKind | undefined,
     concurrency: int('--concurrency', f.concurrency),
     requests: int('--requests', f.requests),
@@ -87,7 +72,7 @@ export function benchOptionsFromFlags(url: string, f: BenchFlags, io: CliIO): Be
     rate: rate(f.rate),
     warmupMs: f.warmup === undefined ? undefined : parseDuration(f.warmup, '--warmup'),
     method: f.request,
-    headers: headers(f.header),
+    headers: withBasicAuth(parseHeaderFlags(f.header), target.basicAuth),
     body: data,
     connections: int('--connections', f.connections),
     keepAlive: f.keepalive,
@@ -110,8 +95,8 @@ function progressView(io: CliIO, f: BenchFlags): ProgressView | undefined {
   return createBenchProgress(process.stderr);
 }
 
-export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<number> {
-  const options = benchOptionsFromFlags(url, f, io);
+export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise<number> {
+  const options = benchOptionsFromFlags(input, f, io);
   const failOn = parseFailOn(f.failOn);
   const color = useColor(io, f.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is off\n');
@@ -127,13 +112,14 @@ export async function runBench(url: string, f: BenchFlags, io: CliIO): Promise<n
       view?.stop();
       io.stdout(f.json ? JSON.stringify(matrixJson(m)) + '\n' : renderMatrix(m, { color }));
       const findings = m.rows.flatMap((r) => r.result.findings);
-      const errors = m.rows.some((r) => r.result.stats.errors > 0);
+      const errors = m.rows.some((r) => r.result.stats.errors > 0 || r.result.failed);
       return errors || (failOn && exceeds(findings, failOn)) ? EXIT.findings : EXIT.ok;
     }
     const r = await bench(options);
     view?.stop();
     io.stdout(f.json ? JSON.stringify(benchJson(r)) + '\n' : renderBenchReport(r, { color }));
-    return r.stats.errors > 0 || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
+    // a run where nothing completed is a failed run, even when nothing failed before it stopped
+    return r.stats.errors > 0 || r.failed || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
   } finally {
     view?.stop();
   }
@@ -143,7 +129,7 @@ export const registerBench: Register = (program: Command, io: CliIO, result: Com
   program
     .command('bench')
     .description('Load one URL through a real client pool: throughput, HDR latency, reuse, handshakes, closes, findings.')
-    .argument('<url>', 'target URL (http or https)')
+    .argument('<url>', 'target URL (http or https; no scheme means http://, as in curl)')
     .option('-c, --concurrency <n>', 'requests in flight at once (closed model) or the cap on outstanding requests (-R)', undefined)
     .option('-n, --requests <n>', 'stop after this many requests')
     .option('-d, --duration <time>', 'stop after this long (10s default; e.g. 500ms, 30s, 2m; at most 1h)')

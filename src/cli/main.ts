@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-import { processIO } from './io.js';
+import { exitQuietlyOnClosedOutput, processIO } from './io.js';
 import { run } from './program.js';
+
+exitQuietlyOnClosedOutput();
 
 const controller = new AbortController();
 let interrupted = false;

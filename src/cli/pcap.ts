@@ -2,7 +2,7 @@ import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
 import type { Command } from 'commander';
 import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
-import { analyzeCapture, type AnalyzeOptions } from '../capture/analyze.js';
+import { analyzeCapture, type AnalyzeOptions, type CaptureInput } from '../capture/analyze.js';
 import type { CaptureSession } from '../capture/capture-session.js';
 import type { PcapConnectionRecord } from '../capture/pcap-record.js';
 import { exceeds } from '../diagnose/engine.js';
@@ -24,6 +24,7 @@ export interface PcapFlags {
   slowConnect?: string;
   slowTls?: string;
   maxRecords?: string;
+  strict?: boolean;
 }
 
 const LINK_NAMES: Record<number, string> = {
@@ -56,33 +57,55 @@ export function pcapOptionsFrom(flags: PcapFlags): { options: AnalyzeOptions; fa
       maxConnections: maxRecords,
       maxRequests: maxRecords,
       thresholds,
+      strict: Boolean(flags.strict),
     },
     failOn,
     top: intFlag('--top', flags.top, 1, 100_000) ?? 20,
   };
 }
 
-export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promise<number> {
-  const { options, failOn, top } = pcapOptionsFrom(flags);
-  let size: number | undefined;
+/** Names of standard input: read from the open descriptor (a socket there cannot be reopened by path: ENXIO). */
+const STDIN_NAMES = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+/** What to read: standard input, else a path that must be a file, a FIFO or a character device. */
+function captureSource(file: string, io: CliIO): { input: CaptureInput; size?: number } {
+  if (STDIN_NAMES.has(file)) {
+    if (io.stdin) return { input: io.stdin() };
+    // nothing would ever arrive from a terminal: say so rather than wait
+    if (process.stdin.isTTY) throw new UsageError('standard input is a terminal', "pipe a capture into it: tcpdump -w - … | connscope pcap -");
+    return { input: process.stdin as AsyncIterable<Buffer> };
+  }
   try {
     const st = statSync(file);
-    if (!st.isFile()) throw new UsageError(`${file} is not a file`);
-    size = st.size;
+    if (st.isFile()) return { input: file, size: st.size };
+    // pipes and /dev/stdin stream like files; `tcpdump -w - | connscope pcap /dev/stdin`, or a mkfifo
+    if (st.isFIFO() || st.isCharacterDevice() || st.isSocket()) return { input: file };
+    throw new UsageError(`${file} is ${st.isDirectory() ? 'a directory' : 'not a file'}`, "a capture file, a FIFO, or '-' for standard input");
   } catch (err) {
     if (err instanceof UsageError) throw err;
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  // a bar only for people watching a terminal, never in machine output
-  const bar = io.isTTY && !flags.json && size > 8 * 1024 * 1024
+}
+
+export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promise<number> {
+  const { options, failOn, top } = pcapOptionsFrom(flags);
+  const { input, size } = captureSource(file, io);
+  // a bar only for people watching a terminal, never in machine output, and only when the size is known
+  const bar = io.isTTY && !flags.json && size !== undefined && size > 8 * 1024 * 1024
     ? new cliProgress.SingleBar({ format: 'reading {bar} {percentage}% {value}/{total} MiB', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic)
     : undefined;
-  bar?.start(Math.ceil(size / 1048576), 0);
+  if (bar && size !== undefined) bar.start(Math.ceil(size / 1048576), 0);
   let session: CaptureSession;
   try {
-    session = await analyzeCapture(file, { ...options, signal: io.signal, onProgress: bar ? (n) => bar.update(Math.floor(n / 1048576)) : undefined });
+    session = await analyzeCapture(input, { ...options, signal: io.signal, onProgress: bar ? (n) => bar.update(Math.floor(n / 1048576)) : undefined });
   } finally {
     bar?.stop();
+  }
+  if (typeof input !== 'string') session.capture.file = file;
+  const cut = session.capture.truncated;
+  if (cut) {
+    io.stderr(`connscope: warning: ${cut.message} at byte offset ${cut.offset}${session.capture.gzip ? ' of the decompressed capture' : ''}; `
+      + `the ${session.capture.packets} complete packets were analysed (--strict refuses a cut capture)\n`);
   }
   if (flags.json) writeJson(session, io.stdout);
   else io.stdout(renderCapture(session, palette(useColor(io, flags.color)), top));
@@ -116,7 +139,7 @@ function counts(r: Record<string, number>): string | undefined {
 export function renderCapture(s: CaptureSession, p: Palette, top: number): string {
   const c = s.capture;
   const sum = s.summary;
-  let out = `${p.bold('capture')} ${c.file ?? '(stream)'}  ${c.format}, ${c.linkTypes.map((l) => LINK_NAMES[l] ?? `link ${l}`).join(' + ')}, `
+  let out = `${p.bold('capture')} ${c.file === '-' ? '(standard input)' : c.file ?? '(stream)'}  ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.linkTypes.map((l) => LINK_NAMES[l] ?? `link ${l}`).join(' + ')}, `
     + `${c.packets} packets (${c.tcpPackets} TCP), ${fmtBytes(c.bytes)}, ${fmtMs(c.durationMs)} ms of traffic, read in ${fmtMs(c.elapsedMs)} ms\n`;
 
   const conns = [...s.connections.values()] as PcapConnectionRecord[];
@@ -155,6 +178,7 @@ export function renderCapture(s: CaptureSession, p: Palette, top: number): strin
     ['close reasons', counts(closes.reasons)],
     ['network RTT', dist(sum.rttMs)],
     ['retransmissions', sum.retransmissions],
+    ['out-of-order', sum.outOfOrder],
   ] as [string, string | number | undefined][]).filter(([, v]) => v !== undefined) as [string, string | number][], p);
   out += heading('Findings', p);
   out += renderFindings(s.findings, p);
@@ -165,7 +189,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
   program
     .command('pcap')
     .description('Analyse a packet capture (pcap/pcapng): TCP connections, TLS handshakes and resumption, HTTP/1.1 requests, who closed, and the findings')
-    .argument('<file>', 'capture file (tcpdump -w, dumpcap, Wireshark)')
+    .argument('<file>', "capture file (tcpdump -w, dumpcap, Wireshark; gzip-compressed too), a FIFO, or '-' for standard input")
     .option('--port <n>', 'only connections with this port on either side')
     .option('--host <addr>', 'only connections with this IP on either side, or this TLS server name (SNI)')
     .option('--idle-close <ms>', 'a FIN this long after the last data counts as an idle timeout', '250')
@@ -173,6 +197,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--max-records <n>', 'connection and request records kept (the first ones; the summary counts all)', '5000')
     .option('--slow-connect <ms>', 'slow-connect threshold (default 200)')
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
+    .option('--strict', 'refuse a capture cut inside a packet (exit 2) instead of analysing its complete packets')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')

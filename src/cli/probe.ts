@@ -13,8 +13,10 @@ import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
+import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
 import { VERSION, type CommandResult } from './program.js';
+import { parseUrlArgument } from './target.js';
 
 interface ProbeFlags {
   requests?: string;
@@ -44,6 +46,7 @@ interface ProbeFlags {
   slowTls?: string;
   longChainDepth?: string;
   longChainBytes?: string;
+  certExpiryDays?: string;
 }
 
 /** curl-style durations: a bare number is seconds; `500ms` and `2s` are accepted too. */
@@ -62,12 +65,6 @@ function parseNumber(flag: string, v: string, integer = false): number {
     throw new UsageError(`invalid ${flag} '${v}'`, integer ? 'a whole number' : 'a number');
   }
   return n;
-}
-
-function parseHeader(h: string): [string, string] {
-  const i = h.indexOf(':');
-  if (i <= 0) throw new UsageError(`invalid header '${h.split(':')[0]}'`, "expected -H 'Name: value'");
-  return [h.slice(0, i).trim().toLowerCase(), h.slice(i + 1).trim()];
 }
 
 /** Refuses an unwritable --har path before any traffic, so a probe is never run for nothing. */
@@ -105,19 +102,11 @@ function readCa(path: string): string {
 }
 
 /** Flags → library options; every check happens here or in the library before any traffic. */
-export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: string; options: ProbeOptions; failOn?: Severity } {
-  const headers: Record<string, string> = {};
-  for (const h of f.header) {
-    const [k, v] = parseHeader(h);
-    headers[k] = v;
-  }
-  // curl sends URL credentials as Basic auth; they never appear in output (the URL is redacted)
-  try {
-    const u = new URL(url);
-    if ((u.username || u.password) && !headers.authorization) {
-      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-    }
-  } catch {}
+export function probeOptionsFrom(input: string, f: ProbeFlags, io: CliIO): { url: string; options: ProbeOptions; failOn?: Severity } {
+  // credentials leave the URL here and travel as Basic auth, as curl sends them
+  const target = parseUrlArgument(input);
+  const url = target.url.href;
+  const headers = withBasicAuth(parseHeaderFlags(f.header), target.basicAuth);
   if (f['http1.1'] && f.http2) throw new UsageError('--http1.1 and --http2 exclude each other');
   const thresholds: Partial<Thresholds> = {};
   if (f.slowDns !== undefined) thresholds.slowDnsMs = parseNumber('--slow-dns', f.slowDns);
@@ -125,6 +114,7 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
   if (f.slowTls !== undefined) thresholds.slowTlsMs = parseNumber('--slow-tls', f.slowTls);
   if (f.longChainDepth !== undefined) thresholds.longChainDepth = parseNumber('--long-chain-depth', f.longChainDepth, true);
   if (f.longChainBytes !== undefined) thresholds.longChainBytes = parseNumber('--long-chain-bytes', f.longChainBytes, true);
+  if (f.certExpiryDays !== undefined) thresholds.certExpiryDays = parseNumber('--cert-expiry-days', f.certExpiryDays);
   const failOn = parseFailOn(f.failOn);
   const data = f.data?.startsWith('@') ? readFile('--data', f.data.slice(1)) : f.data;
   const options: ProbeOptions = {
@@ -151,8 +141,8 @@ export function probeOptionsFrom(url: string, f: ProbeFlags, io: CliIO): { url: 
   return { url, options, failOn };
 }
 
-export async function runProbe(url: string, flags: ProbeFlags, io: CliIO): Promise<number> {
-  const { options, failOn } = probeOptionsFrom(url, flags, io);
+export async function runProbe(input: string, flags: ProbeFlags, io: CliIO): Promise<number> {
+  const { url, options, failOn } = probeOptionsFrom(input, flags, io);
   if (flags.har !== undefined) checkWritable('--har', flags.har);
   const color = useColor(io, flags.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is OFF for this probe\n');
@@ -203,7 +193,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .description('Probe one URL: waterfall per request, connection reuse, TLS and resumption, ALPN, keep-alive, HTTP/2 — and what to change')
     // optional so that a URL swallowed by --idle-timeout / --max-requests (commander gives an optional value
     // the next word) can be taken back; its absence is still a usage error (urlFrom)
-    .argument('[url]', 'http:// or https:// URL')
+    .argument('[url]', 'http:// or https:// URL (no scheme means http://, as in curl)')
     .usage('[options] <url>')
     .option('-n, --requests <n>', 'sequential requests over one keep-alive connection', String(DEFAULTS.requests))
     .option('-X, --request <method>', 'request method (default GET, POST with --data)')
@@ -228,6 +218,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--slow-tls <ms>', 'slow-tls threshold (default 300)')
     .option('--long-chain-depth <n>', 'long-cert-chain depth threshold (default 3)')
     .option('--long-chain-bytes <n>', 'long-cert-chain size threshold in bytes (default 8192)')
+    .option('--cert-expiry-days <n>', 'cert-expires-soon threshold in days (default 30; an expired certificate is an error)')
     .option('--json', 'machine output on stdout (schema: docs/probe-schema.json)')
     .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
     .option('--fail-on <level>', FAIL_ON_HELP)

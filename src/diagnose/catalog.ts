@@ -30,7 +30,14 @@ export const CATALOG = {
   'server-request-timeout-missing': { severity: 'info', title: 'requestTimeout is off' },
   'no-ocsp-stapling': { severity: 'info', title: 'The server does not staple OCSP responses' },
   'pipelining-lost-requests': { severity: 'error', title: 'Pipelined requests were lost when the server closed the connection' },
+  'h2-streams-reset': { severity: 'warn', title: 'The server resets HTTP/2 streams before answering them' },
+  'no-request-completed': { severity: 'error', title: 'No request completed' },
   'sockets-growing': { severity: 'warn', title: 'Open sockets per origin keep growing' },
+  'stale-upstream-5xx': { severity: 'error', title: 'A proxy answers 502/503/504 after idle periods: it reused upstream connections the backend had closed' },
+  'server-errors': { severity: 'warn', title: 'The server answered with 5xx errors' },
+  'legacy-tls-accepted': { severity: 'warn', title: 'The server still accepts TLS 1.0 or 1.1' },
+  'cert-expires-soon': { severity: 'warn', title: 'The server certificate expires soon' },
+  'long-ticket-lifetime': { severity: 'info', title: 'Session tickets are honoured for a long time' },
 } as const satisfies Record<string, { severity: Severity; title: string }>;
 
 export type FindingId = keyof typeof CATALOG;

@@ -29,9 +29,17 @@ import { resumptionLost } from './resumption-lost.js';
 import { h2StreamLimit } from './h2-stream-limit.js';
 import { h2Goaway } from './h2-goaway.js';
 import { clientSessionCacheOff } from './client-session-cache-off.js';
+import { staleUpstream5xx } from './stale-upstream-5xx.js';
+import { serverErrors } from './server-errors.js';
+import { noRequestCompleted } from './no-request-completed.js';
+import { h2StreamsReset } from './h2-streams-reset.js';
+import { legacyTlsAccepted } from './legacy-tls-accepted.js';
+import { certExpiresSoon } from './cert-expires-soon.js';
+import { longTicketLifetime } from './long-ticket-lifetime.js';
 
 /** Every rule, in report order. Add one line per new rule file. */
 export const RULES: readonly Rule[] = [
+  noRequestCompleted,
   slowDns,
   slowConnect,
   slowTls,
@@ -53,12 +61,18 @@ export const RULES: readonly Rule[] = [
   tlsVersionMismatch,
   h2AvailableNotUsed,
   noOcspStapling,
+  legacyTlsAccepted,
+  certExpiresSoon,
+  longTicketLifetime,
   eventLoopBlocked,
   poolExhausted,
   keepaliveDisabled,
   staleSocketReset,
+  staleUpstream5xx,
+  serverErrors,
   resumptionLost,
   clientSessionCacheOff,
   h2StreamLimit,
   h2Goaway,
+  h2StreamsReset,
 ];

@@ -9,6 +9,12 @@ export interface Thresholds {
   poolBlockedShare: number;
   /** Event-loop delay overlapping a request's wait above which the request counts as inflated. */
   eventLoopBlockedMs: number;
+  /** Share of responses that are 5xx from which server-errors fires (0..1). */
+  serverErrorShare: number;
+  /** cert-expires-soon fires when the certificate expires within this many days (an error once expired). */
+  certExpiryDays: number;
+  /** long-ticket-lifetime fires above this session-ticket lifetime hint (seconds). */
+  longTicketLifetimeSec: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -19,4 +25,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   longChainBytes: 8 * 1024,
   poolBlockedShare: 0.2,
   eventLoopBlockedMs: 50,
+  serverErrorShare: 0.01,
+  certExpiryDays: 30,
+  longTicketLifetimeSec: 86_400,
 };

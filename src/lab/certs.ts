@@ -23,7 +23,7 @@ export interface CertChainOptions {
   intermediates?: number;
   /** DNS names and IPs for the leaf (default localhost, 127.0.0.1, ::1). */
   hosts?: string[];
-  /** Leaf validity in days (default 30). */
+  /** Leaf validity in days from now (default 90, like an ACME certificate); 0 or below makes an expired leaf. */
   days?: number;
   /** Pads each certificate with an extra extension of this many bytes (to inflate the chain). */
   padBytes?: number;
@@ -50,7 +50,9 @@ export async function makeCertChain(options: CertChainOptions = {}): Promise<Cer
   const hosts = options.hosts ?? ['localhost', '127.0.0.1', '::1'];
   const notBefore = new Date(Date.now() - 60_000);
   const caNotAfter = new Date(Date.now() + 365 * 86_400_000);
-  const leafNotAfter = new Date(Date.now() + (options.days ?? 30) * 86_400_000);
+  const leafNotAfter = new Date(Date.now() + (options.days ?? 90) * 86_400_000);
+  // an expired leaf still starts before it ends (issued a day before its expiry at the latest)
+  const leafNotBefore = new Date(Math.min(notBefore.getTime(), leafNotAfter.getTime() - 86_400_000));
   const pad = options.padBytes
     ? [new x509.Extension('1.3.6.1.4.1.55555.1', false, new Uint8Array(options.padBytes).fill(0x41).buffer)]
     : [];
@@ -103,7 +105,7 @@ export async function makeCertChain(options: CertChainOptions = {}): Promise<Cer
     serialNumber: nextSerial(),
     subject: `CN=${hosts[0] ?? 'localhost'}`,
     issuer: issuer.subject,
-    notBefore,
+    notBefore: leafNotBefore,
     notAfter: leafNotAfter,
     signingAlgorithm: alg,
     publicKey: leafKeys.publicKey as any,

@@ -50,8 +50,37 @@ export interface Facts {
       serverSelected?: string;
     };
     clientSessionCacheSize?: number;
+    /** TLS versions the server accepted (true) or refused (false) when offered alone; null: could not tell. */
+    versions?: Record<string, boolean | null>;
+    /** ticket_lifetime_hint of the server's session tickets (seconds), at the version in use. */
+    ticketLifetimeSec?: number;
+    /** A TLS 1.3 server sent session tickets and did not resume a session offered back with one. */
+    ticketsNotHonoured?: boolean;
+    /** The server's leaf certificate. */
+    certificate?: {
+      subject: string;
+      issuer: string;
+      /** Expiry (epoch ms). */
+      validTo: number;
+      /** The chain verified against the client's trust store. */
+      verified?: boolean;
+      verifyError?: string;
+    };
   };
-  http2?: { supported?: boolean; used?: boolean; maxConcurrentStreams?: number; goaways?: number; streamsQueued?: number };
+  http2?: {
+    supported?: boolean;
+    used?: boolean;
+    maxConcurrentStreams?: number;
+    goaways?: number;
+    streamsQueued?: number;
+    /** Streams started (bench's h2 engine). */
+    streams?: number;
+    /** Streams the server reset (RST_STREAM) before a complete response, and by code (NGHTTP2_*). */
+    streamsReset?: number;
+    resetCodes?: Record<string, number>;
+    /** Streams refused unprocessed and sent again: by RST_STREAM REFUSED_STREAM or above a GOAWAY's last-stream-id. */
+    streamsRetried?: { refused: number; goaway: number };
+  };
   eventLoop?: { maxDelayMs: number; p99DelayMs?: number };
   server?: {
     keepAliveTimeoutMs?: number;
@@ -71,8 +100,18 @@ export interface Facts {
    * sockets rising while in-flight requests stay flat is a socket leak.
    */
   socketSamples?: Record<string, Array<{ atMs: number; open: number; inflight: number }>>;
+  /**
+   * Outcome of a load run (bench): responses received, requests failed with an error, requests still
+   * in flight when it stopped and the step each was in (blocked, connecting, sending, waiting, receiving).
+   */
+  load?: { succeeded: number; failed: number; abandoned: number; stuck: Record<string, number>; topError?: string; durationMs: number };
   /** Share of total request time spent in the pool queue (0..1). */
   blockedShare?: number;
+  /**
+   * Responses per status code over the whole observation, when the source counted every response
+   * (bench; its session keeps only a bounded sample of requests). Rules fall back to the requests.
+   */
+  statusCounts?: Record<string, number>;
   /** Duration of the observation window (ms). */
   durationMs?: number;
 }

@@ -6,3 +6,4 @@ export * from './facts.js';
 export * from './stats.js';
 export * from './session.js';
 export * from './ring-buffer.js';
+export * from './histogram.js';

@@ -32,6 +32,13 @@ export interface RequestTrace {
   requestIndexOnConnection?: number;
   /** How long the connection sat idle before this request (reused requests only). */
   idleBeforeMs?: number;
+  /**
+   * Part of `send`: time between a connection being free for this request (the end of `blocked`)
+   * and the client starting to write it, spent waiting for the event loop, not for the pool
+   * (undici checks an idle socket for one loop turn before reusing it; a busy loop stretches that
+   * turn). Present when the source can see the moment the connection became free.
+   */
+  loopQueueMs?: number;
   status?: number;
   httpVersion?: string;
   /** Connection-relevant response headers only (never Authorization/Cookie). */

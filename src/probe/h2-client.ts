@@ -44,8 +44,10 @@ export class H2Client {
       minVersion: this.tlsOptions.minVersion,
       maxVersion: this.tlsOptions.maxVersion,
       ALPNProtocols: ['h2'],
+      // as the HTTP/1.1 client does, so OCSP stapling is known under --http2 too (tracer: 'OCSPResponse')
+      requestOCSP: true,
       ...(this.cachedSession ? { session: this.cachedSession } : {}),
-    });
+    } as tls.ConnectionOptions);
     const session = http2.connect(this.target.origin, { createConnection: () => socket });
     const state: SessionState = { session, socket, connected: false, secure: false, ready: Promise.resolve() };
     socket.once('connect', () => (state.connected = true));

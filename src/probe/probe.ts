@@ -17,6 +17,7 @@ import { measureIdleTimeout, type IdleTimeoutMeasurement } from './idle-timeout.
 import { LoopLagSampler } from './loop-lag.js';
 import { countMaxRequests, type MaxRequestsCount } from './max-requests.js';
 import { tlsMatrix } from './matrix.js';
+import { inspectTls, inspectionFacts, type TlsInspection } from './tls-inspect.js';
 import { DEFAULTS, resolveOptions, type ResolvedOptions } from './options.js';
 import { buildResult } from './result.js';
 import { parseTarget, type Target } from './target.js';
@@ -39,6 +40,8 @@ export interface ProbeState {
   idle?: IdleTimeoutMeasurement;
   maxRequests?: MaxRequestsCount;
   matrix?: HandshakeOutcome[];
+  /** Versions, certificate and resumption kinds from bare handshakes after the series. */
+  tlsInspection?: TlsInspection;
   failure?: ConnscopeError;
   facts: Facts;
   loopMaxDelayMs?: number;
@@ -96,6 +99,11 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     if (state.client instanceof H2Client) state.http2MaxConcurrentStreams = state.client.serverSettings()?.maxConcurrentStreams;
     if (target.secure && !stopped() && (!state.failure || state.failure.layer === 'tls' || state.failure.layer === 'h2')) {
       await explainTls(state, tlsBase, deadline);
+      if (!stopped()) {
+        progress('TLS versions, certificate, how sessions resume');
+        const seriesVersion = state.client.connections().find((c) => c.tls?.version)?.tls?.version;
+        state.tlsInspection = await inspectTls(target, tlsBase, seriesVersion, () => deadline.limit(o.connectTimeoutMs), stopped);
+      }
     }
     if (!target.secure && state.failure && !stopped()) {
       const answered = state.exchanges.some((e) => e.exchange.trace.status !== undefined || /partial response, .* starting "HTTP\//.test(e.exchange.error?.message ?? ''));
@@ -210,6 +218,7 @@ function collectFacts(state: ProbeState): Facts {
       ...(resumption?.fullMs !== undefined ? { fullHandshakeMs: round(resumption.fullMs) } : {}),
       ...(resumption?.resumedMs !== undefined ? { resumedHandshakeMs: round(resumption.resumedMs) } : {}),
       ...(state.alpn ? { alpnOffered: state.alpn.offered } : {}),
+      ...(state.tlsInspection ? inspectionFacts(state.tlsInspection) : {}),
     };
     const used = [...state.connections.values()].some((c) => c.protocol === 'h2');
     const supported = http2Supported(state, used);
@@ -272,14 +281,15 @@ function serverKeptConnection(state: ProbeState, series: RequestTrace[]): boolea
 function resumptionOf(state: ProbeState): { resumed: boolean; fullMs?: number; resumedMs?: number } | undefined {
   const check = state.exchanges.find((e) => e.kind === 'resumption');
   if (!check || check.exchange.error || !check.exchange.trace.connectionId) return undefined;
-  const conns = [...state.connections.values()];
   const second = state.connections.get(check.exchange.trace.connectionId);
-  const full = conns.find((c) => c.tls && !c.tls.resumed && c.establishment.tls !== undefined);
   if (!second?.tls) return undefined;
+  // the times compared come from a warm pair of bare handshakes (tls-inspect.ts), not from the series' first,
+  // cold connection, which also pays the process's TLS set-up
+  const pair = state.tlsInspection?.resumption.pair;
   return {
     resumed: second.tls.resumed,
-    fullMs: full?.establishment.tls,
-    resumedMs: second.tls.resumed ? second.establishment.tls : undefined,
+    fullMs: pair?.fullMs ?? undefined,
+    resumedMs: pair?.resumedMs ?? undefined,
   };
 }
 

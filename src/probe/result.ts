@@ -14,6 +14,7 @@ export function buildResult(state: ProbeState, requests: RequestTrace[], finding
   let tls: ProbeTls | null = null;
   if (state.target.secure) {
     const t = firstConn?.tls;
+    const kinds = state.tlsInspection?.resumption;
     tls = {
       version: t?.version ?? null,
       cipher: t?.cipher ?? null,
@@ -27,7 +28,16 @@ export function buildResult(state: ProbeState, requests: RequestTrace[], finding
         resumed: f.tls?.resumptionAttempted ? (f.tls.resumptionSupported ?? null) : null,
         fullHandshakeMs: f.tls?.fullHandshakeMs ?? null,
         resumedHandshakeMs: f.tls?.resumedHandshakeMs ?? null,
+        mechanism: kinds?.pair?.mechanism ?? null,
+        ticketLifetimeSec: f.tls?.ticketLifetimeSec ?? null,
+        ticketsNotHonoured: f.tls?.ticketsNotHonoured ?? null,
+        tls12: kinds?.tls12 ?? null,
+        tls13: kinds?.tls13 ?? null,
       },
+      versions: state.tlsInspection ? { ...state.tlsInspection.versions } : null,
+      certificate: state.tlsInspection?.certificate
+        ? { ...state.tlsInspection.certificate, verified: state.tlsInspection.verified, verifyError: state.tlsInspection.verifyError }
+        : null,
     };
   }
   return {

@@ -3,6 +3,9 @@ import type { Facts } from '../model/facts.js';
 import type { Finding } from '../model/finding.js';
 import type { RequestTrace } from '../model/request.js';
 import type { Thresholds } from '../diagnose/thresholds.js';
+import type { CertificateFacts } from './certificate.js';
+import type { Tls12Resumption, Tls13Resumption } from './resumption-kinds.js';
+import type { VersionSupport } from './tls-versions.js';
 
 export type TlsVersionName = 'TLSv1.2' | 'TLSv1.3';
 
@@ -49,8 +52,25 @@ export interface ResumptionResult {
   /** The server resumed the session offered on a new connection; null when not checked. */
   supported: boolean | null;
   resumed: boolean | null;
+  /** A warm full handshake (not the process's first) and the resumption of its session, at the series' version. */
   fullHandshakeMs: number | null;
   resumedHandshakeMs: number | null;
+  /** How that resumed handshake resumed: TLS 1.3 PSK, TLS 1.2 ticket or session id. */
+  mechanism: 'psk' | 'ticket' | 'session-id' | null;
+  /** ticket_lifetime_hint of the server's tickets (seconds). */
+  ticketLifetimeSec: number | null;
+  /** TLS 1.3 tickets were issued and a session offered back with one was not resumed. */
+  ticketsNotHonoured: boolean | null;
+  /** null when the server does not accept TLS 1.2 (or it was not checked). */
+  tls12: Tls12Resumption | null;
+  tls13: Tls13Resumption | null;
+}
+
+export interface ProbeCertificate extends CertificateFacts {
+  /** The chain verified against the trust store in use (--ca or the system store). */
+  verified: boolean | null;
+  /** Why not (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...). */
+  verifyError: string | null;
 }
 
 export interface ProbeTls {
@@ -62,6 +82,9 @@ export interface ProbeTls {
   leafValidTo: string | null;
   ocspStapled: boolean | null;
   resumption: ResumptionResult;
+  /** TLS 1.0-1.3, each offered alone: accepted, refused, or null (could not tell). */
+  versions: VersionSupport | null;
+  certificate: ProbeCertificate | null;
 }
 
 export interface ProbeKeepAlive {

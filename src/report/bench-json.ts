@@ -6,9 +6,12 @@ export function benchJson(r: BenchResult): object {
   return {
     settings: r.settings,
     aborted: r.aborted,
+    failed: r.failed,
     abandoned: r.abandoned,
+    stuck: r.stuck,
     warmup: r.warmup ?? null,
     stats: r.stats,
+    errorCodes: r.errorTable,
     facts: r.session.facts,
     findings: r.findings,
   };

@@ -40,6 +40,7 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
   const s = r.stats;
   let out = `${p.bold('connscope bench')} ${r.settings.url}\n  ${p.dim(settingsLine(r))}\n`;
   if (r.aborted) out += `  ${p.yellow('interrupted: partial report')}\n`;
+  if (r.failed) out += `  ${p.red(p.bold('FAILED: no request completed (see the finding no-request-completed)'))}\n`;
   if (r.settings.insecure) out += `  ${p.yellow('certificate verification was OFF (--insecure)')}\n`;
   out += heading('Throughput', p);
   const errLine = s.errors ? `${fmtCounts(s.errorsByCode)}  (${s.errorsOnReusedSockets} on reused sockets)` : '0';
@@ -49,7 +50,14 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
     ['req/s', fmtRate(s.reqPerSec)],
     ['status codes', fmtCounts(s.statusCodes)],
     ['errors', s.errors ? p.red(errLine) : errLine],
+    // requests the run stopped before they ended are not counted above, so say where they were
+    ['unfinished', r.abandoned ? `${r.abandoned} in flight at the end, not counted (${fmtCounts(r.stuck)})` : '0'],
   ], p);
+  if (r.errorTable.length > 0) {
+    out += heading('Errors', p);
+    out += renderTable(['code', 'count', 'meaning'], r.errorTable.map((e) => [e.code, e.count, e.meaning]), { alignRight: [1], indent: '  ' });
+    for (const e of r.errorTable) if (e.example) out += `  ${p.dim(`example (${e.code}): ${e.example}`)}\n`;
+  }
   if (r.warmup) out += `  ${p.dim(`after a warm-up of ${r.warmup.requests} requests in ${(r.warmup.durationMs / 1000).toFixed(1)} s`)}\n`;
   out += heading(r.settings.rate !== undefined ? 'Latency (ms, from the intended send time)' : 'Latency (ms)', p);
   const l = s.latency;
@@ -60,7 +68,8 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
     return [name, ph ? fmtMs(ph.mean) : '-', ph ? fmtMs(ph.p99) : '-', ph ? ph.count : 0];
   });
   out += renderTable(['phase', 'mean', 'p99', 'requests'], rows, { alignRight: [1, 2, 3], indent: '  ' });
-  if (s.blockedShare !== null) out += `  ${p.dim(`time blocked waiting for a connection: ${fmtShare(s.blockedShare)} of request time`)}\n`;
+  if (s.blockedShare !== null) out += `  ${p.dim(`time blocked waiting for a pool slot: ${fmtShare(s.blockedShare)} of request time`)}\n`;
+  if (s.loopQueueShare !== null && s.loopQueueShare >= 0.001) out += `  ${p.dim(`time a free connection waited for the event loop: ${fmtShare(s.loopQueueShare)} of request time (not the pool)`)}\n`;
   out += heading('Connections', p);
   out += keyValues([
     ['opened', s.connectionsOpened],
@@ -70,6 +79,10 @@ export function renderBenchReport(r: BenchResult, o: BenchRenderOptions): string
     ['TLS handshakes', s.handshakes.full + s.handshakes.resumed > 0 ? `full ${s.handshakes.full}  resumed ${s.handshakes.resumed}` : '-'],
     ['closes', fmtCounts(s.closes)],
   ], p);
+  const retried = r.session.facts.http2?.streamsRetried;
+  if (retried && retried.refused + retried.goaway > 0) {
+    out += `  ${p.dim(`HTTP/2 streams refused unprocessed and sent again (not counted as requests or errors): REFUSED_STREAM ${retried.refused}, above GOAWAY's last-stream-id ${retried.goaway}`)}\n`;
+  }
   if (s.tracedRequests < s.requests && s.tracedRequests > 0) {
     out += `  ${p.dim(`connection accounting covers ${s.tracedRequests} of ${s.requests} requests`)}\n`;
   }

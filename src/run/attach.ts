@@ -65,7 +65,11 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
     live,
     process: info,
     diagnostics: () => diagnostics,
-    facts: () => ({ ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs() } }),
+    facts: () => {
+      // exact response counts of the process as a client (the kept traces are a sample)
+      const statusCounts = live.totalsNow().client.status;
+      return { ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs() }, ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}) };
+    },
   };
   const metrics = startMetrics({ tracer, live, options, root: info.root, findings: () => buildRunReport(inputs, 'request').report.findings });
 

@@ -23,6 +23,8 @@ export interface RequestState {
   reused: boolean;
   index?: number;
   idleBeforeMs?: number;
+  /** Wait between the connection being free for this request and the client writing it (see RequestTrace). */
+  loopQueueMs?: number;
   status?: number;
   httpVersion?: string;
   responseHeaders?: { connection?: string; keepAlive?: string };
@@ -58,6 +60,7 @@ export function newRequestState(seq: number, origin: string, method: string, pat
     reused: false,
     index: undefined,
     idleBeforeMs: undefined,
+    loopQueueMs: undefined,
     status: undefined,
     httpVersion: undefined,
     responseHeaders: undefined,
@@ -159,6 +162,7 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: { overl
   if (st.poolId) trace.poolId = st.poolId;
   if (st.index !== undefined) trace.requestIndexOnConnection = st.index;
   if (st.reused && st.idleBeforeMs !== undefined) trace.idleBeforeMs = st.idleBeforeMs;
+  if (st.loopQueueMs !== undefined) trace.loopQueueMs = st.loopQueueMs;
   if (st.status !== undefined) trace.status = st.status;
   if (st.httpVersion !== undefined) trace.httpVersion = st.httpVersion;
   if (st.responseHeaders) trace.responseHeaders = st.responseHeaders;

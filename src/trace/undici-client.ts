@@ -212,7 +212,18 @@ export function traceUndici(core: TracerCore): () => void {
       core.announce(conn, socket);
     }
     if (conn.record.source !== st.source && conn.assigned === 0) conn.record.source = st.source;
-    assignRequest(st, conn, now(), !conn.seenFromStart && conn.assigned === 0);
+    const t = now();
+    // A connection with nothing in flight was free for this request from the moment its previous
+    // request ended (or this one was created, if later): the pool wait (blocked) ends there. What
+    // follows until the write is not the pool: undici checks an idle socket for one loop turn
+    // before reusing it, and a busy loop stretches that turn; it is reported as loopQueueMs.
+    const freeSince = conn.inflight === 0 && conn.assigned > 0 ? conn.idleSince : undefined;
+    assignRequest(st, conn, t, !conn.seenFromStart && conn.assigned === 0);
+    if (freeSince !== undefined && !st.paysEstablishment) {
+      const assigned = Math.min(t, Math.max(st.marks.start, freeSince));
+      st.marks.assigned = assigned;
+      st.loopQueueMs = t - assigned;
+    }
     st.writingOn = socket;
     // Cheap pre-check: most requests carry no Connection header at all.
     if (typeof headers === 'string' && headers.includes('onnection') && findHeader(headers, 'connection')?.toLowerCase() === 'close') conn.clientAskedClose = true;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ResponseParser } from '../../src/bench/engines/raw-parser.js';
+import { PARSER_LIMITS, ResponseParser } from '../../src/bench/engines/raw-parser.js';
 
 function parseAll(chunks: Buffer[], noBody = false): { statuses: number[]; completes: number; errors: string[]; closeAsked: boolean[] } {
   const out = { statuses: [] as number[], completes: 0, errors: [] as string[], closeAsked: [] as boolean[] };
@@ -64,4 +64,82 @@ test('a HEAD response has no body whatever its content-length says', () => {
 test('garbage instead of a status line is an error', () => {
   const r = parseAll([Buffer.from('SSH-2.0-OpenSSH\r\n\r\n')]);
   assert.equal(r.errors.length, 1);
+});
+
+function errorsOf(text: string): string[] {
+  return parseAll([Buffer.from(text)]).errors;
+}
+
+test('llhttp rejections: Content-Length with Transfer-Encoding, two different Content-Length values, bad status lines (same HPE_* codes as Node)', () => {
+  assert.deepEqual(errorsOf('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'), ['HPE_INVALID_TRANSFER_ENCODING']);
+  assert.deepEqual(errorsOf('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n'), ['HPE_UNEXPECTED_CONTENT_LENGTH']);
+  assert.deepEqual(errorsOf('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!'), ['HPE_UNEXPECTED_CONTENT_LENGTH']);
+  assert.deepEqual(errorsOf('HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello'), ['HPE_INVALID_CONTENT_LENGTH']);
+  assert.deepEqual(errorsOf('HELLO THERE\r\n\r\n'), ['HPE_INVALID_CONSTANT']);
+  assert.deepEqual(errorsOf('HTTP/2.0 200 OK\r\n\r\n'), ['HPE_INVALID_VERSION']);
+  assert.deepEqual(errorsOf('HTTP/1.1 2x0 OK\r\n\r\n'), ['HPE_INVALID_STATUS']);
+  assert.deepEqual(errorsOf('HTTP/1.1 200 OK\r\nno colon here\r\n\r\n'), ['HPE_INVALID_HEADER_TOKEN']);
+  assert.deepEqual(errorsOf('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'), ['HPE_INVALID_CHUNK_SIZE']);
+  // a repeated equal Content-Length is one length (RFC 9112 §6.3)
+  const same = parseAll([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok')]);
+  assert.deepEqual(same.errors, []);
+  assert.equal(same.completes, 1);
+});
+
+test('header limits: 10,000 fields and a head above 16 KiB are HPE_HEADER_OVERFLOW; 2,000 small fields pass', () => {
+  let many = 'HTTP/1.1 200 OK\r\n';
+  for (let i = 0; i < 10_000; i++) many += `X-H${i}: v\r\n`;
+  assert.deepEqual(errorsOf(`${many}Content-Length: 0\r\n\r\n`), ['HPE_HEADER_OVERFLOW']);
+  let fields = 'HTTP/1.1 200 OK\r\n';
+  for (let i = 0; i < 2001; i++) fields += 'a:\r\n';
+  assert.ok(fields.length < PARSER_LIMITS.maxHeaderBytes);
+  assert.deepEqual(errorsOf(`${fields}Content-Length: 0\r\n\r\n`), ['HPE_HEADER_OVERFLOW'], 'the field count alone');
+  let ok = 'HTTP/1.1 200 OK\r\n';
+  for (let i = 0; i < 1999; i++) ok += 'a:\r\n';
+  assert.deepEqual(errorsOf(`${ok}Content-Length: 0\r\n\r\n`), []);
+  assert.deepEqual(errorsOf(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(17 * 1024)}\r\n\r\n`), ['HPE_HEADER_OVERFLOW']);
+});
+
+/** Feeds `total` bytes of `fill` after `prefix` in `size`-byte pieces; returns the errors and the most the parser held. */
+function feedEndless(prefix: string, fill: string, size: number, total: number): { errors: string[]; maxBuffered: number; fedUntilError: number } {
+  const errors: string[] = [];
+  const p = new ResponseParser({ onHead: () => undefined, onComplete: () => undefined, onError: (code) => errors.push(code) });
+  p.feed(Buffer.from(prefix));
+  const piece = Buffer.alloc(size, fill);
+  let maxBuffered = 0;
+  let fed = 0;
+  let fedUntilError = -1;
+  while (fed < total) {
+    p.feed(piece);
+    fed += size;
+    maxBuffered = Math.max(maxBuffered, p.buffered);
+    if (errors.length > 0 && fedUntilError < 0) fedUntilError = fed;
+  }
+  return { errors, maxBuffered, fedUntilError };
+}
+
+test('an endless chunk-size line or header line is rejected after 16 KiB, holding at most 16 KiB, whatever the piece size', () => {
+  const chunked = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n';
+  for (const size of [1, 7, 1024, 64 * 1024]) {
+    // 50 MB in big pieces took 48 s before (the unfinished line was copied and searched again per piece)
+    const total = size === 1 ? 40_000 : 50 * 1024 * 1024;
+    // endless hex digits overflow after 13 digits (llhttp: 'Chunk size overflow')
+    const digits = feedEndless(chunked, '1', size, total);
+    assert.deepEqual(digits.errors, ['HPE_INVALID_CHUNK_SIZE'], `piece ${size}`);
+    assert.ok(digits.fedUntilError <= 14 + size, `rejected after ${digits.fedUntilError} bytes (piece ${size})`);
+    // an endless chunk extension after a valid size stops at 16 KiB
+    const line = feedEndless(`${chunked}1;ext=`, 'a', size, total);
+    assert.deepEqual(line.errors, ['HPE_CHUNK_EXTENSIONS_OVERFLOW'], `piece ${size}`);
+    assert.ok(line.fedUntilError <= PARSER_LIMITS.maxChunkLine + size, `rejected after ${line.fedUntilError} bytes (piece ${size})`);
+    assert.ok(line.maxBuffered <= PARSER_LIMITS.maxChunkLine + size, `held ${line.maxBuffered} bytes (piece ${size})`);
+    const header = feedEndless('HTTP/1.1 200 OK\r\nX-Endless: ', 'a', size, total);
+    assert.deepEqual(header.errors, ['HPE_HEADER_OVERFLOW'], `piece ${size}`);
+    assert.ok(header.maxBuffered <= PARSER_LIMITS.maxHeaderBytes + size, `held ${header.maxBuffered} bytes (piece ${size})`);
+  }
+});
+
+test('trailers count toward the header limit; an endless trailer is HPE_HEADER_OVERFLOW', () => {
+  const r = feedEndless('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: ', 'a', 4096, 1024 * 1024);
+  assert.deepEqual(r.errors, ['HPE_HEADER_OVERFLOW']);
+  assert.ok(r.maxBuffered <= PARSER_LIMITS.maxHeaderBytes + 4096);
 });

@@ -2,16 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { analyzeCapture } from '../../src/capture/index.js';
+import { analyzeCapture, type AnalyzeOptions } from '../../src/capture/index.js';
 import { CaptureFormatError, UsageError } from '../../src/errors.js';
 import { frame, readIpPackets, writePcap, writePcapng } from './capture-builder.js';
 
 const pcap = readFileSync('test/fixtures/pcap/tls12-resume.pcap');
 const pcapng = readFileSync('test/fixtures/pcap/tls13-resume.pcapng');
 
-async function formatError(input: Buffer): Promise<CaptureFormatError> {
+async function formatError(input: Buffer, options: AnalyzeOptions = {}): Promise<CaptureFormatError> {
   try {
-    await analyzeCapture(input);
+    await analyzeCapture(input, options);
   } catch (err) {
     assert.ok(err instanceof CaptureFormatError, `expected CaptureFormatError, got ${String(err)}`);
     return err;
@@ -33,13 +33,25 @@ test('empty file and truncated file header', { timeout: 30_000 }, async () => {
   assert.match((await formatError(pcapng.subarray(0, 20))).message, /truncated/);
 });
 
-test('a truncated packet names the offset of its record', { timeout: 30_000 }, async () => {
+test('a capture cut inside its last packet: the complete packets are analysed, the cut is reported; strict refuses it', { timeout: 30_000 }, async () => {
+  const whole = await analyzeCapture(pcap);
   const cut = pcap.subarray(0, pcap.length - 10);
-  const e = await formatError(cut);
-  assert.match(e.message, /truncated pcap packet 45: file ends \d+ bytes into it/);
-  assert.ok(e.offset > 24 && e.offset < cut.length, String(e.offset));
-  const ng = await formatError(pcapng.subarray(0, pcapng.length - 10));
-  assert.match(ng.message, /truncated pcapng block/);
+  const s = await analyzeCapture(cut);
+  assert.equal(s.capture.packets, whole.capture.packets - 1);
+  assert.match(s.capture.truncated?.message ?? '', /truncated pcap packet 45: file ends \d+ bytes into it/);
+  // the last record starts where the complete ones end: header plus every earlier record
+  assert.ok(s.capture.truncated!.offset > 24 && s.capture.truncated!.offset < cut.length, String(s.capture.truncated!.offset));
+  assert.equal(s.connections.size, whole.connections.size, 'the connections are all there');
+  assert.equal(whole.capture.truncated, undefined);
+  const e = await formatError(cut, { strict: true });
+  assert.match(e.message, /truncated pcap packet 45: file ends \d+ bytes into it at byte offset \d+/);
+  assert.equal(e.offset, s.capture.truncated!.offset);
+
+  const ngWhole = await analyzeCapture(pcapng);
+  const ng = await analyzeCapture(pcapng.subarray(0, pcapng.length - 10));
+  assert.match(ng.capture.truncated?.message ?? '', /truncated pcapng block/);
+  assert.ok(ng.capture.packets < ngWhole.capture.packets && ng.capture.packets > 0);
+  assert.match((await formatError(pcapng.subarray(0, pcapng.length - 10), { strict: true })).message, /truncated pcapng block/);
 });
 
 test('absurd lengths', { timeout: 30_000 }, async () => {

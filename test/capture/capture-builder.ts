@@ -220,3 +220,65 @@ export function payloadOf(ip: Buffer): Buffer {
   const ihl = (ip[0]! & 15) * 4;
   return ip.subarray(ihl + (ip[ihl + 12]! >> 4) * 4, ip.readUInt16BE(2));
 }
+
+export interface TcpPacketSpec {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  seq: number;
+  ack?: number;
+  /** Any of 'S', 'A', 'F', 'R', 'P'. */
+  flags: string;
+  window?: number;
+  payload?: Buffer | number;
+}
+
+/** An IPv4 TCP packet made from scratch (checksums left 0: connscope and tshark do not check them by default). */
+export function tcpPacket(p: TcpPacketSpec): Buffer {
+  const payload = typeof p.payload === 'number' ? Buffer.alloc(p.payload, 0x61) : (p.payload ?? Buffer.alloc(0));
+  const ip = Buffer.alloc(20 + 20 + payload.length);
+  ip[0] = 0x45;
+  ip.writeUInt16BE(ip.length, 2);
+  ip[8] = 64;
+  ip[9] = 6;
+  p.src.split('.').forEach((o, i) => (ip[12 + i] = Number(o)));
+  p.dst.split('.').forEach((o, i) => (ip[16 + i] = Number(o)));
+  ip.writeUInt16BE(p.sport, 20);
+  ip.writeUInt16BE(p.dport, 22);
+  ip.writeUInt32BE(p.seq >>> 0, 24);
+  ip.writeUInt32BE((p.ack ?? 0) >>> 0, 28);
+  ip[32] = 5 << 4;
+  const bits: Record<string, number> = { F: 1, S: 2, R: 4, P: 8, A: 16 };
+  ip[33] = [...p.flags].reduce((n, f) => n | (bits[f] ?? 0), 0);
+  ip.writeUInt16BE(p.window ?? 502, 34);
+  payload.copy(ip, 40);
+  return ip;
+}
+
+/**
+ * `copies` copies of a capture's connections, each from its own client address (127.1.x.y) and shifted
+ * in time: many connections (and a large report) from one small fixture.
+ */
+export function manyConnections(file: string, copies: number): Buffer {
+  const packets = readIpPackets(file);
+  const syn = packets.find((p) => (p.ip[(p.ip[0]! & 15) * 4 + 13]! & 0x12) === 0x02);
+  if (!syn) throw new Error(`${file} has no SYN`);
+  const serverPort = syn.ip.readUInt16BE((syn.ip[0]! & 15) * 4 + 2);
+  const span = packets[packets.length - 1]!.tsMs - packets[0]!.tsMs + 10;
+  const frames: { tsMs: number; data: Buffer }[] = [];
+  for (let k = 0; k < copies; k++) {
+    for (const p of packets) {
+      const ip = Buffer.from(p.ip);
+      const ihl = (ip[0]! & 15) * 4;
+      // the client's address is the source when the source port is not the server's
+      const at = ip.readUInt16BE(ihl) !== serverPort ? 12 : 16;
+      ip[at] = 127;
+      ip[at + 1] = 1;
+      ip[at + 2] = k >> 8;
+      ip[at + 3] = k & 255;
+      frames.push({ tsMs: p.tsMs + k * span, data: frame(ip, 'ethernet') });
+    }
+  }
+  return writePcap(frames, { linkType: 1 });
+}

@@ -97,5 +97,5 @@ test('the real binary', { timeout: 30_000 }, async () => {
   assert.equal(j.connections[0].pcap.tls.helloRetry, true);
   assert.equal(j.connections[0].tls.group, 'P-384');
   assert.equal(bad.code, EXIT.usage);
-  assert.match(bad.stderr, /^connscope: .*is not a file\n$/);
+  assert.match(bad.stderr, /^connscope: .*is a directory \(.*\)\n$/);
 });

@@ -43,7 +43,10 @@ test('--json: only JSON on stdout, with the documented shape; absent measurement
   assert.equal(j.keepAlive.maxRequestsPerConnection, null);
   assert.equal(j.matrix, null);
   for (const k of ['version', 'cipher', 'group', 'alpn', 'chain', 'ocspStapled', 'resumption']) assert.ok(k in j.tls, k);
-  assert.deepEqual(Object.keys(j.tls.resumption).sort(), ['fullHandshakeMs', 'resumed', 'resumedHandshakeMs', 'supported']);
+  assert.deepEqual(Object.keys(j.tls.resumption).sort(), [
+    'fullHandshakeMs', 'mechanism', 'resumed', 'resumedHandshakeMs', 'supported', 'ticketLifetimeSec', 'ticketsNotHonoured', 'tls12', 'tls13',
+  ]);
+  for (const k of ['versions', 'certificate']) assert.ok(k in j.tls, k);
   assert.ok('supported' in j.http2 && 'maxConcurrentStreams' in j.http2);
   assert.ok(Array.isArray(j.findings) && Array.isArray(j.connections));
   assert.ok(j.findings.some((f: { id: string }) => f.id === 'idle-timeout-race'));

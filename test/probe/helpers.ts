@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../src/cli/program.js';
 import { captureIO } from '../helpers/cli-io.js';
@@ -51,9 +51,17 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 }
 
 /** Spawns the real binary (`node --import tsx src/cli/main.ts`) with a hard deadline. */
-export function spawnCli(argv: string[], env: Record<string, string> = {}, deadlineMs = 30_000): Promise<Captured> {
+/**
+ * `unshare -n`: a network namespace of the child's own with no route anywhere, so a name lookup fails
+ * at once on this machine and no DNS query reaches the configured resolver. Undefined where the
+ * namespace cannot be made (not root, no util-linux).
+ */
+export const OFFLINE: readonly string[] | undefined = spawnSync('unshare', ['-n', 'true']).status === 0 ? ['unshare', '-n'] : undefined;
+
+export function spawnCli(argv: string[], env: Record<string, string> = {}, deadlineMs = 30_000, prefix: readonly string[] = []): Promise<Captured> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], {
+    const command = [...prefix, process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...argv];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

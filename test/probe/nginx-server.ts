@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,10 +10,12 @@ export const hasNginx = spawnSync('nginx', ['-v']).status === 0;
 
 export interface Nginx {
   port: number;
+  /** nginx's error log so far (upstream failures are logged there). */
+  errorLog(): string;
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = net.createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const port = (s.address() as AddressInfo).port;
@@ -21,17 +23,22 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, deadlineMs: number): Promise<void> {
+/**
+ * Waits until nginx itself listens: its pid file exists (nginx writes it only after binding its
+ * sockets) and the port accepts. The port alone is not enough: another process may have taken it
+ * between freePort() and nginx's bind, and nginx then exits after a few bind retries.
+ */
+async function waitForNginx(port: number, pidFile: string, deadlineMs: number, child: ChildProcess): Promise<void> {
   const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    const ok = await new Promise<boolean>((r) => {
+  while (Date.now() < until && child.exitCode === null) {
+    const ok = existsSync(pidFile) && (await new Promise<boolean>((r) => {
       const s = net.connect(port, '127.0.0.1', () => (s.destroy(), r(true)));
       s.on('error', () => r(false));
-    });
-    if (ok) return;
+    }));
+    if (ok && child.exitCode === null) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`nginx did not listen on ${port} within ${deadlineMs} ms`);
+  throw new Error(`nginx did not listen on 127.0.0.1:${port} within ${deadlineMs} ms`);
 }
 
 /**
@@ -70,11 +77,19 @@ http {
     }
     rmSync(dir, { recursive: true, force: true });
   };
+  const errorLog = (): string => {
+    try {
+      return readFileSync(join(dir, 'logs/error.log'), 'utf8');
+    } catch {
+      return '';
+    }
+  };
   try {
-    await waitForPort(port, 5000);
+    await waitForNginx(port, join(dir, 'nginx.pid'), 5000, child);
   } catch (err) {
+    const last = errorLog().trim().split('\n').pop();
     await stop();
-    throw err;
+    throw new Error(`${(err as Error).message}${last ? `: ${last}` : ''}`);
   }
-  return { port, stop };
+  return { port, errorLog, stop };
 }

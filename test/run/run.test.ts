@@ -181,6 +181,36 @@ describe('connscope run: an unmodified app, traced', () => {
     assert.equal(r.err, 'connscope: not tracing this process: invalid CONNSCOPE_KEEP_RECENT "lots" (an integer from 0 to 1000000)\n');
   });
 
+  test('findings on live data use the exact response counts, not the kept sample: 5xx answers give server-errors', async () => {
+    let answered = 0;
+    let bad = 0;
+    const flaky = await listen(
+      http.createServer((_req, res) => {
+        answered++;
+        if (answered % 3 === 0) {
+          bad++;
+          res.statusCode = 502;
+        }
+        res.end('x');
+      }),
+      'http',
+    );
+    try {
+      const json = join(dir, 'errors.json');
+      const r = await runProcess([process.execPath, '--import', REGISTER, APP], { TARGET: flaky.origin, CONNSCOPE_JSON: json, CONNSCOPE_REPORT: 'off', CONNSCOPE_KEEP_RECENT: '1', CONNSCOPE_KEEP_SLOWEST: '0', CONNSCOPE_KEEP_FAILED: '0' });
+      assert.equal(r.code, 0, r.err);
+      const report = readJson(json);
+      assert.equal(report.sampled.requests, 1);
+      assert.equal(report.totals.client.status['502'], bad);
+      const f = report.findings.find((x: { id: string }) => x.id === 'server-errors');
+      assert.ok(f, JSON.stringify(report.findings.map((x: { id: string }) => x.id)));
+      assert.equal(f.evidence.responses, answered, "every response counted, not the one kept trace");
+      assert.equal(f.evidence.serverErrors, bad);
+    } finally {
+      await flaky.close();
+    }
+  });
+
   test('node --import connscope/register takes its options from CONNSCOPE_* variables', async () => {
     const json = join(dir, 'register.json');
     const r = await runProcess([process.execPath, '--import', REGISTER, APP], { TARGET: server.origin, CONNSCOPE_JSON: json, CONNSCOPE_REPORT: 'off', CONNSCOPE_KEEP_RECENT: '2', CONNSCOPE_KEEP_SLOWEST: '0' });

@@ -6,8 +6,8 @@ import { newIdleStats, addIdlePeriod, parseKeepAliveHeader } from '../../model/c
 import type { Facts } from '../../model/facts.js';
 import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
-import { classifyError, ConnscopeError } from '../../errors.js';
-import { originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone } from '../engine.js';
+import { classifyError, ConnscopeError, ResponseParseError } from '../../errors.js';
+import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone, type StepCounts } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
 
@@ -52,7 +52,7 @@ class RawConnection {
     this.parser = new ResponseParser({
       onHead: (h) => engine.onHead(this, h),
       onComplete: () => engine.onComplete(this),
-      onError: (m) => engine.fail(this, new ConnscopeError('CONNSCOPE_ERR_HTTP', m, { layer: 'http' }), { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_HTTP' }),
+      onError: (code, m) => engine.fail(this, new ResponseParseError(code, m), { closedBy: 'client', reason: `error:${code}`, errorCode: code }),
     });
   }
 }
@@ -95,6 +95,18 @@ export class RawEngine implements Engine {
     if (this.o.idleTimeoutMs !== undefined) f.clientIdleTimeoutMs = this.o.idleTimeoutMs;
     if (this.o.url.protocol === 'https:') f.tls = { clientSessionCacheSize: this.o.tlsSessionCache, resumptionAttempted: this.o.tlsSessionCache > 0 };
     return f;
+  }
+
+  stuckSteps(): StepCounts {
+    const counts: StepCounts = {};
+    for (const conn of this.conns) {
+      for (const p of conn.inflight) countStep(counts, p.firstByte ? 'receiving' : conn.unwritten > 0 ? 'sending' : 'waiting');
+    }
+    // queued requests wait for the connections being opened for them, or for a busy one to free up
+    const connecting = Math.min(this.queue.length, this.connecting);
+    countStep(counts, 'connecting', connecting);
+    countStep(counts, 'blocked', this.queue.length - connecting);
+    return counts;
   }
 
   send(done: RequestDone): void {

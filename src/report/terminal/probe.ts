@@ -32,17 +32,58 @@ function renderTls(r: ProbeResult, p: Palette): string {
   if (res.supported === null) resumption = 'not checked';
   else if (res.supported) resumption = `${p.green('resumed')} (full ${fmtMs(res.fullHandshakeMs)} ms → resumed ${fmtMs(res.resumedHandshakeMs)} ms)`;
   else resumption = `${p.yellow('not resumed')} (full handshake ${fmtMs(res.fullHandshakeMs)} ms every time)`;
-  const expiry = t.leafValidTo ? `${t.leafValidTo.slice(0, 10)} (${Math.floor((Date.parse(t.leafValidTo) - Date.now()) / 86_400_000)} days)` : null;
+  if (res.mechanism) resumption += ` by ${MECHANISM[res.mechanism]}`;
+  const validTo = t.certificate?.validTo ?? t.leafValidTo;
+  const days = validTo ? Math.trunc((Date.parse(validTo) - Date.now()) / 86_400_000) : null;
+  const expiry = validTo ? `${validTo.slice(0, 10)} (${days! < 0 ? p.red(`expired ${-days!} days ago`) : `${days} days`})` : null;
+  const c = t.certificate;
   return keyValues([
     ['version', t.version],
+    ['versions accepted', renderVersions(t, p)],
     ['cipher', t.cipher],
     ['key exchange', t.group],
     ['ALPN', t.alpn ?? 'none'],
     ['chain', t.chain ? `${t.chain.depth} certificates, ${fmtBytes(t.chain.bytes)}` : null],
+    ['subject', c?.subject],
+    ['names', c ? c.subjectAltNames.join(', ') || '-' : null],
+    ['issuer', c?.issuer],
+    ['key', c ? `${c.keyType ?? '?'}${c.keyBits ? ` (${c.keyBits} bits)` : ''}, signed ${c.signatureAlgorithm ?? '?'}` : null],
+    ['verified', c ? (c.verified ? p.green('yes') : c.verified === false ? p.red(`no (${c.verifyError ?? 'unknown reason'})`) : '-') : null],
     ['leaf expires', expiry],
     ['OCSP stapled', fmtBool(t.ocspStapled)],
     ['resumption', resumption],
+    ['TLS 1.3 resumption', res.tls13 ? renderTls13(res.tls13, p) : null],
+    ['TLS 1.2 resumption', res.tls12 ? renderTls12(res.tls12) : null],
   ], p);
+}
+
+const MECHANISM = { psk: 'TLS 1.3 PSK (ticket)', ticket: 'TLS 1.2 session ticket', 'session-id': 'TLS 1.2 session id' } as const;
+
+function renderVersions(t: NonNullable<ProbeResult['tls']>, p: Palette): string | null {
+  if (!t.versions) return null;
+  const all = Object.entries(t.versions);
+  const name = (v: string): string => v.replace(/^TLSv1$/, 'TLSv1.0').replace('TLSv', '');
+  const yes = all.filter(([, ok]) => ok === true).map(([v]) => (v === 'TLSv1' || v === 'TLSv1.1' ? p.yellow(name(v)) : name(v)));
+  const no = all.filter(([, ok]) => ok === false).map(([v]) => name(v));
+  const unknown = all.filter(([, ok]) => ok === null).map(([v]) => name(v));
+  return [yes.length ? yes.join(', ') : 'none', no.length ? `refused: ${no.join(', ')}` : '', unknown.length ? `not known: ${unknown.join(', ')}` : '']
+    .filter(Boolean).join('; ');
+}
+
+function lifetime(sec: number | null): string {
+  if (sec === null) return '';
+  return `, ticket lifetime ${sec >= 86_400 ? `${Math.round((sec / 86_400) * 10) / 10} days` : `${sec} s`}`;
+}
+
+function renderTls13(r: NonNullable<ProbeResult['tls']>['resumption']['tls13'] & object, p: Palette): string {
+  if (!r.ticketIssued) return 'no session ticket issued';
+  if (r.psk === false) return p.yellow(`tickets issued but never accepted back${lifetime(r.ticketLifetimeSec)}`);
+  return `PSK ${fmtBool(r.psk)}${lifetime(r.ticketLifetimeSec)}`;
+}
+
+function renderTls12(r: NonNullable<ProbeResult['tls']>['resumption']['tls12'] & object): string {
+  const ticket = r.ticketIssued ? `ticket ${fmtBool(r.ticket)}${lifetime(r.ticketLifetimeSec)}` : 'no ticket issued';
+  return `${ticket}; session id ${fmtBool(r.sessionId)}`;
 }
 
 function renderKeepAlive(r: ProbeResult, p: Palette): string {
