@@ -5,14 +5,27 @@ import type { MetricSink } from './sink.js';
 
 type Labels = Record<string, string | number>;
 
-/** Attribute keys to label names, worked out once per metric rather than on every record. */
+/**
+ * Attribute keys to label names, worked out once per metric. The label sets of the attribute sets
+ * the recorder reuses (frozen ones) are kept, so those records allocate nothing here.
+ */
 function labeler(def: MetricDef): (a: Attrs) => Labels {
   const pairs = def.attributes.map((k) => [k, promLabel(k)] as const);
-  return (a) => {
+  const kept = new WeakMap<Attrs, Labels>();
+  const convert = (a: Attrs): Labels => {
     const labels: Labels = {};
     for (const [k, l] of pairs) {
       const v = a[k];
       if (v !== undefined) labels[l] = v;
+    }
+    return labels;
+  };
+  return (a) => {
+    if (!Object.isFrozen(a)) return convert(a);
+    let labels = kept.get(a);
+    if (!labels) {
+      labels = convert(a);
+      kept.set(a, labels);
     }
     return labels;
   };

@@ -29,7 +29,19 @@ type Instruments = Partial<Record<EventKey, RecordFn>>;
 
 /** Phases recorded into connscope.http.client.phase.duration (all of them: they add up to the request's duration). */
 const PHASES: readonly PhaseName[] = ['blocked', 'dns', 'connect', 'tls', 'send', 'wait', 'receive'];
-const REUSED: Readonly<Record<'true' | 'false', Attrs>> = { true: { 'connscope.connection.reused': 'true' }, false: { 'connscope.connection.reused': 'false' } };
+const REUSED: Readonly<Record<'true' | 'false', Attrs>> = { true: Object.freeze({ 'connscope.connection.reused': 'true' }), false: Object.freeze({ 'connscope.connection.reused': 'false' }) };
+
+/** The attribute sets of one peer that repeat on every request, built once (frozen: a sink may cache by them). */
+interface PeerSets {
+  phase: Partial<Record<PhaseName, Attrs>>;
+  reused: Attrs;
+  fresh: Attrs;
+  /** Request attribute sets by method, status, version and error type. */
+  requests: Map<string, Attrs>;
+}
+
+/** Request attribute sets kept per peer (and for the server side); past it a set is built per request. */
+const MAX_REQUEST_SETS = 64;
 
 function sideOf(key: MetricKey): 'client' | 'server' | 'findings' {
   if (key === 'findings') return 'findings';
@@ -44,6 +56,8 @@ function sideOf(key: MetricKey): 'client' | 'server' | 'findings' {
 export class MetricsRecorder {
   private outs: Instruments[] = [];
   private readonly peers = new PeerCache();
+  private readonly peerSets = new WeakMap<PeerAttrs, PeerSets>();
+  private readonly serverRequestSets = new Map<string, Attrs>();
   private readonly errorTypes = new BoundedValues();
   private readonly closeReasons = new BoundedValues();
   private findingsAt = -Infinity;
@@ -82,6 +96,17 @@ export class MetricsRecorder {
     return source === 'server' || !this.sources.client;
   }
 
+  private setsOf(peer: PeerAttrs): PeerSets {
+    let sets = this.peerSets.get(peer);
+    if (!sets) {
+      const phase: Partial<Record<PhaseName, Attrs>> = {};
+      for (const name of PHASES) phase[name] = Object.freeze({ 'connscope.phase': name, ...peer });
+      sets = { phase, reused: Object.freeze({ ...REUSED.true, ...peer }), fresh: Object.freeze({ ...REUSED.false, ...peer }), requests: new Map() };
+      this.peerSets.set(peer, sets);
+    }
+    return sets;
+  }
+
   private errorType(r: RequestTrace, server: boolean): string | undefined {
     if (r.error) return this.errorTypes.of(r.error.code);
     // semconv: a status the side treats as an error is the error type (client: 4xx and 5xx, server: 5xx)
@@ -95,31 +120,39 @@ export class MetricsRecorder {
     if (outs.length === 0) return;
     const server = this.isServer(r.source);
     const peer = this.peers.of(r.origin);
-    const a: Attrs = { 'http.request.method': httpMethod(r.method), 'url.scheme': peer['url.scheme'] };
-    if (!server) {
-      a['server.address'] = peer['server.address'];
-      a['server.port'] = peer['server.port'];
-    }
+    const method = httpMethod(r.method);
     const version = requestProtocolVersion(r.httpVersion);
-    if (version !== undefined) a['network.protocol.version'] = version;
-    if (r.status !== undefined) a['http.response.status_code'] = r.status;
     const error = this.errorType(r, server);
-    if (error !== undefined) a['error.type'] = error;
+    // the same few combinations repeat: one frozen set each (bounded), so a sink can cache by it
+    const cache = server ? this.serverRequestSets : this.setsOf(peer).requests;
+    const key = `${peer['url.scheme']} ${method} ${r.status ?? ''} ${version ?? ''} ${error ?? ''}`;
+    let a = cache.get(key);
+    if (!a) {
+      a = { 'http.request.method': method, 'url.scheme': peer['url.scheme'] };
+      if (!server) {
+        a['server.address'] = peer['server.address'];
+        a['server.port'] = peer['server.port'];
+      }
+      if (version !== undefined) a['network.protocol.version'] = version;
+      if (r.status !== undefined) a['http.response.status_code'] = r.status;
+      if (error !== undefined) a['error.type'] = error;
+      if (cache.size < MAX_REQUEST_SETS) cache.set(key, Object.freeze(a));
+    }
     const seconds = r.phases.total / 1000;
-    const reused = REUSED[r.reused ? 'true' : 'false'];
+    const sets = server ? undefined : this.setsOf(peer);
     for (const o of outs) {
-      if (server) {
+      if (!sets) {
         o.serverRequestDuration?.(seconds, a);
-        o.serverRequests?.(1, reused);
+        o.serverRequests?.(1, REUSED[r.reused ? 'true' : 'false']);
         continue;
       }
       o.clientRequestDuration?.(seconds, a);
-      o.clientRequests?.(1, { ...reused, ...peer });
+      o.clientRequests?.(1, r.reused ? sets.reused : sets.fresh);
       const phase = o.clientPhaseDuration;
       if (phase) {
         for (const name of PHASES) {
           const ms = r.phases[name];
-          if (ms !== undefined) phase(ms / 1000, { 'connscope.phase': name, ...peer });
+          if (ms !== undefined) phase(ms / 1000, sets.phase[name]!);
         }
       }
       // a lookup that failed never made a connection: its duration is the request's up to the failure
