@@ -87,7 +87,7 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       const w = await runLoad(engine, tally, { errorCode, concurrency: o.concurrency, rate: o.rate, durationMs: o.warmupMs, signal: o.signal, tickMs: o.progressIntervalMs, onTick: progress(o, 'warmup', () => tally) });
       const warmTally = tally;
       warmup = { requests: warmTally.completed, durationMs: w.durationMs };
-      tally = new Tally(performance.now());
+      tally = new Tally(performance.now(), warmTally.perSecond.openNow);
     }
     const current = (): Tally => tally;
     main = await runLoad(engine, tally, {

@@ -1,7 +1,9 @@
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { Session } from '../model/session.js';
-import { DurationHistogram, type LatencySummary } from './histogram.js';
+import { performance } from 'node:perf_hooks';
+import { DurationHistogram, type HistogramBin, type LatencySummary, type PercentilePoint } from './histogram.js';
+import { PerSecond, type SecondSample } from './per-second.js';
 
 /** Mean and p99 of one phase (ms) over the requests where it was present. */
 export interface PhaseSummary {
@@ -45,6 +47,14 @@ export interface BenchStats {
   loopQueueShare: number | null;
   /** Requests whose connection accounting was seen (traced); reuse/phases are over these. */
   tracedRequests: number;
+  /** Latency at fixed percentiles (an HDR percentile plot), from the same histogram as `latency`. */
+  latencyCurve: PercentilePoint[];
+  /** Latency counts in log-spaced bins (the report's histogram line). */
+  latencyBins: HistogramBin[];
+  /** Each phase at the same fixed percentiles. */
+  phaseCurves: Partial<Record<BenchPhase, PercentilePoint[]>>;
+  /** Requests, errors and peak open connections per second of the measured run. */
+  perSecond: SecondSample[];
 }
 
 /** Bounded samples kept for the rules; totals stay exact in the tally. */
@@ -98,12 +108,21 @@ export class Tally {
    * @param since monotonic ms (performance.now()) where this tally's window starts: requests and
    *   connections that started before it belong to the warm-up and are not counted here.
    */
-  constructor(private readonly since = 0) {}
+  /** Requests, errors and open connections per second, from this tally's start. */
+  readonly perSecond: PerSecond;
+
+  /**
+   * @param openConnections connections already open when this tally starts (left by a warm-up)
+   */
+  constructor(private readonly since = 0, openConnections = 0) {
+    this.perSecond = new PerSecond(since || performance.now(), openConnections);
+  }
 
   /** One finished request as the caller saw it. */
   outcome(latencyMs: number, status: number | undefined, errorCode: string | undefined): void {
     this.completed++;
     this.latency.recordMs(latencyMs);
+    this.perSecond.request(errorCode !== undefined, performance.now());
     if (errorCode !== undefined) {
       this.errors++;
       this.errorsByCode[errorCode] = (this.errorsByCode[errorCode] ?? 0) + 1;
@@ -164,6 +183,7 @@ export class Tally {
   }
 
   connection(c: ConnectionRecord): void {
+    this.perSecond.connection(1, performance.now());
     if (c.openedAt < this.since) return;
     this.opened++;
     this.setup.recordMs(c.establishment.total);
@@ -178,6 +198,7 @@ export class Tally {
 
   /** A connection closed; `idleMs` is how long it had been idle when the server closed it, when known. */
   close(c: ConnectionRecord, idleMs?: number): void {
+    this.perSecond.connection(-1, performance.now());
     const key = `${c.close?.closedBy ?? 'unknown'}:${c.close?.reason ?? 'unknown'}`;
     this.closes[key] = (this.closes[key] ?? 0) + 1;
     if (c.close?.reason === 'goaway') this.h2Goaways++;
@@ -197,9 +218,11 @@ export class Tally {
 
   stats(durationMs: number): BenchStats {
     const phases: BenchStats['phases'] = {};
+    const phaseCurves: BenchStats['phaseCurves'] = {};
     for (const name of BENCH_PHASES) {
       const s = this.phaseHist[name].summary();
       if (s) phases[name] = { count: s.count, mean: s.mean, p99: s.p99 };
+      if (s) phaseCurves[name] = this.phaseHist[name].curve();
     }
     const setup = this.setup.summary();
     return {
@@ -221,6 +244,10 @@ export class Tally {
       blockedShare: this.totalSum > 0 ? this.blockedSum / this.totalSum : null,
       loopQueueShare: this.totalSum > 0 && this.loopQueueSeen > 0 ? this.loopQueueSum / this.totalSum : null,
       tracedRequests: this.traced,
+      latencyCurve: this.latency.curve(),
+      latencyBins: this.latency.bins(),
+      phaseCurves,
+      perSecond: this.perSecond.series(durationMs),
     };
   }
 }

@@ -8,7 +8,8 @@ import type { ResolvedBenchOptions } from './options.js';
  */
 export function attachTracer(o: ResolvedBenchOptions, sink: RecordSink): { detach: () => void; inflight: () => StepCounts } {
   const origin = originOf(o.url);
-  const tracer = instrument({ http: o.client === 'http', undici: o.client !== 'http', http2: false, eventLoop: false, filter: (x: string) => x === origin });
+  // the tracer samples the loop: phases stretched by the run's own stalls are not blamed on the network
+  const tracer = instrument({ http: o.client === 'http', undici: o.client !== 'http', http2: false, filter: (x: string) => x === origin });
   tracer.on('connection', (c) => sink.connection(c));
   tracer.on('request', (r) => sink.request(r));
   tracer.on('close', (c) => sink.close(c));

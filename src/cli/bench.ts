@@ -9,9 +9,11 @@ import { benchJson, matrixJson } from '../report/bench-json.js';
 import { renderMatrix } from '../report/bench-matrix.js';
 import { createBenchProgress, type ProgressView } from '../report/bench-progress.js';
 import { renderBenchReport } from '../report/bench-report.js';
+import { renderBenchHtml, renderBenchMatrixHtml } from '../report/html/bench.js';
 import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { readFlagFile, useColor, type CliIO } from './io.js';
-import type { CommandResult, Register } from './program.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
+import { VERSION, type CommandResult, type Register } from './program.js';
 import { parseUrlArgument } from './target.js';
 
 export interface BenchFlags {
@@ -37,6 +39,7 @@ export interface BenchFlags {
   connectTimeout?: string;
   matrix?: string;
   json?: boolean;
+  html?: string;
   color?: boolean;
   failOn?: string;
 }
@@ -98,6 +101,7 @@ function progressView(io: CliIO, f: BenchFlags): ProgressView | undefined {
 export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise<number> {
   const options = benchOptionsFromFlags(input, f, io);
   const failOn = parseFailOn(f.failOn);
+  if (f.html !== undefined) checkWritable('--html', f.html);
   const color = useColor(io, f.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is off\n');
   const view = progressView(io, f);
@@ -111,6 +115,7 @@ export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise
       });
       view?.stop();
       io.stdout(f.json ? JSON.stringify(matrixJson(m)) + '\n' : renderMatrix(m, { color }));
+      if (f.html !== undefined) writeOutputFile('--html', f.html, renderBenchMatrixHtml(m, { version: VERSION }));
       const findings = m.rows.flatMap((r) => r.result.findings);
       const errors = m.rows.some((r) => r.result.stats.errors > 0 || r.result.failed);
       return errors || (failOn && exceeds(findings, failOn)) ? EXIT.findings : EXIT.ok;
@@ -118,6 +123,7 @@ export async function runBench(input: string, f: BenchFlags, io: CliIO): Promise
     const r = await bench(options);
     view?.stop();
     io.stdout(f.json ? JSON.stringify(benchJson(r)) + '\n' : renderBenchReport(r, { color }));
+    if (f.html !== undefined) writeOutputFile('--html', f.html, renderBenchHtml(r, { version: VERSION }));
     // a run where nothing completed is a failed run, even when nothing failed before it stopped
     return r.stats.errors > 0 || r.failed || (failOn && exceeds(r.findings, failOn)) ? EXIT.findings : EXIT.ok;
   } finally {
@@ -153,6 +159,7 @@ export const registerBench: Register = (program: Command, io: CliIO, result: Com
     .option('--connect-timeout <time>', 'deadline of the first connection (default 5s)')
     .option('--matrix <spec>', "run every combination, e.g. 'connections=5,50 idle-timeout=1s,30s keepalive=on,off'")
     .option('--json', 'machine-readable output on stdout')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (percentile plots, per-second charts, connection lanes)')
     .option('--no-color', 'no colors (also NO_COLOR)')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .action(async (url: string, flags: BenchFlags) => {

@@ -4,12 +4,15 @@ import type { CertChain } from '../lab/certs.js';
 import { renderList, renderScenario, renderSummary } from '../lab/render.js';
 import { getScenario, listScenarios, runScenario } from '../lab/runner.js';
 import type { Scenario, ScenarioResult } from '../lab/scenario.js';
+import { renderLabHtml } from '../report/html/lab.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
+import { VERSION, type CommandResult } from './program.js';
 
 interface LabFlags {
   all?: boolean;
   json?: boolean;
+  html?: string;
   color?: boolean;
   deadline?: string;
 }
@@ -27,12 +30,14 @@ export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promi
   const deadlineMs = parseDeadline(flags.deadline);
   if (names.length > 0 && flags.all) throw new UsageError('give scenario names or --all, not both');
   if (names.length === 0 && !flags.all) {
+    if (flags.html !== undefined) throw new UsageError('--html needs scenarios to run', 'name them or give --all');
     const list = listScenarios();
     io.stdout(flags.json ? JSON.stringify({ scenarios: list }, null, 2) + '\n' : renderList(list, color));
     return EXIT.ok;
   }
   // every name is checked before anything runs
   const scenarios: Scenario[] = flags.all ? listScenarios().map((s) => getScenario(s.name)) : names.map(getScenario);
+  if (flags.html !== undefined) checkWritable('--html', flags.html);
   const progress = io.isTTY && !flags.json;
   const chains = new Map<string, Promise<CertChain>>();
   const results: ScenarioResult[] = [];
@@ -54,6 +59,7 @@ export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promi
   } else if (results.length > 1 || io.signal.aborted) {
     io.stdout(renderSummary(results, color));
   }
+  if (flags.html !== undefined) writeOutputFile('--html', flags.html, renderLabHtml(results, { version: VERSION, interrupted: io.signal.aborted }));
   const allPassed = results.length === scenarios.length && results.every((r) => r.passed);
   return allPassed ? EXIT.ok : EXIT.findings;
 }
@@ -65,6 +71,7 @@ export function registerLab(program: Command, io: CliIO, result: CommandResult):
     .argument('[scenarios...]', 'scenario names (none: list them)')
     .option('--all', 'run every scenario (what `npm start` runs)')
     .option('--json', 'machine output on stdout: before/after records, findings and verdicts')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (each scenario before and after, side by side)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .option('--deadline <ms>', 'longest a before- or after-run may take', '20000')
     .action(async (names: string[], flags: LabFlags) => {

@@ -8,10 +8,12 @@ import type { PcapConnectionRecord } from '../capture/pcap-record.js';
 import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Severity } from '../model/finding.js';
-import type { Distribution } from '../model/stats.js';
-import { fmtBytes, fmtMs, heading, keyValues, palette, renderFindings, renderTable, type Palette } from '../report/terminal/index.js';
+import { CAPTURE_CONNECTION_HEAD, CAPTURE_CONNECTION_NUMERIC, captureConnectionRow, captureLine, captureSummaryRows } from '../report/capture.js';
+import { heading, keyValues, palette, renderFindings, renderTable, type Palette } from '../report/terminal/index.js';
+import { renderPcapHtml } from '../report/html/pcap.js';
 import { useColor, type CliIO } from './io.js';
-import type { CommandResult } from './program.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
+import { VERSION, type CommandResult } from './program.js';
 
 export interface PcapFlags {
   port?: string;
@@ -24,13 +26,9 @@ export interface PcapFlags {
   slowConnect?: string;
   slowTls?: string;
   maxRecords?: string;
+  html?: string;
   strict?: boolean;
 }
-
-const LINK_NAMES: Record<number, string> = {
-  0: 'BSD loopback', 1: 'Ethernet', 12: 'raw IP', 14: 'raw IP', 101: 'raw IP', 108: 'OpenBSD loopback', 113: 'Linux cooked (SLL)',
-  228: 'raw IPv4', 229: 'raw IPv6', 276: 'Linux cooked v2 (SLL2)',
-};
 
 function intFlag(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -89,6 +87,7 @@ function captureSource(file: string, io: CliIO): { input: CaptureInput; size?: n
 
 export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promise<number> {
   const { options, failOn, top } = pcapOptionsFrom(flags);
+  if (flags.html !== undefined) checkWritable('--html', flags.html);
   const { input, size } = captureSource(file, io);
   // a bar only for people watching a terminal, never in machine output, and only when the size is known
   const bar = io.isTTY && !flags.json && size !== undefined && size > 8 * 1024 * 1024
@@ -109,6 +108,7 @@ export async function runPcap(file: string, flags: PcapFlags, io: CliIO): Promis
   }
   if (flags.json) writeJson(session, io.stdout);
   else io.stdout(renderCapture(session, palette(useColor(io, flags.color)), top));
+  if (flags.html !== undefined) writeOutputFile('--html', flags.html, renderPcapHtml(session, { version: VERSION }));
   if (failOn && exceeds(session.findings, failOn)) return EXIT.findings;
   return EXIT.ok;
 }
@@ -127,59 +127,22 @@ export function writeJson(session: CaptureSession, write: (text: string) => void
   write(`,"facts":${JSON.stringify(j.facts)},"stats":${JSON.stringify(j.stats)},"findings":${JSON.stringify(j.findings)}}\n`);
 }
 
-function dist(d: Distribution | undefined): string | undefined {
-  return d ? `p50 ${fmtMs(d.p50)} ms, p90 ${fmtMs(d.p90)} ms, max ${fmtMs(d.max)} ms (${d.count})` : undefined;
-}
-
-function counts(r: Record<string, number>): string | undefined {
-  const parts = Object.entries(r).map(([k, v]) => `${k} ×${v}`);
-  return parts.length ? parts.join(', ') : undefined;
-}
-
 export function renderCapture(s: CaptureSession, p: Palette, top: number): string {
   const c = s.capture;
   const sum = s.summary;
-  let out = `${p.bold('capture')} ${c.file === '-' ? '(standard input)' : c.file ?? '(stream)'}  ${c.format}${c.gzip ? ' (gzip)' : ''}, ${c.linkTypes.map((l) => LINK_NAMES[l] ?? `link ${l}`).join(' + ')}, `
-    + `${c.packets} packets (${c.tcpPackets} TCP), ${fmtBytes(c.bytes)}, ${fmtMs(c.durationMs)} ms of traffic, read in ${fmtMs(c.elapsedMs)} ms\n`;
+  let out = `${p.bold('capture')} ${c.file === '-' ? '(standard input)' : c.file ?? '(stream)'}  ${captureLine(s)}\n`;
 
   const conns = [...s.connections.values()] as PcapConnectionRecord[];
   out += heading(`Connections (${sum.connections}: TLS ${sum.byApp.tls}, HTTP ${sum.byApp.http}, other ${sum.byApp.other + sum.byApp.none})`, p);
   if (conns.length) {
-    const rows = conns.slice(0, top).map((r) => {
-      const t = r.pcap.tls;
-      return [
-        r.id, r.pcap.client, r.pcap.server, t?.sni ?? (r.pcap.app === 'tls' ? '-' : r.pcap.app),
-        r.tls?.version?.replace('TLSv', '') ?? '-',
-        t ? `${t.resumed ? 'resumed' : 'full'}${t.helloRetry ? '+HRR' : ''}${t.unparsable ? ' (unparsable)' : ''}` : '-',
-        fmtMs(t?.handshakeMs), fmtMs(r.pcap.rttMs), `${r.requests}${r.pcap.requestsEstimated && r.requests ? '~' : ''}`,
-        `${fmtBytes(r.bytesSent)}/${fmtBytes(r.bytesReceived)}`,
-        r.pcap.firstClose ? `${r.pcap.firstClose.side} ${r.pcap.firstClose.flag}` : 'open',
-        r.close?.reason ?? '-',
-      ];
-    });
-    out += renderTable(['id', 'client', 'server', 'sni', 'tls', 'handshake', 'hs ms', 'rtt ms', 'req', 'bytes ↑/↓', 'first close', 'reason'], rows, { alignRight: [6, 7, 8] });
+    const rows = conns.slice(0, top).map(captureConnectionRow);
+    out += renderTable(CAPTURE_CONNECTION_HEAD, rows, { alignRight: CAPTURE_CONNECTION_NUMERIC });
     if (conns.length > top) out += `  … ${conns.length - top} more (--top, or --json for all)\n`;
     if (c.droppedConnections) out += `  ${c.droppedConnections} later connection records were not kept (--max-records; the summary counts them)\n`;
   }
 
-  const t = sum.tls;
-  const closes = sum.closes;
   out += heading('Summary', p);
-  out += keyValues(([
-    ['requests', `${sum.requests}${sum.requestsPerConnection ? `  (per connection: mean ${sum.requestsPerConnection.mean.toFixed(2)}, max ${sum.requestsPerConnection.max})` : ''}`],
-    ['TLS versions', counts(t.versions)],
-    ['ALPN chosen', counts(t.alpn) ?? (t.connections ? 'not visible (TLS 1.3 encrypts it) or none' : undefined)],
-    ['resumption', t.connections ? `attempted ${t.resumptionAttempted}, accepted ${t.resumed} of ${t.connections} TLS connections` : undefined],
-    ['full handshakes', dist(t.fullHandshakeMs)],
-    ['resumed handshakes', dist(t.resumedHandshakeMs)],
-    ['hello retries', t.helloRetries || undefined],
-    ['unparsable TLS', t.unparsable || undefined],
-    ['closed first by', `client FIN ${closes.client.fin}, RST ${closes.client.rst}; server FIN ${closes.server.fin}, RST ${closes.server.rst}; still open ${closes.open}`],
-    ['close reasons', counts(closes.reasons)],
-    ['network RTT', dist(sum.rttMs)],
-    ['retransmissions', sum.retransmissions],
-    ['out-of-order', sum.outOfOrder],
-  ] as [string, string | number | undefined][]).filter(([, v]) => v !== undefined) as [string, string | number][], p);
+  out += keyValues(captureSummaryRows(s), p);
   out += heading('Findings', p);
   out += renderFindings(s.findings, p);
   return out;
@@ -200,6 +163,7 @@ export function registerPcap(program: Command, io: CliIO, result: CommandResult)
     .option('--strict', 'refuse a capture cut inside a packet (exit 2) instead of analysing its complete packets')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--json', 'the session as JSON on stdout (connections, requests, facts, stats, findings, summary)')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (summary charts, connection lanes, findings)')
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (file: string, flags: PcapFlags) => {
       result.exitCode = await runPcap(file, flags, io);

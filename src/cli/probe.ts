@@ -1,6 +1,5 @@
 import { FAIL_ON_HELP, parseFailOn } from './fail-on.js';
-import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors.js';
 import { exceeds } from '../diagnose/engine.js';
@@ -13,6 +12,8 @@ import type { ProbeOptions, ProbeResult } from '../probe/types.js';
 import { toHar } from '../report/har.js';
 import { probeToJson } from '../report/json.js';
 import { renderProbe } from '../report/terminal/probe.js';
+import { renderProbeHtml } from '../report/html/probe.js';
+import { checkWritable, writeOutputFile } from './output-file.js';
 import { parseHeaderFlags, withBasicAuth } from './headers.js';
 import { useColor, type CliIO } from './io.js';
 import { VERSION, type CommandResult } from './program.js';
@@ -39,6 +40,7 @@ interface ProbeFlags {
   clientIdleTimeout?: string;
   json?: boolean;
   har?: string;
+  html?: string;
   failOn?: string;
   color?: boolean;
   slowDns?: string;
@@ -67,23 +69,8 @@ function parseNumber(flag: string, v: string, integer = false): number {
   return n;
 }
 
-/** Refuses an unwritable --har path before any traffic, so a probe is never run for nothing. */
-function checkWritable(flag: string, path: string): void {
-  try {
-    const exists = statSync(path, { throwIfNoEntry: false });
-    if (exists?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    accessSync(exists ? path : dirname(path), constants.W_OK);
-  } catch (err) {
-    throw new UsageError(`cannot write ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
 function writeHar(path: string, result: ProbeResult): void {
-  try {
-    writeFileSync(path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
-  } catch (err) {
-    throw new UsageError(`cannot write --har file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  writeOutputFile('--har', path, JSON.stringify(toHar(result, { creator: { name: 'connscope', version: VERSION } }), null, 2) + '\n');
 }
 
 function readFile(flag: string, path: string): string {
@@ -144,6 +131,7 @@ export function probeOptionsFrom(input: string, f: ProbeFlags, io: CliIO): { url
 export async function runProbe(input: string, flags: ProbeFlags, io: CliIO): Promise<number> {
   const { url, options, failOn } = probeOptionsFrom(input, flags, io);
   if (flags.har !== undefined) checkWritable('--har', flags.har);
+  if (flags.html !== undefined) checkWritable('--html', flags.html);
   const color = useColor(io, flags.color);
   if (options.insecure) io.stderr('connscope: warning: --insecure: certificate verification is OFF for this probe\n');
   if (io.isTTY && !flags.json) options.onProgress = (step) => io.stderr(`\r\x1b[K  probing: ${step}…`);
@@ -155,6 +143,7 @@ export async function runProbe(input: string, flags: ProbeFlags, io: CliIO): Pro
   }
   // Written even when the series failed: the failed request (status 0, its error) is in it.
   if (flags.har !== undefined) writeHar(flags.har, result);
+  if (flags.html !== undefined) writeOutputFile('--html', flags.html, renderProbeHtml(result, { version: VERSION }));
   if (result.error) {
     io.stderr(`connscope: ${result.error.message}${result.error.hint ? ` (${result.error.hint})` : ''}\n`);
     return EXIT.network;
@@ -221,6 +210,7 @@ export function registerProbe(program: Command, io: CliIO, result: CommandResult
     .option('--cert-expiry-days <n>', 'cert-expires-soon threshold in days (default 30; an expired certificate is an error)')
     .option('--json', 'machine output on stdout (schema: docs/probe-schema.json)')
     .option('--har <file>', 'also write the requests as HAR 1.2 to FILE (timings per request, connection ids)')
+    .option('--html <file>', 'also write a self-contained HTML report to FILE (connection lanes, charts, findings)')
     .option('--fail-on <level>', FAIL_ON_HELP)
     .option('--no-color', 'no colors (NO_COLOR is honoured too)')
     .action(async (url: string | undefined, flags: ProbeFlags) => {

@@ -3,6 +3,7 @@ import type { Severity } from '../model/finding.js';
 /** The finding catalog: ids are stable once shipped; docs/findings.md documents each. */
 export const CATALOG = {
   'slow-dns': { severity: 'warn', title: 'DNS lookups are slow' },
+  'dns-threadpool-saturated': { severity: 'warn', title: 'DNS lookups queue for the libuv threadpool' },
   'slow-connect': { severity: 'warn', title: 'TCP connects are slow' },
   'slow-tls': { severity: 'warn', title: 'TLS handshakes are slow' },
   'keepalive-disabled': { severity: 'warn', title: 'Keep-alive is off: every request opens a connection' },

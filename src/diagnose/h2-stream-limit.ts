@@ -1,3 +1,4 @@
+import { ownTime, totalStall } from '../model/stall.js';
 import { finding, type Rule } from './engine.js';
 
 export const h2StreamLimit: Rule = {
@@ -12,8 +13,9 @@ export const h2StreamLimit: Rule = {
     for (const r of requests) {
       if (r.httpVersion !== '2.0' && r.source !== 'http2') continue;
       h2++;
-      blocked += r.phases.blocked ?? 0;
-      total += r.phases.total;
+      // own time: queueing behind a stalled loop is not the stream limit (model/stall.ts)
+      blocked += ownTime(r.phases.blocked ?? 0, r.stalls?.blocked);
+      total += ownTime(r.phases.total, totalStall(r.stalls));
     }
     const share = facts.blockedShare ?? (total > 0 ? blocked / total : undefined);
     if (share === undefined || share < ctx.thresholds.poolBlockedShare) return undefined;

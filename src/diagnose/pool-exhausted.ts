@@ -1,4 +1,5 @@
 import type { RequestTrace } from '../model/request.js';
+import { ownTime, totalStall } from '../model/stall.js';
 import { finding, type Rule } from './engine.js';
 
 /** Share of total request time spent blocked, from the requests when no source measured it. */
@@ -7,10 +8,12 @@ function blockedShareOf(requests: readonly RequestTrace[]): { share: number; p99
   let total = 0;
   const values: number[] = [];
   for (const r of requests) {
-    total += r.phases.total;
+    // own time: a request queued behind a stalled loop did not wait for the pool (model/stall.ts)
+    total += ownTime(r.phases.total, totalStall(r.stalls));
     if (r.phases.blocked !== undefined) {
-      blocked += r.phases.blocked;
-      values.push(r.phases.blocked);
+      const own = ownTime(r.phases.blocked, r.stalls?.blocked);
+      blocked += own;
+      values.push(own);
     }
   }
   if (values.length < 10 || total <= 0) return undefined;

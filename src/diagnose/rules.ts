@@ -1,5 +1,6 @@
 import type { Rule } from './engine.js';
 import { slowDns } from './slow-dns.js';
+import { dnsThreadpoolSaturated } from './dns-threadpool-saturated.js';
 import { slowConnect } from './slow-connect.js';
 import { slowTls } from './slow-tls.js';
 import { serverKeepaliveBelowLb } from './server-keepalive-below-lb.js';
@@ -41,6 +42,7 @@ import { longTicketLifetime } from './long-ticket-lifetime.js';
 export const RULES: readonly Rule[] = [
   noRequestCompleted,
   slowDns,
+  dnsThreadpoolSaturated,
   slowConnect,
   slowTls,
   serverKeepaliveBelowLb,

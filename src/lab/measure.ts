@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TimeoutError } from '../errors.js';
 import { diagnose } from '../diagnose/index.js';
-import type { Facts } from '../model/facts.js';
+import type { BlockingFunction, Facts } from '../model/facts.js';
 import type { Finding } from '../model/finding.js';
 import { Session } from '../model/session.js';
 import { instrument } from '../trace/index.js';
@@ -45,7 +45,8 @@ const GRACE_MS = 3000;
  */
 export async function measure(options: MeasureOptions, workload: Workload): Promise<Measured> {
   const origins = new Set(options.origins);
-  const tracer = instrument({ filter: (origin) => origins.has(origin) });
+  // profile: event-loop-blocked names the functions that held the loop (trace/stall-profile.ts)
+  const tracer = instrument({ filter: (origin) => origins.has(origin), profile: true });
   const session = new Session();
   const stopCollecting = session.collect(tracer as Parameters<Session['collect']>[0]);
   // a ref'd timer, unlike AbortSignal.timeout: a stuck workload must still reach its deadline
@@ -57,6 +58,7 @@ export async function measure(options: MeasureOptions, workload: Workload): Prom
   const started = performance.now();
   let facts: Facts | void;
   let graceTimer: NodeJS.Timeout | undefined;
+  let blockedBy: BlockingFunction[] = [];
   try {
     const overrun = new Promise<never>((_, reject) => {
       const fail = (): void => {
@@ -68,6 +70,7 @@ export async function measure(options: MeasureOptions, workload: Workload): Prom
     overrun.catch(() => undefined);
     facts = await Promise.race([workload({ signal, tracer, session }), overrun]);
     await sleep(SETTLE_MS);
+    blockedBy = tracer.eventLoopBlockedBy();
   } finally {
     clearTimeout(deadlineTimer);
     clearTimeout(graceTimer);
@@ -76,6 +79,7 @@ export async function measure(options: MeasureOptions, workload: Workload): Prom
   }
   const durationMs = performance.now() - started;
   session.facts = { ...session.facts, ...(facts ?? {}), durationMs };
+  if (blockedBy.length > 0) session.facts.eventLoop = { maxDelayMs: tracer.eventLoopMaxLagMs(), ...session.facts.eventLoop, blockedBy };
   session.findings = diagnose(session);
   const serverConnections = options.servers.reduce((n, s) => n + s.connections, 0);
   return { session, findings: session.findings, metrics: metricsOf(session, serverConnections, durationMs) };

@@ -8,7 +8,7 @@ import type { ScenarioInfo } from './runner.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
-const LABELS: Record<MetricKey, string> = {
+export const LABELS: Record<MetricKey, string> = {
   requests: 'requests',
   ok: 'ok',
   failures: 'failures',
@@ -51,9 +51,13 @@ export function formatMetric(key: MetricKey, v: number | null): string {
 /** The numbers shown for every run, whatever the scenario. */
 const SHOWN: MetricKey[] = ['requests', 'failures', 'connections', 'serverConnections', 'reuseRate', 'p50', 'p99'];
 
+/** The metrics shown for a run: the common ones plus the scenario's own. */
+export function shownMetrics(extra: MetricKey): MetricKey[] {
+  return SHOWN.includes(extra) ? SHOWN : [...SHOWN, extra];
+}
+
 function metricsLine(m: RunMetrics, extra: MetricKey): string {
-  const keys = SHOWN.includes(extra) ? SHOWN : [...SHOWN, extra];
-  return keys.map((k) => `${LABELS[k]} ${formatMetric(k, m[k])}`).join('  ·  ');
+  return shownMetrics(extra).map((k) => `${LABELS[k]} ${formatMetric(k, m[k])}`).join('  ·  ');
 }
 
 function severityMark(f: Finding, c: Colors): string {
@@ -69,10 +73,15 @@ function findingsBlock(findings: readonly Finding[], expected: string, c: Colors
   return findings.map((f) => `    ${severityMark(f, c)} ${f.id === expected ? c.bold(f.id) : f.id}  ${f.title}`);
 }
 
-function differenceLine(before: RunMetrics, after: RunMetrics, result: ScenarioResult, c: Colors): string {
+/** The metrics compared before → after: the scenario's own first. */
+export function differenceKeys(result: ScenarioResult): MetricKey[] {
   const keys: MetricKey[] = ['reuseRate', 'connections', 'failures', 'p50', 'p99'];
   if (!keys.includes(result.metric.key)) keys.unshift(result.metric.key);
-  return keys
+  return keys;
+}
+
+function differenceLine(before: RunMetrics, after: RunMetrics, result: ScenarioResult, c: Colors): string {
+  return differenceKeys(result)
     .map((k) => {
       const text = `${LABELS[k]} ${formatMetric(k, before[k])} → ${formatMetric(k, after[k])}`;
       if (k !== result.metric.key) return text;

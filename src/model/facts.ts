@@ -81,7 +81,12 @@ export interface Facts {
     /** Streams refused unprocessed and sent again: by RST_STREAM REFUSED_STREAM or above a GOAWAY's last-stream-id. */
     streamsRetried?: { refused: number; goaway: number };
   };
-  eventLoop?: { maxDelayMs: number; p99DelayMs?: number };
+  eventLoop?: {
+    maxDelayMs: number;
+    p99DelayMs?: number;
+    /** Functions that held the loop during stalls, heaviest first, from CPU samples (trace/stall-profile.ts). */
+    blockedBy?: BlockingFunction[];
+  };
   server?: {
     keepAliveTimeoutMs?: number;
     headersTimeoutMs?: number;
@@ -114,4 +119,17 @@ export interface Facts {
   statusCounts?: Record<string, number>;
   /** Duration of the observation window (ms). */
   durationMs?: number;
+}
+
+/** A function CPU samples caught on the loop while it stalled. */
+export interface BlockingFunction {
+  function: string;
+  /** Script path or URL (file:// stripped); '' for native code. */
+  file: string;
+  /** 1-based line of the function's definition. */
+  line: number;
+  /** 1-based column of the function's definition. */
+  column: number;
+  /** Sampled time inside stalls attributed to it (ms). */
+  ms: number;
 }

@@ -10,6 +10,21 @@ export interface LatencySummary {
   max: number;
 }
 
+/** One point of a percentile plot: `percentile` % of values were at most `ms`. */
+export interface PercentilePoint {
+  percentile: number;
+  ms: number;
+}
+
+export interface HistogramBin {
+  fromMs: number;
+  toMs: number;
+  count: number;
+}
+
+/** Percentiles of curve(): evenly up to 90, then two to four points per added nine. */
+export const CURVE_PERCENTILES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.75, 99.9, 99.95, 99.99, 99.999, 100] as const;
+
 /** Values below this many µs are counted exactly (1 µs buckets). */
 const LINEAR = 512;
 /** Buckets per power of two above LINEAR: a bucket is at most 1/256 (0.39 %) of its value wide. */
@@ -90,6 +105,35 @@ export class DurationHistogram {
       p999: this.percentileMs(99.9),
       max: this.maxUs / 1000,
     };
+  }
+
+  /**
+   * Latency at fixed percentiles (0 = min … 100 = max), denser toward the tail: the points of an
+   * HDR percentile plot, read from the same buckets as summary().
+   */
+  curve(): PercentilePoint[] {
+    if (this.total === 0) return [];
+    return CURVE_PERCENTILES.map((p) => ({ percentile: p, ms: p === 0 ? this.minUs / 1000 : p === 100 ? this.maxUs / 1000 : this.percentileMs(p) }));
+  }
+
+  /**
+   * Counts in `n` log-spaced bins from the smallest to the largest value (a latency histogram for a
+   * sparkline or bars). Walks the buckets once, so the cost is bounded by the histogram's size.
+   */
+  bins(n = 24): HistogramBin[] {
+    if (this.total === 0) return [];
+    const lo = Math.max(1, this.minUs);
+    const hi = Math.max(lo + 1, this.maxUs);
+    const ratio = Math.log(hi / lo) / n;
+    const bins: HistogramBin[] = [];
+    for (let i = 0; i < n; i++) bins.push({ fromMs: (lo * Math.exp(ratio * i)) / 1000, toMs: (lo * Math.exp(ratio * (i + 1))) / 1000, count: 0 });
+    for (let i = 0; i < SIZE; i++) {
+      const c = this.counts[i]!;
+      if (c === 0) continue;
+      const v = Math.min(Math.max(lo, highestOf(i)), hi);
+      bins[Math.min(n - 1, Math.max(0, Math.floor(Math.log(v / lo) / ratio)))]!.count += c;
+    }
+    return bins;
   }
 
   /** Adds another histogram's values to this one (worker or per-interval histograms into a total). */

@@ -5,5 +5,6 @@ export * from './finding.js';
 export * from './facts.js';
 export * from './stats.js';
 export * from './session.js';
+export * from './stall.js';
 export * from './ring-buffer.js';
 export * from './histogram.js';

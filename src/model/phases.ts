@@ -14,6 +14,14 @@ export interface ConnectionPhases {
   tls?: number;
   /** dns + connect + tls (plus the gaps between them). */
   total: number;
+  /** Event-loop stall time inside dns / connect / tls (present only when some overlapped; see model/stall.ts). */
+  stalls?: { dns?: number; connect?: number; tls?: number };
+  /**
+   * The libuv threadpool when the lookup was issued: `tasks` is the pool work Node reports in flight
+   * (getaddrinfo lookups and fs requests, this lookup included; crypto and zlib jobs are invisible),
+   * `size` is UV_THREADPOOL_SIZE. tasks > size means the lookup queued behind other pool work.
+   */
+  threadpool?: { tasks: number; size: number };
 }
 
 /**

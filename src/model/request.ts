@@ -1,5 +1,6 @@
 import type { SourceKind } from './connection.js';
 import type { Phases } from './phases.js';
+import type { PhaseStalls } from './stall.js';
 
 export type ErrorLayer = 'dns' | 'tcp' | 'tls' | 'http' | 'h2';
 
@@ -44,8 +45,13 @@ export interface RequestTrace {
   /** Connection-relevant response headers only (never Authorization/Cookie). */
   responseHeaders?: { connection?: string; keepAlive?: string };
   error?: RequestError;
-  /** Event-loop delay that overlapped this request's wait (ms), when sampled. */
+  /** Longest event-loop stall that overlapped this request (ms), when sampled. */
   eventLoopDelayMs?: number;
-  /** The loop was blocked during this request's wait long enough to inflate it. */
+  /** A stall of at least eventLoopBlockedMs overlapped this request. */
   eventLoopBlocked?: boolean;
+  /**
+   * Stall time (ms) inside each phase: the part of that phase the process itself caused (its loop did
+   * not run the callback that ends the phase). Present only when some stall overlapped the request.
+   */
+  stalls?: PhaseStalls;
 }

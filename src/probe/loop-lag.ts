@@ -1,49 +1,49 @@
+import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
+import { establishmentStalls, phaseStalls } from '../model/stall.js';
+import { EventLoopSampler, type StallWindow } from '../trace/event-loop.js';
 
 const INTERVAL_MS = 10;
-const MAX_SAMPLES = 10_000;
+/** Stalls remembered over one probe (an idle-timeout hold can last minutes). */
+const RING = 10_000;
 
 /**
- * Samples event-loop stalls with a short timer: a tick that fires late means the loop was blocked for
- * [tick - lag, tick]. A request whose wait overlaps a stall measured the stall, not the server.
+ * The probe's view of its own event loop, over the whole probe (its tracer samples nothing itself):
+ * the tracer's sampler, read once at the end to mark each request and connection with the stall
+ * time inside its phases. A request whose phases overlap a stall measured the stall, not the server.
  */
 export class LoopLagSampler {
-  private readonly stalls: { from: number; to: number }[] = [];
-  private expected = performance.now() + INTERVAL_MS;
-  private readonly timer: NodeJS.Timeout;
-  maxDelayMs = 0;
+  private readonly sampler = new EventLoopSampler({ intervalMs: INTERVAL_MS, blockedMs: 0, ring: RING });
 
   constructor() {
-    this.timer = setInterval(() => {
-      const now = performance.now();
-      const lag = now - this.expected;
-      if (lag > this.maxDelayMs) this.maxDelayMs = lag;
-      if (lag > 5 && this.stalls.length < MAX_SAMPLES) this.stalls.push({ from: now - lag, to: now });
-      this.expected = now + INTERVAL_MS;
-    }, INTERVAL_MS);
-    this.timer.unref();
+    this.sampler.start();
   }
 
-  /** Longest stall overlapping [from, to] (ms), 0 if none. */
-  stallWithin(from: number, to: number): number {
-    let max = 0;
-    for (const s of this.stalls) {
-      const overlap = Math.min(s.to, to) - Math.max(s.from, from);
-      if (overlap > max) max = overlap;
-    }
-    return max;
+  get maxDelayMs(): number {
+    return this.sampler.maxLagMs;
   }
 
-  /** Marks each request whose wait (or whole duration, when it failed early) overlapped a stall. */
-  annotate(requests: RequestTrace[], blockedMs: number): void {
+  /** Stalls of at least `minMs`, oldest first. */
+  windows(minMs: number): StallWindow[] {
+    return this.sampler.windows(minMs);
+  }
+
+  /** Marks each request (longest stall, per-phase stall time) and connection (stall inside establishment). */
+  annotate(requests: RequestTrace[], connections: Iterable<ConnectionRecord>, blockedMs: number): void {
     for (const r of requests) {
-      const stall = this.stallWithin(r.startedAt, r.startedAt + r.phases.total);
+      const stall = this.sampler.longest(r.startedAt, r.startedAt + r.phases.total);
       r.eventLoopDelayMs = Math.round(stall * 10) / 10;
       r.eventLoopBlocked = stall > blockedMs;
+      const stalls = stall > 0 ? phaseStalls(r.phases, r.startedAt, this.sampler) : undefined;
+      if (stalls) r.stalls = stalls;
+    }
+    for (const c of connections) {
+      const stalls = establishmentStalls(c.establishment, c.openedAt, this.sampler);
+      if (stalls) c.establishment = { ...c.establishment, stalls };
     }
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.sampler.stop();
   }
 }

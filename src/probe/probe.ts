@@ -1,5 +1,5 @@
 import type { ConnectionRecord } from '../model/connection.js';
-import type { Facts } from '../model/facts.js';
+import type { BlockingFunction, Facts } from '../model/facts.js';
 import type { RequestTrace } from '../model/request.js';
 import { Session } from '../model/session.js';
 import { diagnose } from '../diagnose/index.js';
@@ -14,6 +14,7 @@ import { explainPlainFailure } from './speaks-tls.js';
 import { Http1Client, type ClientTls, type Exchange, type RequestSpec } from './http1-client.js';
 import { readHttp2Settings } from './http2-settings.js';
 import { measureIdleTimeout, type IdleTimeoutMeasurement } from './idle-timeout.js';
+import { StallProfiler } from '../trace/stall-profile.js';
 import { LoopLagSampler } from './loop-lag.js';
 import { countMaxRequests, type MaxRequestsCount } from './max-requests.js';
 import { tlsMatrix } from './matrix.js';
@@ -45,6 +46,8 @@ export interface ProbeState {
   failure?: ConnscopeError;
   facts: Facts;
   loopMaxDelayMs?: number;
+  /** Functions CPU samples caught holding the loop during its stalls. */
+  blockedBy?: BlockingFunction[];
 }
 
 /**
@@ -70,6 +73,10 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     throw new UsageError('--http2 needs an https:// URL (connscope does not speak h2c)');
   }
   const sampler = new LoopLagSampler();
+  const blockedMs = o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs;
+  // names the code behind stalls of the probe's own loop (event-loop-blocked's evidence)
+  const profiler = options.profile === false ? undefined : new StallProfiler(() => sampler.windows(blockedMs));
+  profiler?.start();
   const state: ProbeState = {
     target, options: o, startedAtEpoch: Date.now(), startedAt: performance.now(), exchanges: [],
     client: useH2 ? new H2Client(target, tlsBase, o.connectTimeoutMs) : newClient(), facts: {},
@@ -140,12 +147,14 @@ export async function probe(url: string, options: ProbeOptions = {}): Promise<Pr
     await new Promise((r) => setTimeout(r, 30));
     await state.client.close();
     sampler.stop();
+    const blockedBy = profiler?.stop() ?? [];
+    if (blockedBy.length > 0) state.blockedBy = blockedBy;
   }
   // the records say which source fed the session: the probe (its connections, traced in-process)
   state.connections = new Map(state.client.connections().map((c) => [c.id, { ...c, source: 'probe', protocol: negotiatedProtocol(c, target) }]));
   for (const e of state.exchanges) e.exchange.trace.source = 'probe';
   const requests = state.exchanges.map((e) => e.exchange.trace);
-  sampler.annotate(requests, o.thresholds?.eventLoopBlockedMs ?? DEFAULT_THRESHOLDS.eventLoopBlockedMs);
+  sampler.annotate(requests, state.connections.values(), blockedMs);
   state.loopMaxDelayMs = sampler.maxDelayMs;
   state.facts = collectFacts(state);
   const session = new Session();
@@ -228,7 +237,7 @@ function collectFacts(state: ProbeState): Facts {
       ...(state.http2MaxConcurrentStreams !== undefined ? { maxConcurrentStreams: state.http2MaxConcurrentStreams } : {}),
     };
   }
-  if (state.loopMaxDelayMs !== undefined) f.eventLoop = { maxDelayMs: round(state.loopMaxDelayMs) };
+  if (state.loopMaxDelayMs !== undefined) f.eventLoop = { maxDelayMs: round(state.loopMaxDelayMs), ...(state.blockedBy ? { blockedBy: state.blockedBy } : {}) };
   f.durationMs = round(performance.now() - state.startedAt);
   f.concurrency = 1;
   f.poolSize = 1;

@@ -42,6 +42,11 @@ export interface ProbeOptions {
   /** Client idle timeout to check against the server's (default 4000, undici's keepAliveTimeout). */
   clientIdleTimeoutMs?: number;
   thresholds?: Partial<Thresholds>;
+  /**
+   * Sample the CPU during the probe so event-loop-blocked names the functions that held the loop
+   * (default true; docs/tracer.md gives its cost).
+   */
+  profile?: boolean;
   /** Aborts the probe (Ctrl-C); checks stop and the partial result is returned. */
   signal?: AbortSignal;
   /** Progress messages (one short line per step). */

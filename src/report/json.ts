@@ -16,6 +16,8 @@ export interface ProbeJsonRequest {
   phases: Nullable<Record<PhaseName, number>> & { total: number };
   error: { code: string; message: string; layer: string } | null;
   eventLoopDelayMs: number | null;
+  /** Event-loop stall time inside each phase (only phases a stall overlapped); null when none did. */
+  stalls: Partial<Record<PhaseName, number>> | null;
 }
 
 /** `--json` of `connscope probe` (schema: docs/probe-schema.json). Absent measurements are null. */
@@ -39,6 +41,7 @@ export function probeToJson(r: ProbeResult): Record<string, unknown> {
       phases: phasesJson(q.phases),
       error: q.error ? { code: q.error.code, message: q.error.message, layer: q.error.layer } : null,
       eventLoopDelayMs: roundOrNull(q.eventLoopDelayMs),
+      stalls: q.stalls ?? null,
     })),
     connections: r.connections.map(connectionJson),
     tls: r.tls,

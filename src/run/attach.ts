@@ -7,6 +7,7 @@ import type { RunOptions } from './options.js';
 import { processInfo, type ProcessInfo } from './process-info.js';
 import { startMetrics, type RunMetrics } from './metrics.js';
 import { buildRunReport, harText, renderRunReport, writeReportFile, type ReportInputs, type ReportReason, type RunReport } from './report.js';
+import { renderRunHtml } from '../report/html/run.js';
 
 /** Set by the first traced process for its descendants: they report to files named with their pid. */
 export const ROOT_PID_ENV = 'CONNSCOPE_ROOT_PID';
@@ -39,7 +40,7 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
   const root = env[ROOT_PID_ENV] === undefined || env[ROOT_PID_ENV] === String(process.pid);
   env[ROOT_PID_ENV] ??= String(process.pid);
   const info = processInfo(root);
-  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate });
+  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate, profile: options.profile });
   const live = new LiveSession(options);
   const stopCollect = live.collect(tracer);
   let diagnostics = 0;
@@ -68,7 +69,13 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
     facts: () => {
       // exact response counts of the process as a client (the kept traces are a sample)
       const statusCounts = live.totalsNow().client.status;
-      return { ...leaks.facts(), eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs() }, ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}) };
+      // --profile: the functions that held the loop during its stalls (event-loop-blocked's evidence)
+      const blockedBy = tracer.eventLoopBlockedBy();
+      return {
+        ...leaks.facts(),
+        eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs(), ...(blockedBy.length > 0 ? { blockedBy } : {}) },
+        ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}),
+      };
     },
   };
   const metrics = startMetrics({ tracer, live, options, root: info.root, findings: () => buildRunReport(inputs, 'request').report.findings });
@@ -79,6 +86,7 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
       if (options.report || options.reportFile !== undefined) write('terminal', options.reportFile, renderRunReport(r, false));
       if (options.json !== undefined) write('JSON', options.json, `${JSON.stringify(r, null, 2)}\n`);
       if (options.har !== undefined) write('HAR', options.har, harText(session));
+      if (options.html !== undefined) write('HTML', options.html, renderRunHtml(r, session));
       return r;
     } catch (err) {
       try {

@@ -15,6 +15,8 @@ export interface RunOptions {
   report: boolean;
   json?: string;
   har?: string;
+  /** Self-contained HTML report file (docs/report.md). */
+  html?: string;
   /** Signal that asks for a report while the app runs (default SIGUSR2). */
   reportSignal: NodeJS.Signals | 'none';
   /** Periodic report interval in ms; undefined: none. */
@@ -26,6 +28,8 @@ export interface RunOptions {
   server: boolean;
   /** Share of reused-connection requests traced, 0..1 (default 1). */
   sampleRate: number;
+  /** CPU-sample the app so event-loop-blocked names the functions that held the loop (default false). */
+  profile: boolean;
   metricsPort?: number;
   metricsHost: string;
   /** OTLP/HTTP metrics endpoint (docs/run.md, Metrics). */
@@ -64,6 +68,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
   { key: 'report', flag: '--report <on|off>', env: 'CONNSCOPE_REPORT', description: 'write the terminal report at exit (default on)', parse: bool },
   { key: 'json', flag: '--json <file>', env: 'CONNSCOPE_JSON', description: 'write the JSON report to this file', parse: path },
   { key: 'har', flag: '--har <file>', env: 'CONNSCOPE_HAR', description: 'write the kept request traces as HAR 1.2 to this file', parse: path },
+  { key: 'html', flag: '--html <file>', env: 'CONNSCOPE_HTML', description: 'write the report as one self-contained HTML page to this file', parse: path },
   {
     key: 'reportSignal',
     flag: '--report-signal <signal>',
@@ -103,6 +108,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
       return n;
     },
   },
+  { key: 'profile', flag: '--profile <on|off>', env: 'CONNSCOPE_PROFILE', description: 'sample the CPU so event-loop-blocked names the functions that held the loop (default off; costs the profiler, docs/tracer.md)', parse: bool },
   { key: 'metricsPort', flag: '--metrics-port <port>', env: 'CONNSCOPE_METRICS_PORT', description: 'serve Prometheus /metrics on this port (0: any free port)', parse: count(65_535) },
   { key: 'metricsHost', flag: '--metrics-host <host>', env: 'CONNSCOPE_METRICS_HOST', description: 'address /metrics listens on (default 127.0.0.1)', parse: (raw, name) => path(raw, name) },
   {
@@ -131,6 +137,7 @@ export const RUN_DEFAULTS: RunOptions = {
   keepFailed: 1000,
   server: true,
   sampleRate: 1,
+  profile: false,
   metricsHost: '127.0.0.1',
 };
 

@@ -79,30 +79,29 @@ export function renderRunReport(r: RunReport, color: boolean): string {
 }
 
 function renderSide(title: string, t: SideTotals, p: ReturnType<typeof palette>): string {
+  return heading(title, p) + keyValues(sideRows(t), p);
+}
+
+/** One side's exact totals as label/value rows (the HTML report shows the same rows). */
+export function sideRows(t: SideTotals): [string, string | number][] {
   const pct = (n: number, of: number): string => (of > 0 ? `${((100 * n) / of).toFixed(1)} %` : '-');
   const list = (m: Record<string, number>): string =>
     Object.entries(m)
       .sort((a, b) => b[1] - a[1])
       .map(([k, v]) => `${k}×${v}`)
       .join(' ') || '-';
-  return (
-    heading(title, p) +
-    keyValues(
-      [
-        ['requests', t.requests],
-        ['failed', `${t.failed} (${pct(t.failed, t.requests)})`],
-        ['on a reused connection', pct(t.reused, t.requests)],
-        ['status codes', list(t.status)],
-        ['errors', list(t.errors)],
-        ['duration p50 / p99 / max', t.duration ? `${fmtMs(t.duration.p50)} / ${fmtMs(t.duration.p99)} / ${fmtMs(t.duration.max)} ms` : '-'],
-        ['connections opened', t.connectionsOpened],
-        ['open now', t.connectionsOpen],
-        ['closed', `${t.connectionsClosed}  ${list(t.closes)}`],
-        ['TLS handshakes', `full ${t.handshakes.full}, resumed ${t.handshakes.resumed}`],
-      ],
-      p,
-    )
-  );
+  return [
+    ['requests', t.requests],
+    ['failed', `${t.failed} (${pct(t.failed, t.requests)})`],
+    ['on a reused connection', pct(t.reused, t.requests)],
+    ['status codes', list(t.status)],
+    ['errors', list(t.errors)],
+    ['duration p50 / p99 / max', t.duration ? `${fmtMs(t.duration.p50)} / ${fmtMs(t.duration.p99)} / ${fmtMs(t.duration.max)} ms` : '-'],
+    ['connections opened', t.connectionsOpened],
+    ['open now', t.connectionsOpen],
+    ['closed', `${t.connectionsClosed}  ${list(t.closes)}`],
+    ['TLS handshakes', `full ${t.handshakes.full}, resumed ${t.handshakes.resumed}`],
+  ];
 }
 
 /**

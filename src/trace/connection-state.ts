@@ -3,6 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import { newIdleStats, type ConnectionRecord, type Protocol, type SourceKind } from '../model/connection.js';
 import type { ConnectionPhases } from '../model/phases.js';
 import { epochOf } from './clock.js';
+import { establishmentStalls, type StallLog } from '../model/stall.js';
+import { threadpoolSize } from './threadpool.js';
 import { requestedOcsp, tlsInfoOf } from './tls-info.js';
 
 /** Establishment marks of one connection, on the tracer clock. */
@@ -19,6 +21,8 @@ export interface ConnectionMarks {
   lookup?: boolean;
   /** A TLS handshake is part of establishing. */
   handshake?: boolean;
+  /** Threadpool work in flight right after the lookup was issued (threadpool.ts), this lookup included. */
+  poolTasks?: number;
 }
 
 /** What the tracer remembers about one live connection; holds no reference to the socket. */
@@ -100,7 +104,17 @@ export function describeSocket(state: ConnectionState, socket: Socket): void {
   }
 }
 
-/** Finalises establishment phases from the marks collected so far. */
-export function settleEstablishment(state: ConnectionState): void {
-  if (state.seenFromStart) state.record.establishment = establishmentOf(state.marks);
+/**
+ * Finalises establishment phases from the marks collected so far, with the event-loop stall inside
+ * them (when the loop is sampled) and the threadpool seen when the lookup was issued.
+ */
+export function settleEstablishment(state: ConnectionState, stalls?: StallLog): void {
+  if (!state.seenFromStart) return;
+  const e = establishmentOf(state.marks);
+  if (stalls) {
+    const s = establishmentStalls(e, state.marks.created, stalls);
+    if (s) e.stalls = s;
+  }
+  if (e.dns !== undefined && state.marks.poolTasks !== undefined) e.threadpool = { tasks: state.marks.poolTasks, size: threadpoolSize() };
+  state.record.establishment = e;
 }

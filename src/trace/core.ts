@@ -172,7 +172,7 @@ export class TracerCore {
     if (conn.announced) return;
     conn.announced = true;
     if (socket) describeSocket(conn, socket);
-    settleEstablishment(conn);
+    settleEstablishment(conn, this.eventLoop);
     this.events.emit('connection', conn.record);
   }
 
@@ -186,7 +186,7 @@ export class TracerCore {
     if (socket.bytesRead) r.bytesReceived = socket.bytesRead;
     if (!conn.announced) {
       conn.announced = true;
-      settleEstablishment(conn);
+      settleEstablishment(conn, this.eventLoop);
     }
     this.events.emit('close', r);
   }

@@ -10,6 +10,7 @@ import type { TracerCore } from './core.js';
 import { noteKeepAlive } from './keepalive-hint.js';
 import { findHeader } from './raw-headers.js';
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
+import { threadpoolTasks } from './threadpool.js';
 import { requestedOcsp } from './tls-info.js';
 
 interface Pending {
@@ -17,6 +18,8 @@ interface Pending {
   placement: Placement;
   at: number;
   origin: string;
+  /** Threadpool tasks right after addRequest opened a socket for a host name (its lookup just issued). */
+  poolTasks: number | undefined;
 }
 
 function headerString(v: string | string[] | number | undefined): string | undefined {
@@ -99,6 +102,8 @@ export function traceHttp(core: TracerCore): () => void {
     core.adoptSocket(socket, conn);
     if (socket.connecting) {
       conn.marks.lookup = isIP(hostOf(p.origin)) === 0;
+      // net.connect issued the lookup synchronously: the count includes it when it uses the threadpool
+      if (conn.marks.lookup) conn.marks.poolTasks = p.poolTasks ?? threadpoolTasks();
       conn.marks.handshake = (socket as TLSSocket).encrypted === true;
       socket.once('lookup', onLookup);
       socket.once('connect', onConnect);
@@ -203,7 +208,9 @@ export function traceHttp(core: TracerCore): () => void {
       lastAgentId = poolId;
     }
     const st = core.newRequest(origin, req.method || 'GET', pathOnly(req.path), 'http', at, poolId);
-    const p: Pending = { st, placement, at, origin };
+    // counted as the lookup is issued: in a burst, the 'socket' event comes after every lookup of the burst
+    const poolTasks = placement === 'new' && isIP(hostOf(origin)) === 0 ? threadpoolTasks() : undefined;
+    const p: Pending = { st, placement, at, origin, poolTasks };
     core.attach(req, p);
     // A request handed a free socket is put on its connection when `http.client.request.start`
     // fires (its socket is known by then, and its assigned mark is its start): a 'socket'

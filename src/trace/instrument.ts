@@ -1,5 +1,7 @@
 import { TracerCore } from './core.js';
+import type { BlockingFunction } from '../model/facts.js';
 import { EventLoopSampler } from './event-loop.js';
+import { StallProfiler } from './stall-profile.js';
 import { traceHttp } from './http-client.js';
 import { traceHttp2 } from './http2-client.js';
 import { agentSnapshot, dispatcherSnapshot, globalAgents, globalDispatcher, isHttpAgent, undiciPoolKey } from './pool-snapshot.js';
@@ -23,6 +25,9 @@ function dropAgentDuplicates(entries: PoolSnapshot[]): PoolSnapshot[] {
 class TracerHandle implements Tracer {
   private readonly stops: (() => void)[] = [];
   private servers: (() => ServerConnectionCounts) | undefined;
+  private profiler: StallProfiler | undefined;
+  /** What the profiler found by the time the tracer stopped. */
+  private lastBlockedBy: BlockingFunction[] = [];
 
   constructor(
     private readonly core: TracerCore,
@@ -62,6 +67,19 @@ class TracerHandle implements Tracer {
     if (this.sampler) {
       this.sampler.start();
       this.stops.push(() => this.sampler?.stop());
+      if (options.profile) {
+        const sampler = this.sampler;
+        const profiler = new StallProfiler(() => sampler.windows(sampler.options.blockedMs));
+        if (profiler.start()) {
+          this.profiler = profiler;
+          this.stops.push(() => {
+            this.lastBlockedBy = profiler.stop();
+            this.profiler = undefined;
+          });
+        } else {
+          this.core.fail('start:profile', new Error('the inspector profiler is not available'));
+        }
+      }
     }
     for (const d of options.dispatchers ?? []) this.watchPool(d);
   }
@@ -114,6 +132,15 @@ class TracerHandle implements Tracer {
 
   eventLoopMaxLagMs(): number {
     return this.sampler?.maxLagMs ?? 0;
+  }
+
+  eventLoopBlockedBy(): BlockingFunction[] {
+    try {
+      return this.profiler?.blockedBy() ?? this.lastBlockedBy;
+    } catch (error) {
+      this.core.fail('eventLoopBlockedBy', error);
+      return [];
+    }
   }
 
   stop(): void {

@@ -3,6 +3,7 @@ import type { SourceKind } from '../model/connection.js';
 import { addIdlePeriod } from '../model/connection.js';
 import { phasesFromMarks, type RequestMarks } from '../model/phases.js';
 import type { RequestError, RequestTrace } from '../model/request.js';
+import { MIN_SPLIT_STALL_MS, phaseStalls, type StallLog } from '../model/stall.js';
 import { epochOf } from './clock.js';
 import type { ConnectionMarks, ConnectionState } from './connection-state.js';
 import type { InflightRequest } from './types.js';
@@ -119,7 +120,7 @@ export function releaseRequest(st: RequestState, end: number): void {
 }
 
 /** Marks the request finished and builds its trace; releases the connection. */
-export function finishRequest(st: RequestState, end: number, eventLoop?: { overlap(from: number, to: number): number; options: { blockedMs: number } }): RequestTrace {
+export function finishRequest(st: RequestState, end: number, eventLoop?: StallLog & { longest(from: number, to: number): number; options: { blockedMs: number } }): RequestTrace {
   st.done = true;
   st.writingOn = undefined;
   const m = st.marks;
@@ -168,10 +169,14 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: { overl
   if (st.responseHeaders) trace.responseHeaders = st.responseHeaders;
   if (st.error) trace.error = st.error;
   if (eventLoop) {
-    const from = m.sent ?? m.assigned ?? m.start;
-    const to = m.firstByte ?? end;
-    const lag = eventLoop.overlap(from, to);
-    if (lag > 0) trace.eventLoopDelayMs = lag;
+    // Usually no stall overlapped: one scan of the sampler's ring, nothing allocated.
+    const lag = eventLoop.longest(m.start, end);
+    if (lag > 0) {
+      trace.eventLoopDelayMs = Math.round(lag * 10) / 10;
+      // a request no stall of MIN_SPLIT_STALL_MS touched keeps no per-phase split (no rule could feel it)
+      const stalls = lag >= MIN_SPLIT_STALL_MS ? phaseStalls(trace.phases, m.start, eventLoop) : undefined;
+      if (stalls) trace.stalls = stalls;
+    }
     trace.eventLoopBlocked = lag >= eventLoop.options.blockedMs;
   }
   return trace;

@@ -1,4 +1,5 @@
 import type { ConnectionRecord } from '../model/connection.js';
+import type { BlockingFunction } from '../model/facts.js';
 import type { RequestTrace } from '../model/request.js';
 import type { InstrumentServerOptions, ServerConnectionCounts } from './server/types.js';
 
@@ -15,6 +16,12 @@ export interface InstrumentOptions {
   eventLoopBlockedMs?: number;
   /** How often the event loop is probed (ms, default 10). */
   eventLoopIntervalMs?: number;
+  /**
+   * Sample the CPU (node:inspector's profiler, every 1 ms) to name the functions that held the loop
+   * during stalls of at least eventLoopBlockedMs: see eventLoopBlockedBy(). Default false (it costs
+   * the profiler's sampling, docs/tracer.md); needs `eventLoop`.
+   */
+  profile?: boolean;
   /** Only trace requests to origins ('https://host:port') this returns true for. */
   filter?: (origin: string) => boolean;
   /** undici dispatchers (Agent, Pool, Client) to include in poolSnapshot(); the global one is always included. */
@@ -89,6 +96,12 @@ export interface Tracer {
   serverCounts(): ServerConnectionCounts;
   /** Largest event-loop lag seen since start (ms); 0 when sampling is off. */
   eventLoopMaxLagMs(): number;
+  /**
+   * With `profile: true`: the functions CPU samples caught on the loop during its stalls so far,
+   * heaviest first, with file, line and ms (put them in facts.eventLoop.blockedBy for the diagnosis).
+   * Empty otherwise.
+   */
+  eventLoopBlockedBy(): BlockingFunction[];
   /** Requests started and not yet finished (bounded by what the host program keeps alive). */
   inflight(): InflightRequest[];
   /** Unsubscribes everything; idempotent. */

@@ -6,6 +6,7 @@ import { now } from './clock.js';
 import type { ConnectionState } from './connection-state.js';
 import type { TracerCore } from './core.js';
 import { NetTimings } from './perf-entries.js';
+import { threadpoolTasks } from './threadpool.js';
 import { hookUndiciPoolQueue, noteRequestCreated, poolDispatchTime, unhookUndiciPoolQueue } from './undici-queue-hook.js';
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { findHeader } from './raw-headers.js';
@@ -28,6 +29,8 @@ interface ConnectParams {
 interface PendingConnect {
   created: number;
   origin: string;
+  /** Threadpool tasks the lookup will find (threadpool.ts); undefined for an IP literal. */
+  poolTasks: number | undefined;
 }
 
 /**
@@ -128,7 +131,9 @@ export function traceUndici(core: TracerCore): () => void {
     const { connectParams, connector } = msg as { connectParams: ConnectParams; connector: object };
     const origin = originOfParams(connectParams);
     const list = connecting.get(connector) ?? [];
-    list.push({ created: now(), origin });
+    const host = (connectParams.hostname ?? '').replace(/^\[|\]$/g, '');
+    // undici's connector has not issued its lookup yet: count the work it will queue behind, plus itself
+    list.push({ created: now(), origin, poolTasks: host && !isIP(host) ? threadpoolTasks() + 1 : undefined });
     connecting.set(connector, list);
   });
 
@@ -173,6 +178,7 @@ export function traceUndici(core: TracerCore): () => void {
       protocol: (socket as { alpnProtocol?: string | false }).alpnProtocol === 'h2' ? 'h2' : 'http/1.1',
     });
     core.adoptSocket(socket, conn);
+    if (pending?.poolTasks !== undefined) conn.marks.poolTasks = pending.poolTasks;
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
     if (tls) {
       settleMarks(conn, connectParams, tls, t);

@@ -17,15 +17,18 @@ export function renderProbe(r: ProbeResult, o: ProbeRenderOptions): string {
   out += heading('Requests (ms)', p);
   out += renderWaterfall(r.requests, { palette: p, color: o.color, labels: r.requestKinds });
   out += heading('Connections', p) + renderConnections(r.connections);
-  if (r.tls) out += heading('TLS', p) + renderTls(r, p);
-  out += heading('Keep-alive', p) + renderKeepAlive(r, p);
-  out += heading('HTTP/2', p) + renderHttp2(r, p);
+  if (r.tls) out += heading('TLS', p) + keyValues(tlsRows(r, p), p);
+  out += heading('Keep-alive', p) + keyValues(keepAliveRows(r, p), p);
+  out += heading('HTTP/2', p) + keyValues(http2Rows(r), p);
   if (r.matrix) out += heading('TLS × ALPN matrix', p) + renderMatrix(r, p);
   out += heading('Findings', p) + renderFindings(r.findings, p);
   return out;
 }
 
-function renderTls(r: ProbeResult, p: Palette): string {
+type Rows = [string, string | number | null | undefined][];
+
+/** The TLS section as label/value rows (the HTML report shows the same rows). */
+export function tlsRows(r: ProbeResult, p: Palette): Rows {
   const t = r.tls!;
   const res = t.resumption;
   let resumption: string;
@@ -37,7 +40,7 @@ function renderTls(r: ProbeResult, p: Palette): string {
   const days = validTo ? Math.trunc((Date.parse(validTo) - Date.now()) / 86_400_000) : null;
   const expiry = validTo ? `${validTo.slice(0, 10)} (${days! < 0 ? p.red(`expired ${-days!} days ago`) : `${days} days`})` : null;
   const c = t.certificate;
-  return keyValues([
+  return [
     ['version', t.version],
     ['versions accepted', renderVersions(t, p)],
     ['cipher', t.cipher],
@@ -54,7 +57,7 @@ function renderTls(r: ProbeResult, p: Palette): string {
     ['resumption', resumption],
     ['TLS 1.3 resumption', res.tls13 ? renderTls13(res.tls13, p) : null],
     ['TLS 1.2 resumption', res.tls12 ? renderTls12(res.tls12) : null],
-  ], p);
+  ];
 }
 
 const MECHANISM = { psk: 'TLS 1.3 PSK (ticket)', ticket: 'TLS 1.2 session ticket', 'session-id': 'TLS 1.2 session id' } as const;
@@ -86,7 +89,8 @@ function renderTls12(r: NonNullable<ProbeResult['tls']>['resumption']['tls12'] &
   return `${ticket}; session id ${fmtBool(r.sessionId)}`;
 }
 
-function renderKeepAlive(r: ProbeResult, p: Palette): string {
+/** The keep-alive section as label/value rows. */
+export function keepAliveRows(r: ProbeResult, p: Palette): Rows {
   const k = r.keepAlive;
   const idle = k.measuredIdleTimeoutMs !== null
     ? `${fmtMs(k.measuredIdleTimeoutMs)} ms (measured)`
@@ -95,7 +99,7 @@ function renderKeepAlive(r: ProbeResult, p: Palette): string {
       : k.idleTimeoutAtLeastMs !== null
         ? `at least ${fmtSeconds(k.idleTimeoutAtLeastMs)} (held idle ${fmtSeconds(k.idleTimeoutAtLeastMs)}, still open and answering)`
         : 'not measured (--idle-timeout)';
-  return keyValues([
+  return [
     ['Connection', k.connectionHeader],
     ['Keep-Alive', k.keepAliveHeader],
     ['hinted idle timeout', k.hintedIdleTimeoutMs !== null ? `${k.hintedIdleTimeoutMs} ms` : null],
@@ -105,21 +109,22 @@ function renderKeepAlive(r: ProbeResult, p: Palette): string {
       ? `${k.maxRequestsPerConnection} (then the server closes)`
       : k.maxRequestsWithoutClose !== null ? `no limit within ${k.maxRequestsWithoutClose} requests` : 'not measured (--max-requests)'],
     ['client idle timeout', `${k.clientIdleTimeoutMs} ms (checked against the server)`],
-  ], p);
+  ];
 }
 
 function fmtSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }
 
-function renderHttp2(r: ProbeResult, p: Palette): string {
+/** The HTTP/2 section as label/value rows. */
+export function http2Rows(r: ProbeResult): Rows {
   const h = r.http2;
   const streams = h.maxConcurrentStreams === null ? null : h.maxConcurrentStreams >= 2 ** 32 - 1 ? 'unlimited (not advertised)' : String(h.maxConcurrentStreams);
-  return keyValues([
+  return [
     ['negotiated', h.supported === null ? 'not checked' : h.supported ? 'h2 offered and selected' : 'no (the server does not select h2)'],
     ['used by this probe', fmtBool(h.used)],
     ['max concurrent streams', streams],
-  ], p);
+  ];
 }
 
 function renderMatrix(r: ProbeResult, p: Palette): string {

@@ -42,7 +42,7 @@ export function renderWaterfall(requests: readonly RequestTrace[], o: WaterfallO
     ...(o.labels ? [o.labels[i] ?? ''] : []),
     r.connectionId ?? '-',
     r.reused ? 'yes' : 'new',
-    r.error ? o.palette.red(r.error.code.replace(/^CONNSCOPE_ERR_/, '')) : String(r.status ?? '-'),
+    r.error ? o.palette.red(requestStatus(r)) : requestStatus(r),
     ...PHASE_NAMES.map((n) => fmtMs(r.phases[n])),
     o.palette.bold(fmtMs(r.phases.total)),
     bar(r, scale, width, o),
@@ -51,6 +51,11 @@ export function renderWaterfall(requests: readonly RequestTrace[], o: WaterfallO
   const right = [0, ...PHASE_NAMES.map((_, i) => firstPhaseCol + i), firstPhaseCol + PHASE_NAMES.length];
   const legend = PHASE_NAMES.map((n) => `${paint(o.palette, n, o.color ? '█' : LETTER[n])} ${n}`).join('  ');
   return renderTable(head, rows, { alignRight: right }) + `  ${o.palette.dim('timeline:')} ${legend}  ${o.palette.dim(`(full width = ${fmtMs(scale)} ms)`)}\n`;
+}
+
+/** The status column: the HTTP status, or the error code without its CONNSCOPE_ERR_ prefix. */
+export function requestStatus(r: RequestTrace): string {
+  return r.error ? r.error.code.replace(/^CONNSCOPE_ERR_/, '') : String(r.status ?? '-');
 }
 
 /** Bar of one request: each phase gets cells in proportion to its time (at least one if present and > 0). */
