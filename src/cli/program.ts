@@ -2,8 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { ConnscopeError, EXIT } from '../errors.js';
 import type { CliIO } from './io.js';
 import { loadSubcommands } from './subcommands.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 /** A subcommand sets this to tell `run` its exit code. */
 export interface CommandResult {
