@@ -6,6 +6,7 @@
 // mode: off | floor (empty subscribers on the tracer's channels) | rate<r> (sampleRate r) |
 // tracer | tracer-base (the tracer of the checkout in CONNSCOPE_BASE) | run (connscope run's
 // default level: attach() with client and server tracing into the live session) | run-client (the same, servers untraced)
+// | metrics-noop | metrics-sdk | metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
 import { execFileSync } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
@@ -42,6 +43,31 @@ if (mode === 'floor') {
   const tracer = instrument(mode.startsWith('rate') ? { sampleRate: Number(mode.slice(4)) } : {});
   // A consumer that discards events: the cost counted is the tracer's own.
   tracer.on('request', () => {});
+  if (mode.startsWith('metrics-')) await recordMetrics(tracer, mode);
+}
+
+/**
+ * metrics-noop: `connscope run`'s metrics recorder following the global MeterProvider, with none
+ * registered (the OpenTelemetry API's no-op); metrics-sdk: with an OpenTelemetry SDK MeterProvider
+ * (in-memory exporter) registered; metrics-prom: into a prom-client registry (--metrics-port).
+ */
+async function recordMetrics(tracer: import('../src/trace/index.js').Tracer, which: string): Promise<void> {
+  const { MetricsRecorder } = await import('../src/metrics/recorder.js');
+  const { followGlobalMeterProvider } = await import('../src/metrics/otel-global.js');
+  if (which === 'metrics-sdk') {
+    const sdk = await import('@opentelemetry/sdk-metrics');
+    const { metrics } = await import('@opentelemetry/api');
+    const exporter = new sdk.InMemoryMetricExporter(sdk.AggregationTemporality.CUMULATIVE);
+    metrics.setGlobalMeterProvider(new sdk.MeterProvider({ readers: [new sdk.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 3_600_000 })] }));
+  }
+  const recorder = new MetricsRecorder({ client: true, server: false, inflight: () => tracer.inflight() });
+  followGlobalMeterProvider(recorder);
+  recorder.observe(tracer);
+  if (which === 'metrics-prom') {
+    const { Registry } = await import('prom-client');
+    const { promSink } = await import('../src/metrics/prom-sink.js');
+    recorder.add(promSink(new Registry()));
+  }
 }
 
 const callgrind = (what: 'on' | 'off'): void => {

@@ -6,7 +6,7 @@ import type { CliIO } from './io.js';
  * (a subcommand module loads its library side: probe loads undici, lab the certificate code).
  * Data only: program.ts and each subcommand module import this, never each other.
  */
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 /** A subcommand sets this to tell `run` its exit code. */
 export interface CommandResult {

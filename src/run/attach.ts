@@ -5,7 +5,8 @@ import { watchLeaks } from '../trace/leaks.js';
 import { LiveSession } from './live-session.js';
 import type { RunOptions } from './options.js';
 import { processInfo, type ProcessInfo } from './process-info.js';
-import { buildRunReport, harText, renderRunReport, writeReportFile, type ReportReason, type RunReport } from './report.js';
+import { startMetrics, type RunMetrics } from './metrics.js';
+import { buildRunReport, harText, renderRunReport, writeReportFile, type ReportInputs, type ReportReason, type RunReport } from './report.js';
 import { renderRunHtml } from '../report/html/run.js';
 
 /** Set by the first traced process for its descendants: they report to files named with their pid. */
@@ -14,6 +15,8 @@ export const ROOT_PID_ENV = 'CONNSCOPE_ROOT_PID';
 export interface Attached {
   readonly info: ProcessInfo;
   readonly live: LiveSession;
+  /** OpenTelemetry and Prometheus outputs (src/run/metrics.ts). */
+  readonly metrics: RunMetrics;
   /** Builds a report now and writes every configured output; returns it. Never throws. */
   report(reason: ReportReason): RunReport | undefined;
   /** Stops tracing and every trigger (the outputs already written stay). */
@@ -59,27 +62,27 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
     }
   };
 
+  const inputs: ReportInputs = {
+    live,
+    process: info,
+    diagnostics: () => diagnostics,
+    facts: () => {
+      // exact response counts of the process as a client (the kept traces are a sample)
+      const statusCounts = live.totalsNow().client.status;
+      // --profile: the functions that held the loop during its stalls (event-loop-blocked's evidence)
+      const blockedBy = tracer.eventLoopBlockedBy();
+      return {
+        ...leaks.facts(),
+        eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs(), ...(blockedBy.length > 0 ? { blockedBy } : {}) },
+        ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}),
+      };
+    },
+  };
+  const metrics = startMetrics({ tracer, live, options, root: info.root, findings: () => buildRunReport(inputs, 'request').report.findings });
+
   const report = (why: ReportReason): RunReport | undefined => {
     try {
-      const { report: r, session } = buildRunReport(
-        {
-          live,
-          process: info,
-          diagnostics: () => diagnostics,
-          facts: () => {
-            // exact response counts of the process as a client (the kept traces are a sample)
-            const statusCounts = live.totalsNow().client.status;
-            // --profile: the functions that held the loop during its stalls (event-loop-blocked's evidence)
-            const blockedBy = tracer.eventLoopBlockedBy();
-            return {
-              ...leaks.facts(),
-              eventLoop: { maxDelayMs: tracer.eventLoopMaxLagMs(), ...(blockedBy.length > 0 ? { blockedBy } : {}) },
-              ...(Object.keys(statusCounts).length > 0 ? { statusCounts } : {}),
-            };
-          },
-        },
-        why,
-      );
+      const { report: r, session } = buildRunReport(inputs, why);
       if (options.report || options.reportFile !== undefined) write('terminal', options.reportFile, renderRunReport(r, false));
       if (options.json !== undefined) write('JSON', options.json, `${JSON.stringify(r, null, 2)}\n`);
       if (options.har !== undefined) write('HAR', options.har, harText(session));
@@ -137,8 +140,10 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
   return {
     info,
     live,
+    metrics,
     report,
     stop() {
+      metrics.stop();
       clearImmediate(install);
       clearInterval(interval);
       if (onReportSignal && reportSignal !== 'none') process.removeListener(reportSignal, onReportSignal);

@@ -138,6 +138,11 @@ export class LiveSession {
     };
   }
 
+  /** The connections of one side open now (live records, not copies: read, never change them). */
+  openConnections(side: 'client' | 'server'): IterableIterator<ConnectionRecord> {
+    return this.side(side).open.values();
+  }
+
   totalsNow(): LiveTotals {
     return { client: this.client.totals(), server: this.server.totals() };
   }

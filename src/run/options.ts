@@ -1,5 +1,6 @@
 import { OptionError } from '../errors.js';
 import { parseDuration, parseInteger, parseNumber, parseOnOff, parsePath } from '../options/grammar.js';
+import { redactUrl } from '../redact.js';
 
 /**
  * Every `connscope run` option, declared once (in the manner of vitest's cli-config table): its
@@ -31,6 +32,8 @@ export interface RunOptions {
   profile: boolean;
   metricsPort?: number;
   metricsHost: string;
+  /** OTLP/HTTP metrics endpoint (docs/run.md, Metrics). */
+  otlp?: string;
 }
 
 export interface RunOptionSpec<K extends keyof RunOptions = keyof RunOptions> {
@@ -89,6 +92,22 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
   { key: 'profile', flag: '--profile <on|off>', env: 'CONNSCOPE_PROFILE', description: 'sample the CPU so event-loop-blocked names the functions that held the loop (default off; costs the profiler, docs/tracer.md)', parse: bool },
   { key: 'metricsPort', flag: '--metrics-port <port>', env: 'CONNSCOPE_METRICS_PORT', description: 'serve Prometheus /metrics on this port (0: any free port)', parse: count(65_535) },
   { key: 'metricsHost', flag: '--metrics-host <host>', env: 'CONNSCOPE_METRICS_HOST', description: 'address /metrics listens on (default 127.0.0.1)', parse: (raw, name) => path(raw, name) },
+  {
+    key: 'otlp',
+    flag: '--otlp <url>',
+    env: 'CONNSCOPE_OTLP_ENDPOINT',
+    description: 'export the metrics over OTLP/HTTP to this URL (a URL without a path gets /v1/metrics)',
+    parse: (raw, name) => {
+      let u: URL | undefined;
+      try {
+        u = new URL(raw.trim());
+      } catch {
+        // reported below
+      }
+      if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) throw new OptionError(name, redactUrl(raw), 'an http:// or https:// URL');
+      return u.href;
+    },
+  },
 ];
 
 export const RUN_DEFAULTS: RunOptions = {

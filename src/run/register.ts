@@ -13,6 +13,8 @@ export const MARKER_DIR_ENV = 'CONNSCOPE_RUN_MARKERS';
 
 try {
   const attached = attach(runOptionsFromEnv(process.env));
+  // --otlp: the exporter is set up before the app's first line runs (never rejects)
+  await attached.metrics.ready;
   const dir = process.env[MARKER_DIR_ENV];
   if (dir) {
     try {

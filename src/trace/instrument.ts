@@ -5,6 +5,7 @@ import { StallProfiler } from './stall-profile.js';
 import { traceHttp } from './http-client.js';
 import { traceHttp2 } from './http2-client.js';
 import { agentSnapshot, dispatcherSnapshot, globalAgents, globalDispatcher, isHttpAgent, undiciPoolKey } from './pool-snapshot.js';
+import type { ServerConnectionCounts } from './server/types.js';
 import { traceServers } from './servers.js';
 import { knownPools } from './undici-queue-hook.js';
 import type { InflightRequest, InstrumentOptions, PoolSnapshot, Tracer, TracerEvents } from './types.js';
@@ -23,6 +24,7 @@ function dropAgentDuplicates(entries: PoolSnapshot[]): PoolSnapshot[] {
 
 class TracerHandle implements Tracer {
   private readonly stops: (() => void)[] = [];
+  private servers: (() => ServerConnectionCounts) | undefined;
   private profiler: StallProfiler | undefined;
   /** What the profiler found by the time the tracer stopped. */
   private lastBlockedBy: BlockingFunction[] = [];
@@ -44,7 +46,15 @@ class TracerHandle implements Tracer {
     ];
     if (options.server) {
       const serverOptions = options.server === true ? {} : options.server;
-      starters.push([true, 'server', (core) => traceServers(core, serverOptions)]);
+      starters.push([
+        true,
+        'server',
+        (core) => {
+          const servers = traceServers(core, serverOptions);
+          this.servers = servers.counts;
+          return servers.stop;
+        },
+      ]);
     }
     for (const [enabled, name, start] of starters) {
       if (!enabled) continue;
@@ -114,6 +124,10 @@ class TracerHandle implements Tracer {
 
   inflight(): InflightRequest[] {
     return this.core.inflight();
+  }
+
+  serverCounts(): ServerConnectionCounts {
+    return this.servers?.() ?? { active: 0, idle: 0, requests: 0 };
   }
 
   eventLoopMaxLagMs(): number {

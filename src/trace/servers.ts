@@ -1,7 +1,7 @@
 import type { TracerCore } from './core.js';
 import { attachToNewServers } from './server/attach-new-servers.js';
 import { ServerTracerImpl } from './server/instrument-server.js';
-import type { InstrumentServerOptions } from './server/types.js';
+import type { InstrumentServerOptions, ServerConnectionCounts } from './server/types.js';
 import type { TracerEvents } from './types.js';
 
 const FORWARDED = ['connection', 'request', 'close', 'diagnostic'] as const satisfies readonly (keyof TracerEvents)[];
@@ -10,12 +10,15 @@ const FORWARDED = ['connection', 'request', 'close', 'diagnostic'] as const sati
  * `instrument({ server: true })`: traces every node:http/https/http2 server of the process and
  * forwards its events into the client tracer's stream, where the server's records carry source 'server'.
  */
-export function traceServers(core: TracerCore, options: InstrumentServerOptions): () => void {
+export function traceServers(core: TracerCore, options: InstrumentServerOptions): { stop: () => void; counts: () => ServerConnectionCounts } {
   const servers = new ServerTracerImpl();
   for (const event of FORWARDED) servers.on(event, (...args: unknown[]) => (core.events.emit as (e: string, ...a: unknown[]) => void)(event, ...args));
   const detach = attachToNewServers(servers, options);
-  return () => {
-    detach();
-    servers.stop();
+  return {
+    stop: () => {
+      detach();
+      servers.stop();
+    },
+    counts: () => servers.counts(),
   };
 }

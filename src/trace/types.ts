@@ -1,7 +1,7 @@
 import type { ConnectionRecord } from '../model/connection.js';
 import type { BlockingFunction } from '../model/facts.js';
 import type { RequestTrace } from '../model/request.js';
-import type { InstrumentServerOptions } from './server/types.js';
+import type { InstrumentServerOptions, ServerConnectionCounts } from './server/types.js';
 
 export interface InstrumentOptions {
   /** node:http and node:https clients, any Agent (default true). */
@@ -92,6 +92,8 @@ export interface Tracer {
   poolSnapshot(): PoolSnapshot[];
   /** Adds an undici dispatcher (or http.Agent) to poolSnapshot(); held weakly. */
   watchPool(pool: object): void;
+  /** With `server`: the traced servers' open connections (active / idle) and requests in progress; zeros otherwise. */
+  serverCounts(): ServerConnectionCounts;
   /** Largest event-loop lag seen since start (ms); 0 when sampling is off. */
   eventLoopMaxLagMs(): number;
   /**

@@ -9,12 +9,14 @@ import { instrumentServer } from '../../src/trace/server/index.js';
 import { httpServer, httpsServer } from '../helpers/servers.js';
 import { withDeadline } from './wait.js';
 
-/** Value of one sample line (`name{labels} value`) in the text exposition. */
+/** Value of one sample line (`name{labels} value`) in the text exposition; labels match in any order. */
 function sample(text: string, name: string, labels = ''): number | undefined {
+  const want = labels.replace(/^\{|\}$/g, '').split(',').filter(Boolean).sort().join(',');
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue;
-    const [key, value] = [line.slice(0, line.lastIndexOf(' ')), line.slice(line.lastIndexOf(' ') + 1)];
-    if (key === `${name}${labels}`) return Number(value);
+    const m = /^([^{ ]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    if ((m[2] ?? '').split(',').filter(Boolean).sort().join(',') === want) return Number(m[3]);
   }
   return undefined;
 }
@@ -35,18 +37,20 @@ test('server metrics: open connections by state, requests per connection, closes
     assert.equal(sample(text, SERVER_METRICS.openConnections, '{http_connection_state="idle"}'), 1);
     assert.equal(sample(text, SERVER_METRICS.openConnections, '{http_connection_state="active"}'), 0);
     assert.equal(sample(text, SERVER_METRICS.activeRequests), 0);
-    assert.equal(sample(text, `${SERVER_METRICS.requestDuration}_count`, '{http_request_method="GET",network_protocol_version="1.1",http_response_status_code="200"}'), 2);
-    assert.equal(sample(text, `${SERVER_METRICS.requestDuration}_count`, '{http_request_method="_OTHER",network_protocol_version="1.1",http_response_status_code="200"}'), 1);
+    assert.equal(sample(text, `${SERVER_METRICS.requestDuration}_count`, '{http_request_method="GET",network_protocol_version="1.1",http_response_status_code="200",url_scheme="http"}'), 2);
+    assert.equal(sample(text, `${SERVER_METRICS.requestDuration}_count`, '{http_request_method="_OTHER",network_protocol_version="1.1",http_response_status_code="200",url_scheme="http"}'), 1);
+    assert.equal(sample(text, SERVER_METRICS.requests, '{connscope_connection_reused="false"}'), 1);
+    assert.equal(sample(text, SERVER_METRICS.requests, '{connscope_connection_reused="true"}'), 2);
     client.end();
     await withDeadline((async () => { while (tracer.openConnections().length) await sleep(10); })(), 5_000, 'close');
     await sleep(20);
     text = await m.metrics();
     assert.equal(sample(text, SERVER_METRICS.connections), 1);
-    assert.equal(sample(text, SERVER_METRICS.closes, '{closed_by="client",reason="client-closed"}'), 1);
+    assert.equal(sample(text, SERVER_METRICS.closes, '{connscope_close_side="client",connscope_close_reason="client-closed"}'), 1);
     assert.equal(sample(text, `${SERVER_METRICS.requestsPerConnection}_count`), 1);
     assert.equal(sample(text, `${SERVER_METRICS.requestsPerConnection}_sum`), 3);
     assert.equal(sample(text, SERVER_METRICS.openConnections, '{http_connection_state="idle"}'), 0);
-    assert.ok(!(await promClient.register.metrics()).includes('connscope_'), 'the global registry stays untouched');
+    assert.ok(!(await promClient.register.metrics()).includes('http_server_'), 'the global registry stays untouched');
   } finally {
     client.destroy();
     stopObserving();
@@ -73,9 +77,9 @@ test('TLS handshakes are counted by kind, with their duration', { timeout: 20_00
     await sleep(30);
     await get();
     const text = await m.metrics();
-    assert.equal(sample(text, SERVER_METRICS.tlsHandshakes, '{kind="full"}'), 1);
-    assert.equal(sample(text, SERVER_METRICS.tlsHandshakes, '{kind="resumed"}'), 1);
-    assert.equal(sample(text, `${SERVER_METRICS.tlsHandshakeDuration}_count`, '{kind="full"}'), 1);
+    assert.equal(sample(text, SERVER_METRICS.tlsHandshakes, '{connscope_tls_handshake="full"}'), 1);
+    assert.equal(sample(text, SERVER_METRICS.tlsHandshakes, '{connscope_tls_handshake="resumed"}'), 1);
+    assert.equal(sample(text, `${SERVER_METRICS.tlsHandshakeDuration}_count`, '{connscope_tls_handshake="full"}'), 1);
   } finally {
     agent.destroy();
     tracer.stop();

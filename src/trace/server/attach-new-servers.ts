@@ -4,6 +4,12 @@ import { isHttp1Server, isHttp2Server, type AnyHttpServer, type ServerTracerImpl
 import type { InstrumentServerOptions } from './types.js';
 
 /**
+ * A server carrying this key is never traced: connscope's own /metrics server (src/run/metrics-server.ts),
+ * whose scrapes would otherwise count as the app's requests.
+ */
+export const UNTRACED_SERVER = Symbol.for('connscope.untraced-server');
+
+/**
  * Attaches a server tracer to every node:http/https/http2 server of the process, including servers
  * created later: the first socket a server accepts (`net.server.socket`, published right after the
  * server's 'connection' event) attaches the tracer to that server and hands it that socket.
@@ -18,6 +24,7 @@ export function attachToNewServers(tracer: ServerTracerImpl, options: Instrument
       const server = socket?.server;
       if (!socket || !server || typeof server !== 'object' || seen.has(server)) return;
       seen.add(server);
+      if (UNTRACED_SERVER in server) return;
       if (!isHttp1Server(server) && !isHttp2Server(server)) return;
       tracer.attach(server as AnyHttpServer, options).accept(socket);
     });
