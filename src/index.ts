@@ -1,8 +1,9 @@
 /**
  * connscope public API, the package root: the model, the tracer, the rule engine and every source (probe,
- * bench, capture, sockets, server tracing, run's attach). It patches no global and stays light to import:
+ * bench, capture, sockets, server tracing). It patches no global and stays light to import:
  * probe(), bench(), benchMatrix() and analyzeCapture() load their implementation on first call.
- * The lab is `connscope/lab`; the formatters (terminal, JSON, HAR, Prometheus) are `connscope/report`.
+ * The lab is `connscope/lab`; the formatters (terminal, JSON, HAR, Prometheus) are `connscope/report`;
+ * attach() (what `connscope run` does: it loads the report renderers and prom-client) is `connscope/run`.
  */
 export * from './model/index.js';
 export * from './errors.js';
@@ -19,5 +20,3 @@ export { instrumentServer, instrumentServers, checkServer, serverConfigFacts, NO
 export type { ServerTracer, ServerTracerEvents, ServerConnectionCounts, InstrumentServerOptions, AnyHttpServer, ServerConfig, CheckServerOptions } from './trace/server/index.js';
 export { watchLeaks, type WatchLeaksOptions, type LeakWatcher, type LeakFacts } from './trace/leaks.js';
 export * from './sockets/index.js';
-export { attach, type Attached } from './run/attach.js';
-export { runOptionsFromEnv, type RunOptions } from './run/options.js';
