@@ -25,8 +25,9 @@ for (const client of ['undici', 'http', 'fetch', 'raw', 'h2'] as const) {
     const seen = target.connections - before - 1; // one is the preflight check
     assert.equal(r.stats.errors, 0, JSON.stringify(r.stats.errorsByCode));
     assert.ok(r.stats.requests > 50, `requests ${r.stats.requests}`);
-    // ground truth: the server saw fewer connections than the pool allows, so the pool never ran out
-    assert.ok(seen >= 1 && seen < 40, `server-side connections ${seen}`);
+    // ground truth: the server saw no more connections than the pool allows (HTTP/1: fewer, so the pool
+    // never ran out; h2 opens its --connections sessions at once, each with room for many streams)
+    assert.ok(seen >= 1 && (client === 'h2' ? seen <= 40 : seen < 40), `server-side connections ${seen}`);
     assert.ok(r.stats.blockedShare !== null && r.stats.blockedShare < 0.05, `blocked share ${r.stats.blockedShare} (loop queue ${r.stats.loopQueueShare})`);
     assert.ok(!ids(r).includes('pool-exhausted'), ids(r).join());
     if (client === 'undici' || client === 'fetch') {
