@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
+import { promClient } from './prom-client.js';
 import type { Attrs } from './attributes.js';
 import { promLabel, promName, type MetricDef } from './names.js';
 import type { MetricSink } from './sink.js';
@@ -42,15 +43,15 @@ export function promSink(registry: Registry): MetricSink {
       const labels = labeler(def);
       const common = { name: promName(def), help: def.description, labelNames: def.attributes.map(promLabel), registers: [registry] };
       if (def.kind === 'histogram') {
-        const h = new Histogram({ ...common, buckets: [...(def.buckets ?? [])] });
+        const h = new (promClient().Histogram)({ ...common, buckets: [...(def.buckets ?? [])] });
         return (v, a) => h.observe(labels(a), v);
       }
-      const c = new Counter(common);
+      const c = new (promClient().Counter)(common);
       return (v, a) => c.inc(labels(a), v);
     },
     observe(def, observer) {
       const labels = labeler(def);
-      const g: Gauge = new Gauge({
+      const g: Gauge = new (promClient().Gauge)({
         name: promName(def),
         help: def.description,
         labelNames: def.attributes.map(promLabel),

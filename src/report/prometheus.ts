@@ -1,4 +1,5 @@
-import { Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { promClient } from '../metrics/prom-client.js';
 import { METRICS, promName } from '../metrics/names.js';
 import { promSink } from '../metrics/prom-sink.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
@@ -51,7 +52,7 @@ export interface ServerMetrics {
  * so they cannot collide with the application's own metrics unless it passes its registry in).
  * The same recorder as `connscope run` writes them.
  */
-export function serverMetrics(registry: Registry = new Registry()): ServerMetrics {
+export function serverMetrics(registry: Registry = new (promClient().Registry)()): ServerMetrics {
   const tracers = new Set<ServerTracer>();
   const recorder = new MetricsRecorder({
     client: false,

@@ -56,9 +56,6 @@ test('the root exports the tracer, model, rules and sources; lab and formatters 
   }
 });
 
-// todo: since main's run-metrics, serverMetrics' module loads prom-client on import (src/metrics/prom-sink.ts);
-// this check reports that regression without failing the suite.
-const PROM_CLIENT_EAGER = 'prom-client loads eagerly through run/metrics.ts and metrics/prom-sink.ts since run-metrics';
 test('importing the root loads no heavy package and patches no global; the lab does (the check can see it)', { timeout: 120_000 }, async () => {
   const root = await runChild('root');
   assert.deepEqual(root.loaded, []);
@@ -68,7 +65,7 @@ test('importing the root loads no heavy package and patches no global; the lab d
   assert.ok(lab.loaded.includes('reflect-metadata'));
 });
 
-test('connscope/report loads prom-client only when metrics are asked for', { timeout: 60_000, todo: PROM_CLIENT_EAGER }, async () => {
+test('connscope/report loads prom-client only when metrics are asked for', { timeout: 60_000 }, async () => {
   const r = await runChild('report');
   assert.ok(!(r.beforeMetrics as string[]).includes('prom-client'), `loaded on import: ${r.beforeMetrics}`);
   assert.ok(r.loaded.includes('prom-client'));
