@@ -1,6 +1,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { probe } from '../../src/probe/index.js';
+// the implementation itself: the package's probe() loads it on first call (an await before the lookup)
+import { probe } from '../../src/probe/probe.js';
 import { httpServer } from '../helpers/servers.js';
 // @ts-expect-error a plain .mjs fixture (exact line numbers for the profiler), no types
 import { holdTheLoopForAWhile } from '../fixtures/loop-blocker.mjs';
