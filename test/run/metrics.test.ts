@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { runProcess } from '../helpers/process.js';
 import { listen, type Served } from '../helpers/servers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -14,35 +15,6 @@ const BIN = join(ROOT, 'dist/cli/main.js');
 const REGISTER = join(ROOT, 'dist/run/register.js');
 const APP = join(ROOT, 'test/fixtures/run/app.mjs');
 const OTEL_APP = join(ROOT, 'test/fixtures/run/otel-app.mjs');
-
-interface Ran {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** Runs a command to its end (killed after 30 s); `act` runs once stdout contains `when`. */
-function run(args: string[], env: Record<string, string>, act?: { when: string; then: (child: ReturnType<typeof spawn>) => void | Promise<void> }): Promise<Ran> {
-  return new Promise((done) => {
-    const child = spawn(args[0]!, args.slice(1), { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let acted = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (act && !acted && out.includes(act.when)) {
-        acted = true;
-        void act.then(child);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, out, err });
-    });
-  });
-}
 
 interface Point {
   attributes: Record<string, string | number>;
@@ -94,7 +66,7 @@ describe('connscope run: metrics', () => {
   test("an app's own OpenTelemetry SDK, registered after connscope: the semconv metrics with the server's counts", async () => {
     const before = server.connections;
     const json = join(dir, 'otel.json');
-    const r = await run([process.execPath, '--import', REGISTER, OTEL_APP], { TARGET: server.origin, CONNSCOPE_REPORT: 'off', CONNSCOPE_JSON: json });
+    const r = await runProcess([process.execPath, '--import', REGISTER, OTEL_APP], { TARGET: server.origin, CONNSCOPE_REPORT: 'off', CONNSCOPE_JSON: json });
     assert.equal(r.code, 0, r.err);
     const line = r.out.split('\n').find((l) => l.startsWith('metrics '));
     assert.ok(line, r.out);
@@ -137,7 +109,7 @@ describe('connscope run: metrics', () => {
 
   test('connscope.findings carries what the diagnosis finds (keep-alive off)', async () => {
     const json = join(dir, 'only-new.json');
-    const r = await run([process.execPath, '--import', REGISTER, OTEL_APP], { TARGET: server.origin, ONLY_NEW: '1', CONNSCOPE_REPORT: 'off', CONNSCOPE_JSON: json });
+    const r = await runProcess([process.execPath, '--import', REGISTER, OTEL_APP], { TARGET: server.origin, ONLY_NEW: '1', CONNSCOPE_REPORT: 'off', CONNSCOPE_JSON: json });
     assert.equal(r.code, 0, r.err);
     const { metrics } = JSON.parse(r.out.split('\n').find((l) => l.startsWith('metrics '))!.slice('metrics '.length)) as { metrics: Exported[] };
     const findings = metrics.find((m) => m.name === 'connscope.findings')!;
@@ -162,7 +134,7 @@ describe('connscope run: metrics', () => {
     );
     try {
       const before = server.connections;
-      const r = await run([process.execPath, BIN, 'run', '--report', 'off', '--otlp', receiver.origin, '--', process.execPath, APP], { TARGET: server.origin });
+      const r = await runProcess([process.execPath, BIN, 'run', '--report', 'off', '--otlp', receiver.origin, '--', process.execPath, APP], { TARGET: server.origin });
       assert.equal(r.code, 0, r.err);
       assert.equal(r.err, '');
       assert.ok(bodies.length >= 1, 'the final export at exit arrived');
@@ -188,7 +160,7 @@ describe('connscope run: metrics', () => {
   });
 
   test('a bad --otlp is exit 2 before anything starts, one line, no credentials in it', async () => {
-    const r = await run([process.execPath, BIN, 'run', '--otlp', 'ftp://user:hunter2@127.0.0.1/x', '--', process.execPath, APP], { TARGET: server.origin });
+    const r = await runProcess([process.execPath, BIN, 'run', '--otlp', 'ftp://user:hunter2@127.0.0.1/x', '--', process.execPath, APP], { TARGET: server.origin });
     assert.equal(r.code, 2);
     assert.equal(r.out, '', 'the app did not start');
     assert.match(r.err, /--otlp/);
@@ -197,7 +169,7 @@ describe('connscope run: metrics', () => {
 
   test('--otlp to an address where nothing listens: the app runs and exits as it would', async () => {
     const port = await freePort();
-    const r = await run([process.execPath, BIN, 'run', '--report', 'off', '--otlp', `http://127.0.0.1:${port}/v1/metrics`, '--', process.execPath, APP], { TARGET: server.origin, APP_EXIT: '3' });
+    const r = await runProcess([process.execPath, BIN, 'run', '--report', 'off', '--otlp', `http://127.0.0.1:${port}/v1/metrics`, '--', process.execPath, APP], { TARGET: server.origin, APP_EXIT: '3' });
     assert.equal(r.code, 3, r.err);
     assert.match(r.out, /requests done/);
   });
@@ -214,7 +186,7 @@ describe('connscope run: metrics', () => {
     const before = server.connections;
     let promProc: ReturnType<typeof spawn> | undefined;
     const checks: (() => Promise<void>)[] = [];
-    const r = await run([process.execPath, BIN, 'run', '--report', 'off', '--metrics-port', String(metricsPort), '--', process.execPath, APP], { TARGET: server.origin, MODE: 'wait' }, {
+    const r = await runProcess([process.execPath, BIN, 'run', '--report', 'off', '--metrics-port', String(metricsPort), '--', process.execPath, APP], { TARGET: server.origin, MODE: 'wait' }, {
       when: 'requests done',
       then: async (child) => {
         try {
@@ -228,7 +200,7 @@ describe('connscope run: metrics', () => {
           assert.equal((await getText(`http://127.0.0.1:${metricsPort}/other`)).status, 404);
 
           // a second app asking for the same port: one line on stderr, and it runs
-          const second = await run([process.execPath, BIN, 'run', '--report', 'off', '--metrics-port', String(metricsPort), '--', process.execPath, APP], { TARGET: server.origin });
+          const second = await runProcess([process.execPath, BIN, 'run', '--report', 'off', '--metrics-port', String(metricsPort), '--', process.execPath, APP], { TARGET: server.origin });
           checks.push(async () => {
             assert.equal(second.code, 0);
             assert.match(second.out, /requests done/);
@@ -274,7 +246,7 @@ describe('connscope run: metrics', () => {
 
   test('--metrics-port with child processes: only the root serves /metrics, the children say nothing', async () => {
     const metricsPort = await freePort();
-    const r = await run([process.execPath, BIN, 'run', '--report', 'off', '--metrics-port', String(metricsPort), '--', process.execPath, APP], { TARGET: server.origin, MODE: 'child' });
+    const r = await runProcess([process.execPath, BIN, 'run', '--report', 'off', '--metrics-port', String(metricsPort), '--', process.execPath, APP], { TARGET: server.origin, MODE: 'child' });
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /child pid \d+/);
     assert.equal(r.err, '', 'no EADDRINUSE from the child');

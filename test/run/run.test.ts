@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runProcess } from '../helpers/process.js';
 import { listen, type Served } from '../helpers/servers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -12,36 +12,6 @@ const BIN = join(ROOT, 'dist/cli/main.js');
 const REGISTER = join(ROOT, 'dist/run/register.js');
 const APP = join(ROOT, 'test/fixtures/run/app.mjs');
 const PRELOAD = join(ROOT, 'test/fixtures/run/preload.cjs');
-
-interface Ran {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-}
-
-/** Runs a command to its end (bounded: killed after 30 s), optionally acting on it once it printed `when`. */
-function runProcess(args: string[], env: Record<string, string>, act?: { when: string; then: (pid: number, child: ReturnType<typeof spawn>) => void }): Promise<Ran> {
-  return new Promise((done) => {
-    const child = spawn(args[0]!, args.slice(1), { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let acted = false;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (act && !acted && out.includes(act.when)) {
-        acted = true;
-        act.then(child.pid!, child);
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (err += d));
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, out, err });
-    });
-  });
-}
 
 const readJson = (path: string): any => JSON.parse(readFileSync(path, 'utf8'));
 
@@ -92,7 +62,8 @@ describe('connscope run: an unmodified app, traced', () => {
     let signalled: any;
     const r = await runProcess([process.execPath, BIN, 'run', '--json', json, '--report', 'off', '--', process.execPath, APP], { TARGET: server.origin, MODE: 'wait' }, {
       when: 'requests done',
-      then: (pid, child) => {
+      then: (child) => {
+        const pid = child.pid!;
         // run's own pid: it passes SIGUSR2 on to the app
         const poll = setInterval(() => {
           if (!existsSync(json)) return process.kill(pid, 'SIGUSR2');
@@ -113,7 +84,7 @@ describe('connscope run: an unmodified app, traced', () => {
     const json = join(dir, 'term.json');
     const r = await runProcess([process.execPath, BIN, 'run', '--json', json, '--report', 'off', '--', process.execPath, APP], { TARGET: server.origin, MODE: 'wait' }, {
       when: 'requests done',
-      then: (pid) => process.kill(pid, 'SIGTERM'),
+      then: (child) => void process.kill(child.pid!, 'SIGTERM'),
     });
     assert.equal(r.code, 128 + 15);
     const report = readJson(json);
