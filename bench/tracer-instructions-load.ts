@@ -4,8 +4,9 @@
 // request handling of both ends, JIT warm-up excluded.
 //   node tracer-instructions-load.ts <undici|http> <mode> <requests>
 // mode: off | floor (empty subscribers on the tracer's channels) | rate<r> (sampleRate r) |
-// tracer | tracer-base (the tracer of the checkout in CONNSCOPE_BASE) | run (connscope run's
-// default level: attach() with client and server tracing into the live session) | run-client (the same, servers untraced)
+// tracer | tracer-base (the tracer of the checkout in CONNSCOPE_BASE) | production (alias run: what
+// `node --import connscope/register` does by default, client and server traced into the live session,
+// no report written) | run-client (the same, servers untraced) | run-full (production at --sample-rate 1)
 // | metrics-noop | metrics-sdk | metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
 import { execFileSync } from 'node:child_process';
 import dc from 'node:diagnostics_channel';
@@ -31,10 +32,13 @@ const run = async (n: number): Promise<void> => {
 
 if (mode === 'floor') {
   subscribeEmpty(dc, TRACER_CHANNELS[client === 'undici' ? 'undici' : 'http']);
-} else if (mode === 'run' || mode === 'run-client') {
+} else if (mode === 'production' || mode === 'run' || mode === 'run-client' || mode === 'run-full') {
+  // production: exactly what `node --import connscope/register` does by default (no environment),
+  // less the exit report's output; run-full: the same at --sample-rate 1
   const { attach } = await import('../src/run/attach.js');
-  const { RUN_DEFAULTS } = await import('../src/run/options.js');
-  attach({ ...RUN_DEFAULTS, report: false, reportSignal: 'none', server: mode === 'run' });
+  const { runOptionsFromEnv } = await import('../src/run/options.js');
+  const options = runOptionsFromEnv({});
+  attach({ ...options, report: false, server: mode !== 'run-client', ...(mode === 'run-full' ? { sampleRate: 1 } : {}) });
 } else if (mode !== 'off') {
   const base = process.env.CONNSCOPE_BASE;
   if (mode === 'tracer-base' && !base) throw new Error('tracer-base needs CONNSCOPE_BASE=<checkout>');

@@ -3,7 +3,8 @@ import type { Finding } from '../model/finding.js';
 import type { PhaseName } from '../model/phases.js';
 import type { RequestTrace } from '../model/request.js';
 import type { ServerConnectionCounts } from '../trace/server/types.js';
-import type { InflightRequest } from '../trace/types.js';
+import { summaryOfTrace } from '../trace/tally.js';
+import type { InflightRequest, RequestSummary } from '../trace/types.js';
 import { BoundedValues, connectionProtocolVersion, httpMethod, PeerCache, requestProtocolVersion, type Attrs, type PeerAttrs } from './attributes.js';
 import { METRICS, type MetricKey } from './names.js';
 import type { MetricSink, Observer, RecordFn } from './sink.js';
@@ -107,14 +108,24 @@ export class MetricsRecorder {
     return sets;
   }
 
-  private errorType(r: RequestTrace, server: boolean): string | undefined {
+  private errorType(r: RequestSummary, server: boolean): string | undefined {
     if (r.error) return this.errorTypes.of(r.error.code);
     // semconv: a status the side treats as an error is the error type (client: 4xx and 5xx, server: 5xx)
     if (r.status !== undefined && r.status >= (server ? 500 : 400)) return String(r.status);
     return undefined;
   }
 
+  /** One finished request from its trace: what onTally and onPhases record together. */
   onRequest(r: RequestTrace): void {
+    this.onTally(summaryOfTrace(r));
+    this.onPhases(r);
+  }
+
+  /**
+   * Any finished request, traced or not (the tracer's `tally` event): request duration and count,
+   * and a failed lookup's duration. Exact whatever the tracer samples.
+   */
+  onTally(r: RequestSummary): void {
     this.beforeEvent?.();
     const outs = this.outs;
     if (outs.length === 0) return;
@@ -138,7 +149,7 @@ export class MetricsRecorder {
       if (error !== undefined) a['error.type'] = error;
       if (cache.size < MAX_REQUEST_SETS) cache.set(key, Object.freeze(a));
     }
-    const seconds = r.phases.total / 1000;
+    const seconds = r.durationMs / 1000;
     const sets = server ? undefined : this.setsOf(peer);
     for (const o of outs) {
       if (!sets) {
@@ -148,15 +159,26 @@ export class MetricsRecorder {
       }
       o.clientRequestDuration?.(seconds, a);
       o.clientRequests?.(1, r.reused ? sets.reused : sets.fresh);
-      const phase = o.clientPhaseDuration;
-      if (phase) {
-        for (const name of PHASES) {
-          const ms = r.phases[name];
-          if (ms !== undefined) phase(ms / 1000, sets.phase[name]!);
-        }
-      }
       // a lookup that failed never made a connection: its duration is the request's up to the failure
-      if (r.error?.layer === 'dns') o.dnsLookupDuration?.((r.phases.dns ?? r.phases.total - (r.phases.blocked ?? 0)) / 1000, { 'dns.question.name': peer['server.address'], 'error.type': a['error.type'] ?? r.error.code });
+      if (r.error?.layer === 'dns') {
+        const p = r.sampled ? r.toTrace().phases : undefined;
+        o.dnsLookupDuration?.((p ? (p.dns ?? p.total - (p.blocked ?? 0)) : r.durationMs) / 1000, { 'dns.question.name': peer['server.address'], 'error.type': a['error.type'] ?? r.error.code });
+      }
+    }
+  }
+
+  /** A traced request's phases (connscope.http.client.phase.duration): the sampled requests only. */
+  onPhases(r: RequestTrace): void {
+    const outs = this.outs;
+    if (outs.length === 0 || this.isServer(r.source)) return;
+    const sets = this.setsOf(this.peers.of(r.origin));
+    for (const o of outs) {
+      const phase = o.clientPhaseDuration;
+      if (!phase) continue;
+      for (const name of PHASES) {
+        const ms = r.phases[name];
+        if (ms !== undefined) phase(ms / 1000, sets.phase[name]!);
+      }
     }
   }
 
@@ -211,12 +233,13 @@ export class MetricsRecorder {
 
   /** Subscribes to a tracer's (or server tracer's) events; returns the unsubscribe function. */
   observe(tracer: Subscribable): () => void {
-    const onRequest = (r: RequestTrace): void => this.onRequest(r);
+    const onTally = (r: RequestSummary): void => this.onTally(r);
+    const onPhases = (r: RequestTrace): void => this.onPhases(r);
     const onConnection = (c: ConnectionRecord): void => this.onConnection(c);
     const onClose = (c: ConnectionRecord): void => this.onClose(c);
-    tracer.on('request', onRequest).on('connection', onConnection).on('close', onClose);
+    tracer.on('tally', onTally).on('request', onPhases).on('connection', onConnection).on('close', onClose);
     return () => {
-      tracer.off('request', onRequest).off('connection', onConnection).off('close', onClose);
+      tracer.off('tally', onTally).off('request', onPhases).off('connection', onConnection).off('close', onClose);
     };
   }
 
@@ -295,6 +318,8 @@ export class MetricsRecorder {
 
 /** The event surface shared by the client tracer and a server tracer. */
 interface Subscribable {
+  on(event: 'tally', listener: (r: RequestSummary) => void): Subscribable;
+  off(event: 'tally', listener: (r: RequestSummary) => void): Subscribable;
   on(event: 'request', listener: (r: RequestTrace) => void): Subscribable;
   on(event: 'connection' | 'close', listener: (c: ConnectionRecord) => void): Subscribable;
   off(event: 'request', listener: (r: RequestTrace) => void): Subscribable;

@@ -54,4 +54,9 @@ export interface RequestTrace {
    * not run the callback that ends the phase). Present only when some stall overlapped the request.
    */
   stalls?: PhaseStalls;
+  /**
+   * false: built from a request the tracer counted but did not trace (sampled out), kept because it
+   * failed or was among the slowest; its phases hold only `total`. Absent on traced requests.
+   */
+  sampled?: false;
 }

@@ -3,7 +3,8 @@ import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { RingBuffer } from '../model/ring-buffer.js';
 import { Session } from '../model/session.js';
-import type { Tracer } from '../trace/types.js';
+import { summaryOfTrace } from '../trace/tally.js';
+import type { RequestSummary, Tracer } from '../trace/types.js';
 import { TopN } from './top-n.js';
 
 export interface LiveSessionOptions {
@@ -27,7 +28,7 @@ export interface SideTotals {
   connectionsOpen: number;
   handshakes: { full: number; resumed: number };
   closes: Record<string, number>;
-  /** Request duration over every traced request. */
+  /** Request duration over every request (traced or counted). */
   duration?: LatencySummary;
 }
 
@@ -93,20 +94,36 @@ export class LiveSession {
     return source === 'server' ? this.server : this.client;
   }
 
+  /** One finished request with its trace: counted and kept (count() and keep() together). */
   addRequest(r: RequestTrace): void {
+    this.count(summaryOfTrace(r));
+    this.keep(r);
+  }
+
+  /**
+   * Counts one finished request, traced or not (the tracer's `tally` event). A request that was
+   * not traced is kept as a minimal trace when it failed or is among the slowest (rare: a failure,
+   * or a duration above the slowest kept).
+   */
+  count(r: RequestSummary): void {
     const side = this.side(r.source);
     const t = side.t;
     t.requests++;
     if (r.reused) t.reused++;
     if (r.status !== undefined) bump(t.status, String(r.status));
-    side.duration.recordMs(r.phases.total);
-    this.recent?.push(r);
-    this.slowest.offer(r);
+    side.duration.recordMs(r.durationMs);
     if (r.error) {
       t.failed++;
       bump(t.errors, r.error.code);
-      this.failed?.push(r);
     }
+    if (!r.sampled && (r.error || this.slowest.wouldKeep(r.durationMs))) this.keep(r.toTrace());
+  }
+
+  /** Keeps a request's trace in the samples (the most recent, the slowest, the failed). */
+  keep(r: RequestTrace): void {
+    if (r.sampled !== false) this.recent?.push(r);
+    this.slowest.offer(r);
+    if (r.error) this.failed?.push(r);
   }
 
   addConnection(c: ConnectionRecord): void {
@@ -131,10 +148,11 @@ export class LiveSession {
   collect(tracer: Tracer): () => void {
     const onConnection = (c: ConnectionRecord): void => this.addConnection(c);
     const onClose = (c: ConnectionRecord): void => this.closeConnection(c);
-    const onRequest = (r: RequestTrace): void => this.addRequest(r);
-    tracer.on('connection', onConnection).on('close', onClose).on('request', onRequest);
+    const onTally = (r: RequestSummary): void => this.count(r);
+    const onRequest = (r: RequestTrace): void => this.keep(r);
+    tracer.on('connection', onConnection).on('close', onClose).on('tally', onTally).on('request', onRequest);
     return () => {
-      tracer.off('connection', onConnection).off('close', onClose).off('request', onRequest);
+      tracer.off('connection', onConnection).off('close', onClose).off('tally', onTally).off('request', onRequest);
     };
   }
 

@@ -26,7 +26,10 @@ export interface RunOptions {
   keepFailed: number;
   /** Trace the process's servers too (default true). */
   server: boolean;
-  /** Share of reused-connection requests traced, 0..1 (default 1). */
+  /**
+   * Share of requests on kept-alive connections traced in full, 0..1 (default PRODUCTION_SAMPLE_RATE:
+   * the production level; 1 is the full level). Every request is counted whatever the rate.
+   */
   sampleRate: number;
   /** CPU-sample the app so event-loop-blocked names the functions that held the loop (default false). */
   profile: boolean;
@@ -86,7 +89,7 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
     key: 'sampleRate',
     flag: '--sample-rate <rate>',
     env: 'CONNSCOPE_SAMPLE_RATE',
-    description: 'share of requests on reused connections that are traced, 0..1 (default 1)',
+    description: 'share of requests on kept-alive connections traced in full, 0..1 (default 0.01: the production level; 1: full tracing); every request is counted',
     parse: (raw, name) => parseNumber(raw, name, { min: 0, max: 1 }),
   },
   { key: 'profile', flag: '--profile <on|off>', env: 'CONNSCOPE_PROFILE', description: 'sample the CPU so event-loop-blocked names the functions that held the loop (default off; costs the profiler, docs/tracer.md)', parse: bool },
@@ -110,6 +113,9 @@ export const RUN_OPTIONS: readonly RunOptionSpec[] = [
   },
 ];
 
+/** The production recording level's share of traced requests (docs/run.md, Recording levels). */
+export const PRODUCTION_SAMPLE_RATE = 0.01;
+
 export const RUN_DEFAULTS: RunOptions = {
   report: true,
   reportSignal: 'SIGUSR2',
@@ -117,7 +123,7 @@ export const RUN_DEFAULTS: RunOptions = {
   keepSlowest: 100,
   keepFailed: 1000,
   server: true,
-  sampleRate: 1,
+  sampleRate: PRODUCTION_SAMPLE_RATE,
   profile: false,
   metricsHost: '127.0.0.1',
 };

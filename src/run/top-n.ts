@@ -26,6 +26,12 @@ export class TopN<T> {
     }
   }
 
+  /** Whether an item with this key would be kept now (cheaper than building the item to offer it). */
+  wouldKeep(key: number): boolean {
+    if (this.capacity <= 0) return false;
+    return this.heap.length < this.capacity || key > this.key(this.heap[0] as T);
+  }
+
   /** Kept items, largest first. */
   sorted(): T[] {
     return [...this.heap].sort((a, b) => this.key(b) - this.key(a));

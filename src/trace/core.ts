@@ -8,6 +8,7 @@ import { SafeEmitter } from './emitter.js';
 import type { EventLoopSampler } from './event-loop.js';
 import { Counter, PoolIds } from './ids.js';
 import { finishRequest, inflightView, newRequestState, releaseRequest, type RequestState } from './request-state.js';
+import { RequestTally, summaryOfTrace, tallyView, type InflightNode } from './tally.js';
 import type { InflightRequest } from './types.js';
 
 /** In-flight requests remembered at most (a host that leaks requests must not grow the tracer). */
@@ -25,8 +26,8 @@ export class TracerCore {
    * In-flight requests as a doubly linked list through the states themselves, oldest first:
    * adding and removing costs a few field writes, with no hash-table entry per request.
    */
-  private head: RequestState | undefined;
-  private tail: RequestState | undefined;
+  private head: InflightNode | undefined;
+  private tail: InflightNode | undefined;
   private inflightCount = 0;
   /** Agents / dispatchers seen, weakly held, for poolSnapshot(). */
   readonly pools = new Set<WeakRef<object>>();
@@ -146,17 +147,48 @@ export class TracerCore {
 
   newRequest(origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
     const st = newRequestState(++this.reqSeq, origin, method, path, source, start, poolId);
+    this.link(st);
+    return st;
+  }
+
+  /** Whether sampled-out requests are counted (someone listens for `tally`). */
+  get tallying(): boolean {
+    return this.events.has('tally');
+  }
+
+  /** A sampled-out request that is counted, not traced (tally.ts); it is in the in-flight list too. */
+  newTally(origin: string, method: string, rawPath: string | undefined, source: SourceKind, start: number): RequestTally {
+    const t = new RequestTally(++this.reqSeq, source, origin, method, rawPath, start);
+    this.link(t);
+    return t;
+  }
+
+  /** Ends a counted request: off the in-flight list, its duration set, emitted as `tally`. */
+  finishTally(t: RequestTally, end = now()): void {
+    if (t.done) return;
+    t.done = true;
+    this.unlink(t);
+    t.durationMs = end - t.startedAt;
+    t.conn = undefined;
+    this.events.emit('tally', t);
+  }
+
+  /** A coarse clock for marks nobody times precisely (the loop sampler's last tick; 0 without one). */
+  coarseNow(): number {
+    return this.eventLoop?.lastTickAt ?? 0;
+  }
+
+  private link(st: InflightNode): void {
     if (this.inflightCount >= MAX_INFLIGHT && this.head) this.unlink(this.head);
     st.prev = this.tail;
     if (this.tail) this.tail.next = st;
     else this.head = st;
     this.tail = st;
     this.inflightCount++;
-    return st;
   }
 
   /** Takes a request off the in-flight list (no-op when it is not on it). */
-  private unlink(st: RequestState): void {
+  private unlink(st: InflightNode): void {
     const { prev, next } = st;
     if (prev) prev.next = next;
     else if (this.head === st) this.head = next;
@@ -195,15 +227,17 @@ export class TracerCore {
     if (st.done) return;
     this.unlink(st);
     // Nobody listens for requests (connection-only consumers): skip building the trace.
-    if (!this.events.has('request')) return releaseRequest(st, end);
+    const tally = this.events.has('tally');
+    if (!tally && !this.events.has('request')) return releaseRequest(st, end);
     const trace = finishRequest(st, end, this.eventLoop);
     this.events.emit('request', trace);
+    if (tally) this.events.emit('tally', summaryOfTrace(trace));
   }
 
   inflight(): InflightRequest[] {
     const t = now();
     const out: InflightRequest[] = [];
-    for (let st = this.head; st; st = st.next) out.push(inflightView(st, t));
+    for (let st = this.head; st; st = st.next) out.push(st instanceof RequestTally ? tallyView(st, t) : inflightView(st as RequestState, t));
     return out;
   }
 

@@ -49,6 +49,11 @@ export class EventLoopSampler implements StallLog {
     this.timer.unref();
   }
 
+  /** When the last tick ran (monotonic ms): a clock good to one interval; 0 when not running. */
+  get lastTickAt(): number {
+    return this.timer === undefined ? 0 : this.expected - this.options.intervalMs;
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;

@@ -12,6 +12,7 @@ import { findHeader } from './raw-headers.js';
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { threadpoolTasks } from './threadpool.js';
 import { requestedOcsp } from './tls-info.js';
+import { RequestTally } from './tally.js';
 
 interface Pending {
   st: RequestState;
@@ -226,10 +227,49 @@ export function traceHttp(core: TracerCore): () => void {
     // connection is always traced, so no connection goes unseen.
     try {
       if (core.stateOf<Pending>(req) !== undefined) return;
-      if (placement === 'reused' && !core.sampled()) return core.attach(req, null);
+      if (placement === 'reused' && !core.sampled()) return core.tallying ? counted(req, options, at, agent) : core.attach(req, null);
       track(req, originOf(req, options, agent), at, placement, agent);
     } catch (error) {
       core.fail('http:addRequest', error);
+    }
+  };
+
+  /** Sampled out but counted: a tally (tally.ts), ended at the request's 'close' like a traced one. */
+  const counted = (req: http.ClientRequest, options: { host?: string; port?: number | string } | undefined, at: number, agent: http.Agent): void => {
+    const origin = originOf(req, options, agent);
+    if (!core.wants(origin)) return core.attach(req, null);
+    core.attach(req, core.newTally(origin, req.method || 'GET', req.path, 'http', at));
+    req.on('close', onTallyClose);
+  };
+  const onTallyClose = function (this: http.ClientRequest): void {
+    if (!core.active) return;
+    try {
+      const t = core.stateOf<RequestTally>(this);
+      if (!(t instanceof RequestTally) || t.done) return;
+      const res = (this as { res?: http.IncomingMessage | null }).res;
+      if (res && !res.complete && !res.destroyed) {
+        if (!res.listeners('close').includes(onTallyResClose)) res.on('close', onTallyResClose);
+        return;
+      }
+      if (!res || !res.complete) t.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: t.reused };
+      core.finishTally(t);
+    } catch (error) {
+      core.fail('http:tally-close', error);
+    }
+  };
+  const onTallyResClose = function (this: http.IncomingMessage): void {
+    if (!core.active) return;
+    try {
+      const req = (this as { req?: http.ClientRequest }).req;
+      const t = req && core.stateOf<RequestTally>(req);
+      if (!(t instanceof RequestTally) || t.done) return;
+      if (!this.complete) {
+        const err = (this as { errored?: unknown }).errored;
+        t.error ??= err ? classifyError(err, t.reused) : { code: 'ABORTED', message: 'response body cut off before it completed', layer: 'http', onReusedSocket: t.reused };
+      }
+      core.finishTally(t);
+    } catch (error) {
+      core.fail('http:tally-res-close', error);
     }
   };
 
@@ -242,7 +282,20 @@ export function traceHttp(core: TracerCore): () => void {
     }
   };
   const started = (req: http.ClientRequest): void => {
-    const known = core.stateOf<Pending>(req);
+    const known = core.stateOf<Pending | RequestTally>(req);
+    if (known instanceof RequestTally) {
+      const conn = req.socket ? core.connectionOf(req.socket) : undefined;
+      if (conn) {
+        conn.assigned++;
+        conn.record.requests++;
+        conn.idleSince = undefined;
+        known.conn = conn;
+        known.connectionId = conn.record.id;
+        known.poolId = conn.record.poolId;
+      }
+      known.reused = true; // only requests handed a kept-alive socket are sampled out
+      return;
+    }
     if (known) {
       assignPending(known, req);
       // Published from _finish, when the request is handed to its socket: on a socket still
@@ -279,8 +332,14 @@ export function traceHttp(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const { request, response } = msg as { request: http.ClientRequest; response: http.IncomingMessage };
-      const p = core.stateOf<Pending>(request);
-      if (p) {
+      const p = core.stateOf<Pending | RequestTally>(request);
+      if (p instanceof RequestTally) {
+        p.status = response.statusCode;
+        p.httpVersion = response.httpVersion;
+        p.headersAt = core.coarseNow();
+        // a response whose connection is closed ends at its own 'close' (as a traced one)
+        if (!request.shouldKeepAlive) response.on('close', onTallyResClose);
+      } else if (p) {
         assignPending(p, request);
         responded(p, response, request.shouldKeepAlive);
       }
@@ -309,7 +368,12 @@ export function traceHttp(core: TracerCore): () => void {
 
   const onError = core.guard('http:error', (msg: unknown) => {
     const { request, error } = msg as { request: http.ClientRequest; error: unknown };
-    const p = core.stateOf<Pending>(request);
+    const p = core.stateOf<Pending | RequestTally>(request);
+    if (p instanceof RequestTally) {
+      if (p.done) return;
+      p.error = classifyError(error, true);
+      return core.finishTally(p);
+    }
     if (!p || p.st.done) return;
     assignPending(p, request);
     p.st.error = classifyError(error, request.reusedSocket || p.st.reused);

@@ -6,6 +6,7 @@ import type { RequestError, RequestTrace } from '../model/request.js';
 import { MIN_SPLIT_STALL_MS, phaseStalls, type StallLog } from '../model/stall.js';
 import { epochOf } from './clock.js';
 import type { ConnectionMarks, ConnectionState } from './connection-state.js';
+import type { InflightNode } from './tally.js';
 import type { InflightRequest } from './types.js';
 
 /** A request in flight; holds no reference to the host's request, nor to its socket once written. */
@@ -37,8 +38,8 @@ export interface RequestState {
   writingOn: Socket | undefined;
   done: boolean;
   /** Links in the tracer's in-flight list (intrusive: no Set entry, no hashing per request). */
-  prev: RequestState | undefined;
-  next: RequestState | undefined;
+  prev: InflightNode | undefined;
+  next: InflightNode | undefined;
 }
 
 export function requestId(st: RequestState): string {

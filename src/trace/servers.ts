@@ -4,7 +4,7 @@ import { ServerTracerImpl } from './server/instrument-server.js';
 import type { InstrumentServerOptions, ServerConnectionCounts } from './server/types.js';
 import type { TracerEvents } from './types.js';
 
-const FORWARDED = ['connection', 'request', 'close', 'diagnostic'] as const satisfies readonly (keyof TracerEvents)[];
+const FORWARDED = ['connection', 'request', 'close', 'diagnostic', 'tally'] as const satisfies readonly (keyof TracerEvents)[];
 
 /**
  * `instrument({ server: true })`: traces every node:http/https/http2 server of the process and
@@ -12,8 +12,9 @@ const FORWARDED = ['connection', 'request', 'close', 'diagnostic'] as const sati
  */
 export function traceServers(core: TracerCore, options: InstrumentServerOptions): { stop: () => void; counts: () => ServerConnectionCounts } {
   const servers = new ServerTracerImpl();
-  for (const event of FORWARDED) servers.on(event, (...args: unknown[]) => (core.events.emit as (e: string, ...a: unknown[]) => void)(event, ...args));
-  const detach = attachToNewServers(servers, options);
+  // every event carries one argument
+  for (const event of FORWARDED) servers.on(event, (arg: unknown) => (core.events.emit as (e: string, a: unknown) => void)(event, arg));
+  const detach = attachToNewServers(servers, { sampleRate: core.sampleRate, ...options });
   return {
     stop: () => {
       detach();

@@ -11,6 +11,7 @@ import { hookUndiciPoolQueue, noteRequestCreated, poolDispatchTime, unhookUndici
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { findHeader } from './raw-headers.js';
 import { noteKeepAlive } from './keepalive-hint.js';
+import { RequestTally } from './tally.js';
 
 interface UndiciRequest {
   origin?: string | URL;
@@ -111,6 +112,7 @@ export function traceUndici(core: TracerCore): () => void {
     try {
       const request = (msg as { request: UndiciRequest }).request;
       if (core.sampled()) created(request);
+      else if (core.tallying) counted(request);
       else core.attach(request, null);
     } catch (error) {
       core.fail('undici:create', error);
@@ -125,6 +127,14 @@ export function traceUndici(core: TracerCore): () => void {
     const start = queuedSince !== undefined && queuedSince < t ? queuedSince : t;
     const st = core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start);
     core.attach(request, st);
+  };
+
+  /** Sampled out but counted: a tally instead of a traced request's state (tally.ts). */
+  const counted = (request: UndiciRequest): void => {
+    const origin = normaliseOrigin(request.origin);
+    if (!core.wants(origin)) return core.attach(request, null);
+    const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
+    core.attach(request, core.newTally(origin, request.method || 'GET', request.path, source, now()));
   };
 
   const onBeforeConnect = core.guard('undici:beforeConnect', (msg: unknown) => {
@@ -202,8 +212,17 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const { request, socket, headers } = msg as { request: object; socket: Socket; headers: unknown };
-      const st = core.stateOf<RequestState>(request);
-      if (st) sendingHeaders(st, socket, headers);
+      const st = core.stateOf<RequestState | RequestTally>(request);
+      if (st instanceof RequestTally) {
+        const conn = core.connectionOf(socket);
+        countUnsampled(conn);
+        if (conn) {
+          st.conn = conn;
+          st.connectionId = conn.record.id;
+          st.poolId = conn.record.poolId;
+          st.reused = conn.assigned > 1 || !conn.seenFromStart;
+        }
+      } else if (st) sendingHeaders(st, socket, headers);
       else if (core.sampling) countUnsampled(core.connectionOf(socket));
     } catch (error) {
       core.fail('undici:sendHeaders', error);
@@ -238,8 +257,8 @@ export function traceUndici(core: TracerCore): () => void {
   const onBodySent = (msg: unknown): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState>((msg as { request: object }).request);
-      if (st) bodySent(st);
+      const st = core.stateOf<RequestState | RequestTally>((msg as { request: object }).request);
+      if (st && !(st instanceof RequestTally)) bodySent(st);
     } catch (error) {
       core.fail('undici:bodySent', error);
     }
@@ -262,8 +281,12 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const { request, response } = msg as { request: object; response: { statusCode: number; headers: unknown } };
-      const st = core.stateOf<RequestState>(request);
-      if (st) gotHeaders(st, response);
+      const st = core.stateOf<RequestState | RequestTally>(request);
+      if (st instanceof RequestTally) {
+        st.status = response.statusCode;
+        st.httpVersion = st.conn?.record.protocol === 'h2' ? '2.0' : '1.1';
+        st.headersAt = core.coarseNow();
+      } else if (st) gotHeaders(st, response);
     } catch (error) {
       core.fail('undici:headers', error);
     }
@@ -282,8 +305,9 @@ export function traceUndici(core: TracerCore): () => void {
   const onTrailers = (msg: unknown): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState>((msg as { request: object }).request);
-      if (st) core.complete(st);
+      const st = core.stateOf<RequestState | RequestTally>((msg as { request: object }).request);
+      if (st instanceof RequestTally) core.finishTally(st);
+      else if (st) core.complete(st);
     } catch (error) {
       core.fail('undici:trailers', error);
     }
@@ -291,10 +315,11 @@ export function traceUndici(core: TracerCore): () => void {
 
   const onError = core.guard('undici:error', (msg: unknown) => {
     const { request, error } = msg as { request: object; error: unknown };
-    const st = core.stateOf<RequestState>(request);
+    const st = core.stateOf<RequestState | RequestTally>(request);
     if (!st || st.done) return;
     st.error = classifyError(error, st.reused);
-    core.complete(st);
+    if (st instanceof RequestTally) core.finishTally(st);
+    else core.complete(st);
   });
 
   const subs: [string, (msg: unknown) => void][] = [

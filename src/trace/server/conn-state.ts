@@ -9,6 +9,11 @@ export function nextRequestId(): string {
   return `sr${++nextRequest}`;
 }
 
+/** The sequence number behind the next request id (a counted request builds 'sr<n>' only if asked). */
+export function nextRequestSeq(): number {
+  return ++nextRequest;
+}
+
 /** What the tracer remembers about one open server connection until it closes. */
 export interface ConnState {
   record: ConnectionRecord;
@@ -92,6 +97,16 @@ export function beginRequest(state: ConnState, now = performance.now()): { index
   state.inflight++;
   state.record.requests++;
   return { index: state.record.requests, idleBeforeMs };
+}
+
+/**
+ * A counted (sampled-out) request starts: busy and counted like a traced one; the idle gap before it
+ * is not measured (the connection's idle stats then cover the gaps before traced requests).
+ */
+export function countRequest(state: ConnState): void {
+  state.idleSince = undefined;
+  state.inflight++;
+  state.record.requests++;
 }
 
 export function endRequest(state: ConnState, now = performance.now()): void {

@@ -5,7 +5,8 @@ import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { parseKeepAliveHeader } from '../../model/connection.js';
 import type { RequestTrace } from '../../model/request.js';
-import { beginRequest, endRequest, finishConnection, newConnState, nextRequestId, originOf, type ConnState } from './conn-state.js';
+import { beginRequest, countRequest, endRequest, finishConnection, newConnState, nextRequestId, nextRequestSeq, originOf, type ConnState } from './conn-state.js';
+import { RequestTally, summaryOfTrace } from '../tally.js';
 import type { SafeEmitter } from './emitter.js';
 import { PendingHandshakes } from './handshakes.js';
 import { serverTlsInfo } from './tls-info.js';
@@ -94,6 +95,7 @@ export function attachHttp1(
 
   // One context per request in flight and shared listener functions: no closures per request (hot path).
   const pending = new Map<http.IncomingMessage, RequestContext>();
+  const rate = options.sampleRate ?? 1;
 
   function onRequestEnd(this: http.IncomingMessage): void {
     const ctx = pending.get(this);
@@ -107,8 +109,12 @@ export function attachHttp1(
     try {
       const end = performance.now();
       endRequest(ctx.state, end);
-      if (!aborted) noteConnectionFate(ctx.state, req, res, server);
-      if (emitter.listenerCount('request') > 0) emitter.emitSafe('request', requestTrace(ctx, req, res, end, aborted));
+      if (!aborted) noteConnectionFate(ctx.state, req, res, server, true);
+      const tally = emitter.listenerCount('tally') > 0;
+      if (!tally && emitter.listenerCount('request') === 0) return;
+      const trace = requestTrace(ctx, req, res, end, aborted);
+      emitter.emitSafe('request', trace);
+      if (tally) emitter.emitSafe('tally', summaryOfTrace(trace));
     } catch (error) {
       emitter.diagnostic(`tracer error in response: ${(error as Error)?.message}`, 'response', error);
     }
@@ -120,11 +126,47 @@ export function attachHttp1(
     complete(this, !this.writableFinished);
   }
 
+  /** A counted (sampled-out) request ends at its response's 'close', which Node emits after 'finish' too. */
+  function onCountedClose(this: http.ServerResponse): void {
+    try {
+      const t = (this as unknown as Record<symbol, RequestTally | null>)[COUNTED];
+      if (!t || t.done) return;
+      t.done = true;
+      const end = performance.now();
+      const req = this.req;
+      const state = open.get(req.socket);
+      const finished = this.writableFinished;
+      if (state) {
+        endRequest(state, end);
+        if (finished) noteConnectionFate(state, req, this, server, false);
+      }
+      if (finished) t.status = this.statusCode;
+      else t.error = { code: 'ECONNRESET', message: 'the client went away before the response was written', layer: 'tcp', onReusedSocket: true };
+      t.durationMs = end - t.startedAt;
+      emitter.emitSafe('tally', t);
+    } catch (error) {
+      emitter.diagnostic(`tracer error in response close: ${(error as Error)?.message}`, 'response', error);
+    }
+  }
+
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     try {
       // a connection accepted before the tracer attached is adopted at its first traced request
       const state = open.get(req.socket) ?? adopt(req.socket);
       const startedAt = performance.now();
+      // sampling: the first request on a connection is always traced; the rest at `rate`, and
+      // counted only (a tally, one listener) while anyone listens for tallies
+      if (rate < 1 && state.record.requests > 0 && Math.random() >= rate && emitter.listenerCount('tally') > 0) {
+        countRequest(state);
+        const t = new RequestTally(nextRequestSeq(), 'server', state.record.origin, req.method ?? 'GET', req.url, startedAt);
+        t.reused = true;
+        t.connectionId = state.record.id;
+        t.httpVersion = req.httpVersion;
+        (res as unknown as Record<symbol, RequestTally | null>)[COUNTED] = t;
+        res.on('close', onCountedClose);
+        return;
+      }
+      (res as unknown as Record<symbol, RequestTally | null>)[COUNTED] = null;
       const { index, idleBeforeMs } = beginRequest(state, startedAt);
       pending.set(req, { state, startedAt, index, idleBeforeMs, bodyReadAt: undefined });
       req.on('end', onRequestEnd);
@@ -152,12 +194,19 @@ export function attachHttp1(
   return { detach, accept: onConnection };
 }
 
-/** Node decides at writeHead whether the socket survives the response; remember why it will not. */
-function noteConnectionFate(state: ConnState, req: http.IncomingMessage, res: http.ServerResponse, server: Http1Server): void {
-  noteSentHeaders(state, res);
+/** Marks the response a counted request goes on (the same property on every response: one hidden class). */
+const COUNTED = Symbol('connscope.counted');
+
+/**
+ * Node decides at writeHead whether the socket survives the response; remember why it will not.
+ * `headers`: also note the Connection / Keep-Alive values sent (counted requests skip it unless the
+ * connection ends: the connection's first request, always traced, noted them).
+ */
+function noteConnectionFate(state: ConnState, req: http.IncomingMessage, res: http.ServerResponse, server: Http1Server, headers: boolean): void {
   // at maxRequestsPerSocket Node answers `Connection: close` but leaves closing the socket to the client
   const maxReached = (res as http.ServerResponse & { maxRequestsOnConnectionReached?: boolean }).maxRequestsOnConnectionReached === true;
   const last = maxReached || (res as http.ServerResponse & { _last?: boolean })._last === true || res.shouldKeepAlive === false;
+  if (headers || last) noteSentHeaders(state, res);
   if (!last) return;
   const max = maxReached ? state.record.requests : (server.maxRequestsPerSocket ?? 0);
   const clientAsked = (req.headers.connection ?? '').toLowerCase().includes('close') || (req.httpVersion === '1.0' && !/keep-alive/i.test(req.headers.connection ?? ''));

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { RequestTrace } from '../../model/request.js';
+import { summaryOfTrace } from '../tally.js';
 import { beginRequest, endRequest, finishConnection, newConnState, nextRequestId, originOf, type ConnState } from './conn-state.js';
 import type { SafeEmitter } from './emitter.js';
 import { PendingHandshakes } from './handshakes.js';
@@ -101,6 +102,7 @@ export function attachHttp2(server: H2Server, emitter: SafeEmitter, open: Map<So
             trace.error = { code: `NGHTTP2_RST_${stream.rstCode}`, message: `stream reset with code ${stream.rstCode}`, layer: 'h2', onReusedSocket: index > 1 };
           }
           emitter.emitSafe('request', trace);
+          if (emitter.listenerCount('tally') > 0) emitter.emitSafe('tally', summaryOfTrace(trace));
         }),
       );
     });

@@ -1,5 +1,6 @@
 import type { ConnectionRecord } from '../../model/connection.js';
 import type { RequestTrace } from '../../model/request.js';
+import type { RequestSummary } from '../types.js';
 
 /** Events of a server tracer: the same records as the client tracer, with source 'server'. */
 export interface ServerTracerEvents {
@@ -9,6 +10,8 @@ export interface ServerTracerEvents {
   request: [RequestTrace];
   /** A connection closed; the record carries who closed it and why. */
   close: [ConnectionRecord];
+  /** Any request finished, traced or sampled out (exact aggregates; see RequestSummary). */
+  tally: [RequestSummary];
   /** A problem inside the tracer itself (never thrown into the server). */
   diagnostic: [{ message: string; where: string; error?: unknown }];
 }
@@ -36,6 +39,12 @@ export interface ServerTracer {
 export interface InstrumentServerOptions {
   /** Origin to put on records (default scheme://<local address>:<local port> of each connection). */
   origin?: string;
+  /**
+   * Share of HTTP/1 requests traced, 0..1 (default 1). Below 1, a request after the first on its
+   * connection is traced with this probability; the rest are only counted (`tally` events, while
+   * anyone listens for them) and on their connection record. h2 streams are all traced.
+   */
+  sampleRate?: number;
 }
 
 /** A tracer attached to one server. */

@@ -1,0 +1,96 @@
+import type { SourceKind } from '../model/connection.js';
+import type { RequestError, RequestTrace } from '../model/request.js';
+import { epochOf } from './clock.js';
+import type { ConnectionState } from './connection-state.js';
+import { pathOnly } from './request-state.js';
+import type { InflightRequest, RequestSummary } from './types.js';
+
+/**
+ * A request that is counted but not traced (sampled out at a `sampleRate` below 1): the few facts
+ * exact aggregates need (origin, method, status, duration, reuse, error), no marks, no phases, no
+ * trace. It is also its own `tally` event, so a sampled-out request allocates this one object.
+ * It sits in the tracer's in-flight list like a traced request (leak rules count it), holds no
+ * reference to the host's request, and keeps the raw path only to build a minimal trace when a
+ * consumer asks for one (a failed or very slow request), where the query is cut off as always.
+ */
+export class RequestTally implements RequestSummary {
+  status: number | undefined = undefined;
+  httpVersion: string | undefined = undefined;
+  reused = false;
+  durationMs = 0;
+  error: RequestError | undefined = undefined;
+  connectionId: string | undefined = undefined;
+  poolId: string | undefined = undefined;
+  /** Client side: the connection it went out on (released at the end). */
+  conn: ConnectionState | undefined = undefined;
+  /** Response headers arrived (monotonic ms, coarse: the event-loop sampler's last tick, or 0). */
+  headersAt = 0;
+  done = false;
+  readonly sampled = false;
+  prev: InflightNode | undefined = undefined;
+  next: InflightNode | undefined = undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly source: SourceKind,
+    readonly origin: string,
+    readonly method: string,
+    private readonly rawPath: string | undefined,
+    readonly startedAt: number,
+  ) {}
+
+  /** A minimal trace of this request (phases: total only), for a consumer keeping a failed or slow one. */
+  toTrace(): RequestTrace {
+    const t: RequestTrace = {
+      id: (this.source === 'server' ? 'sr' : 'r') + this.seq,
+      origin: this.origin,
+      method: this.method,
+      path: pathOnly(this.rawPath),
+      source: this.source,
+      startedAt: this.startedAt,
+      startedAtEpoch: epochOf(this.startedAt),
+      phases: { total: this.durationMs },
+      reused: this.reused,
+      sampled: false,
+    };
+    if (this.connectionId !== undefined) t.connectionId = this.connectionId;
+    if (this.poolId !== undefined) t.poolId = this.poolId;
+    if (this.status !== undefined) t.status = this.status;
+    if (this.httpVersion !== undefined) t.httpVersion = this.httpVersion;
+    if (this.error) t.error = this.error;
+    return t;
+  }
+}
+
+/** A node of the tracer's in-flight list: a traced request's state or a tally. */
+export interface InflightNode {
+  prev: InflightNode | undefined;
+  next: InflightNode | undefined;
+  done: boolean;
+}
+
+/** The summary of a traced request, built from its trace (sampled: a trace was emitted too). */
+export function summaryOfTrace(t: RequestTrace): RequestSummary {
+  return {
+    source: t.source,
+    origin: t.origin,
+    method: t.method,
+    status: t.status,
+    httpVersion: t.httpVersion,
+    reused: t.reused,
+    durationMs: t.phases.total,
+    error: t.error,
+    connectionId: t.connectionId,
+    poolId: t.poolId,
+    sampled: true,
+    toTrace: () => t,
+  };
+}
+
+export function tallyView(t: RequestTally, at: number): InflightRequest {
+  const v: InflightRequest = { id: 'r' + t.seq, origin: t.origin, state: t.status !== undefined ? 'receiving' : t.conn ? 'waiting' : 'blocked', ageMs: at - t.startedAt };
+  if (t.connectionId !== undefined) v.connectionId = t.connectionId;
+  if (t.poolId !== undefined) v.poolId = t.poolId;
+  if (t.status !== undefined && t.headersAt > 0) v.sinceHeadersMs = at - t.headersAt;
+  return v;
+}
