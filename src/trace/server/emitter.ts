@@ -9,11 +9,12 @@ export class SafeEmitter extends EventEmitter {
   /** Once set (the tracer stopped) nothing is emitted any more. */
   protected muted = false;
 
-  emitSafe<E extends keyof ServerTracerEvents>(event: E, ...args: ServerTracerEvents[E]): void {
+  // Every event carries one argument: a fixed parameter, no rest array per emit (tally runs per request).
+  emitSafe<E extends keyof ServerTracerEvents>(event: E, arg: ServerTracerEvents[E][0]): void {
     if (this.muted || this.listenerCount(event) === 0) return;
     for (const listener of this.listeners(event)) {
       try {
-        (listener as (...a: unknown[]) => void)(...args);
+        (listener as (a: unknown) => void)(arg);
       } catch (error) {
         if (event !== 'diagnostic') this.diagnostic(`a '${event}' listener threw`, 'listener', error);
       }
