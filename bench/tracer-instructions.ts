@@ -58,9 +58,10 @@ function countOnce(client: string, mode: string): Promise<number> {
 
 const jobs = clients.flatMap((c) => modes.map((m) => [c, m] as const));
 const results = new Map<string, number>();
-// Two at a time: valgrind runs one thread per process, and the machine has two cores.
-for (let i = 0; i < jobs.length; i += 2) {
-  await Promise.all(jobs.slice(i, i + 2).map(async ([c, m]) => {
+// Two at a time by default (--parallel N): valgrind runs one thread per process, and the machine has two cores.
+const parallel = Math.max(1, Number(argOf('parallel', '2')));
+for (let i = 0; i < jobs.length; i += parallel) {
+  await Promise.all(jobs.slice(i, i + parallel).map(async ([c, m]) => {
     const v = await count(c, m);
     results.set(`${c}/${m}`, v);
     process.stderr.write(`${c}/${m}: ${Math.round(v)} instructions per request\n`);

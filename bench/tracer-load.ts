@@ -1,6 +1,6 @@
 // Child process for bench/tracer-overhead.ts: drives a closed-loop load against the bench server
 // with one client (undici or node:http) in one mode (off, tracer, tracer-sampled, tracer-base, otel,
-// noop-subs) and prints the count.
+// noop-subs, production: register's default level) and prints the count.
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-client.js';
@@ -30,6 +30,14 @@ async function main(): Promise<void> {
   if (mode === 'noop-subs') {
     // Diagnostic mode: what undici's own publishing costs once anything subscribes.
     subscribeEmpty(await import('node:diagnostics_channel'), [...TRACER_CHANNELS.undici, ...TRACER_CHANNELS.http]);
+  }
+  if (mode === 'production') {
+    // what `node --import connscope/register` does by default (this process has no server to trace),
+    // less the exit report's output
+    const { attach } = await import('../src/run/attach.js');
+    const { runOptionsFromEnv } = await import('../src/run/options.js');
+    const attached = attach({ ...runOptionsFromEnv({}), report: false });
+    stopTracer = () => attached.stop();
   }
   if (mode === 'tracer' || mode === 'tracer-sampled' || mode === 'tracer-base') {
     // tracer-base: the tracer of another checkout (CONNSCOPE_BASE=/path/to/checkout), to A/B a

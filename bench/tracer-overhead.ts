@@ -1,7 +1,7 @@
 // Throughput of 50 concurrent keep-alive requests with the connscope tracer off vs on, and with
 // OpenTelemetry's http + undici instrumentations for comparison. Run by hand:
 //   npx tsx bench/tracer-overhead.ts [--duration 10] [--rounds 2] [--concurrency 50]
-//     [--clients undici,http] [--modes off,tracer,otel]
+//     [--clients undici,http] [--modes off,tracer,tracer-sampled,otel,production]
 // The server runs in its own process; each (client, mode) measurement runs in a fresh process and
 // the modes are interleaved round by round so machine-load drift hits them alike.
 import { spawn } from 'node:child_process';
@@ -42,7 +42,8 @@ function runChild(file: string, args: string[]): Promise<{ line: string; kill: (
 
 const clients = listArg('clients', ['undici', 'http'] as const);
 // 'tracer-sampled' is the tracer with sampleRate 0.1 (SAMPLE_RATE overrides; see tracer-load.ts).
-const allModes = ['off', 'tracer', 'tracer-sampled', 'otel', 'noop-subs', 'tracer-base'] as const;
+// 'production' is what `node --import connscope/register` does by default (tracer-load.ts).
+const allModes = ['off', 'tracer', 'tracer-sampled', 'otel', 'production', 'noop-subs', 'tracer-base'] as const;
 // noop-subs (what undici and Node spend publishing to empty subscribers) and tracer-base (the
 // tracer of the checkout in CONNSCOPE_BASE, to A/B a change) run only when asked for.
 const modes = process.argv.includes('--modes') ? listArg('modes', allModes) : allModes.filter((m) => m !== 'noop-subs' && m !== 'tracer-base');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Pool } from 'undici';
 import { instrument } from '../../src/trace/index.js';
+import type { RequestSummary } from '../../src/trace/types.js';
 import { httpServer, type Served } from '../helpers/servers.js';
 import { collect, phasesConsistent, sleep, until } from './collect.js';
 import { get } from './httpget.js';
@@ -87,6 +88,49 @@ describe('tracer: sampleRate', { timeout: 30_000 }, () => {
     } finally {
       await pool.destroy().catch(() => {});
       t.stop();
+    }
+  });
+
+  test('tally: every request is counted at sampleRate 0.1, client and server side, against the server\'s own count', async () => {
+    let served = 0;
+    const counting = await httpServer((req, res) => {
+      served++;
+      res.statusCode = req.url === '/missing' ? 404 : 200;
+      res.end('ok');
+    });
+    const t = collect({ sampleRate: 0.1, server: true });
+    const tallies: RequestSummary[] = [];
+    t.tracer.on('tally', (s) => tallies.push({ ...s, toTrace: s.toTrace }));
+    const pool = new Pool(counting.origin, { connections: WORKERS });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: WORKERS });
+    try {
+      let i = 0;
+      await load(async () => (await pool.request({ path: i++ % 10 === 0 ? '/missing' : '/u', method: 'GET' })).body.dump());
+      await load(() => get(`${counting.origin}/h`, { agent }));
+      await until(() => tallies.length === 4 * TOTAL, 3000, 'a tally per request and side');
+      const client = tallies.filter((s) => s.source !== 'server');
+      const server = tallies.filter((s) => s.source === 'server');
+      assert.equal(served, 2 * TOTAL);
+      assert.equal(client.length, 2 * TOTAL, 'every client request counted');
+      assert.equal(server.length, served, 'every request the server answered counted');
+      assert.equal(client.filter((s) => s.status === 404).length, TOTAL / 10);
+      assert.equal(server.filter((s) => s.status === 404).length, TOTAL / 10);
+      for (const s of tallies) assert.ok(s.durationMs >= 0 && s.connectionId !== undefined, JSON.stringify(s));
+      // traced: a sample; each traced request is counted once, with sampled set
+      const traced = tallies.filter((s) => s.sampled).length;
+      assert.equal(traced, t.requests.length);
+      assert.ok(traced < tallies.length / 3, `traced ${traced} of ${tallies.length}`);
+      // a counted request becomes a minimal trace on demand: total only, no query
+      const minimal = tallies.find((s) => !s.sampled)!.toTrace();
+      assert.deepEqual(Object.keys(minimal.phases), ['total']);
+      assert.equal(minimal.sampled, false);
+      assert.deepEqual(t.tracer.inflight(), []);
+      assert.deepEqual(t.diagnostics, []);
+    } finally {
+      agent.destroy();
+      await pool.destroy().catch(() => {});
+      t.stop();
+      await counting.close();
     }
   });
 
