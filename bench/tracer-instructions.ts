@@ -10,7 +10,10 @@
 // a mode's count by up to 25 %), and a 512 MB initial old space (no mark-compact in the window).
 // Repeat runs then agree within ~0.1 %; what the window holds is the requests' own work plus the
 // scavenges their allocations cause.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const argOf = (name: string, fallback: string): string => {
@@ -19,12 +22,13 @@ const argOf = (name: string, fallback: string): string => {
 };
 const requests = Number(argOf('requests', '20000'));
 const clients = argOf('clients', 'undici,http').split(',');
-const modes = argOf('modes', 'off,floor,rate0,rate0.1,tracer').split(',');
+const modes = argOf('modes', 'off,floor,production,rate0.1,tracer').split(',');
+const keepTimers = process.argv.includes('--timers');
 if (!modes.includes('off')) modes.unshift('off');
 const child = fileURLToPath(new URL('./tracer-instructions-load.ts', import.meta.url));
 
 /** One count; a run whose callgrind_control call failed (a loaded machine) is run again, up to 3 times. */
-async function count(client: string, mode: string): Promise<number> {
+async function count(client: string, mode: string): Promise<Count> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await countOnce(client, mode);
@@ -39,38 +43,77 @@ class ControlFailed extends Error {}
 /** Instructions per request below which a count cannot be a whole window (off is ~150k for undici, ~200k for node:http). */
 const IMPOSSIBLE = 60_000;
 
-function countOnce(client: string, mode: string): Promise<number> {
+/** V8's compilers, run on the counted thread under --single-threaded (on helper threads in a normal process). */
+const COMPILE = [/Runtime_CompileOptimized\(/, /Builtins_CompileLazy\b/];
+
+/** Inclusive instructions of the functions matching `patterns` in a callgrind profile (callgrind_annotate). */
+function inclusive(file: string, patterns: RegExp[]): number {
+  const text = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!patterns.some((p) => p.test(line))) continue;
+    const n = /^\s*([\d,]+)/.exec(line);
+    if (n) sum += Number(n[1]!.replaceAll(',', ''));
+  }
+  return sum;
+}
+
+interface Count {
+  /** Per request: everything counted in the window. */
+  total: number;
+  /** Per request: V8 compiling (optimising or first compiling) functions inside the window. */
+  compile: number;
+}
+
+function countOnce(client: string, mode: string): Promise<Count> {
   return new Promise((resolve, reject) => {
-    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', '--callgrind-out-file=/dev/null', process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    const out = join(tmpdir(), `connscope-callgrind-${process.pid}-${client}-${mode}.out`);
+    // Wall-clock timers (the tracer's 10 ms event-loop sampler, run's 1 s leak sampler, undici's own
+    // timers) are left out of the count: valgrind's slowdown makes them fire 50–500× more often per
+    // request than in a real run, by an amount that depends on the machine's load (--timers keeps them).
+    const toggle = keepTimers ? [] : ['--toggle-collect=uv__run_timers'];
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', ...toggle, '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
     p.on('exit', () => {
-      const m = /Collected : (\d+)/.exec(err);
-      if (err.includes('CALLGRIND_CONTROL_FAILED')) reject(new ControlFailed(`${client}/${mode}: callgrind_control failed`));
-      // a switch that landed late without a failed call: no request of either client costs this little
-      else if (m && Number(m[1]) / requests < IMPOSSIBLE) reject(new ControlFailed(`${client}/${mode}: ${Math.round(Number(m[1]) / requests)} instructions per request is not a whole window`));
-      else if (m) resolve(Number(m[1]) / requests);
-      else reject(new Error(`callgrind gave no count for ${client}/${mode}:\n${err.slice(-2000)}`));
+      try {
+        const m = /Collected : (\d+)/.exec(err);
+        if (err.includes('CALLGRIND_CONTROL_FAILED')) reject(new ControlFailed(`${client}/${mode}: callgrind_control failed`));
+        // a switch that landed late without a failed call: no request of either client costs this little
+        else if (m && Number(m[1]) / requests < IMPOSSIBLE) reject(new ControlFailed(`${client}/${mode}: ${Math.round(Number(m[1]) / requests)} instructions per request is not a whole window`));
+        else if (m) resolve({ total: Number(m[1]) / requests, compile: inclusive(out, COMPILE) / requests });
+        else reject(new Error(`callgrind gave no count for ${client}/${mode}:\n${err.slice(-2000)}`));
+      } catch (e) {
+        reject(e as Error);
+      } finally {
+        rmSync(out, { force: true });
+      }
     });
   });
 }
 
 const jobs = clients.flatMap((c) => modes.map((m) => [c, m] as const));
-const results = new Map<string, number>();
+const results = new Map<string, Count>();
 // Two at a time by default (--parallel N): valgrind runs one thread per process, and the machine has two cores.
 const parallel = Math.max(1, Number(argOf('parallel', '2')));
 for (let i = 0; i < jobs.length; i += parallel) {
   await Promise.all(jobs.slice(i, i + parallel).map(async ([c, m]) => {
     const v = await count(c, m);
     results.set(`${c}/${m}`, v);
-    process.stderr.write(`${c}/${m}: ${Math.round(v)} instructions per request\n`);
+    process.stderr.write(`${c}/${m}: ${Math.round(v.total - v.compile)} instructions per request (+ ${Math.round(v.compile)} compiling)\n`);
   }));
 }
+// The figure to read is `perRequest`: the window's instructions less V8's compilers. Under
+// --single-threaded TurboFan compiles on the counted thread (normally a helper thread does), and a
+// function first hot inside the window (a path taken by 1 request in 10 warms up 10× slower) is
+// compiled there: that made a traced request at sampleRate 0.1 look ~9× as costly as at 1.
 const rows = jobs.map(([c, m]) => {
   const v = results.get(`${c}/${m}`)!;
   const off = results.get(`${c}/off`)!;
-  return { client: c, mode: m, instructionsPerRequest: Math.round(v), vsOff: +(v / off).toFixed(3), addedPerRequest: Math.round(v - off) };
+  const per = v.total - v.compile;
+  const offPer = off.total - off.compile;
+  return { client: c, mode: m, perRequest: Math.round(per), vsOff: +(per / offPer).toFixed(3), added: Math.round(per - offPer), compilePerRequest: Math.round(v.compile), totalVsOff: +(v.total / off.total).toFixed(3) };
 });
 console.table(rows);
 console.log(JSON.stringify({ requests, results: rows }));
