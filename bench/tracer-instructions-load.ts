@@ -8,7 +8,8 @@
 // `node --import connscope/register` does by default, client and server traced into the live session,
 // no report written) | run-client (the same, servers untraced) | run-full (production at --sample-rate 1)
 // | metrics-noop | metrics-sdk | metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import os from 'node:os';
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -75,19 +76,22 @@ async function recordMetrics(tracer: import('../src/trace/index.js').Tracer, whi
 }
 
 const underValgrind = /vgpreload/.test(process.env.LD_PRELOAD ?? '');
-const callgrind = (what: 'on' | 'off'): void => {
-  if (!underValgrind) return; // e.g. run with --trace-gc to see which collections the window holds
-  try {
-    execFileSync('callgrind_control', ['-i', what, String(process.pid)], { stdio: 'ignore' });
-  } catch {
-    // On a loaded machine callgrind_control can give up before valgrind answers; the switch may then
-    // land late and count a fraction of the window: the parent discards this run and reruns it.
-    process.stderr.write(`CALLGRIND_CONTROL_FAILED ${what}\n`);
-  }
-};
-await run(WARM_UP);
-callgrind('on');
+// The window is cut by two calls the parent names to callgrind: os.uptime() zeroes the counts
+// (--zero-before) and os.loadavg() dumps them (--dump-before), so the count is exactly the window's
+// requests. Instrumentation is switched on (callgrind_control, through vgdb) halfway through the
+// warm-up, the loop idle until it answers; one that failed says so and the parent runs it again.
+await run(WARM_UP / 2);
+if (underValgrind) {
+  const code = await new Promise<number | null>((done) => {
+    const control = spawn('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore' });
+    control.on('error', () => done(-1));
+    control.on('exit', done);
+  });
+  if (code !== 0) process.stderr.write('CALLGRIND_CONTROL_FAILED on\n');
+}
+await run(WARM_UP / 2);
+os.uptime();
 await run(requests);
-callgrind('off');
+os.loadavg();
 await close();
 server.close();

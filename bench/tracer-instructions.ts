@@ -11,7 +11,7 @@
 // Repeat runs then agree within ~0.1 %; what the window holds is the requests' own work plus the
 // scavenges their allocations cause.
 import { execFileSync, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,22 +72,25 @@ function countOnce(client: string, mode: string): Promise<Count> {
     // timers) are left out of the count: valgrind's slowdown makes them fire 50–500× more often per
     // request than in a real run, by an amount that depends on the machine's load (--timers keeps them).
     const toggle = keepTimers ? [] : ['--toggle-collect=uv__run_timers'];
-    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', ...toggle, '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', ...toggle, '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
     p.on('exit', () => {
+      // the dump taken at the window's end (os.loadavg()): <out>.1; <out> is what ran after it
+      const window = `${out}.1`;
       try {
-        const m = /Collected : (\d+)/.exec(err);
+        const m = existsSync(window) ? /^(?:summary|totals): (\d+)/m.exec(readFileSync(window, 'utf8')) : null;
         if (err.includes('CALLGRIND_CONTROL_FAILED')) reject(new ControlFailed(`${client}/${mode}: callgrind_control failed`));
-        // a switch that landed late without a failed call: no request of either client costs this little
-        else if (m && Number(m[1]) / requests < IMPOSSIBLE) reject(new ControlFailed(`${client}/${mode}: ${Math.round(Number(m[1]) / requests)} instructions per request is not a whole window`));
-        else if (m) resolve({ total: Number(m[1]) / requests, compile: inclusive(out, COMPILE) / requests });
-        else reject(new Error(`callgrind gave no count for ${client}/${mode}:\n${err.slice(-2000)}`));
+        else if (!m) reject(new Error(`callgrind gave no window dump for ${client}/${mode}:\n${err.slice(-2000)}`));
+        // instrumentation switched on too late (a loaded machine): the window is not whole
+        else if (Number(m[1]) / requests < IMPOSSIBLE) reject(new ControlFailed(`${client}/${mode}: ${Math.round(Number(m[1]) / requests)} instructions per request is not a whole window`));
+        else resolve({ total: Number(m[1]) / requests, compile: inclusive(window, COMPILE) / requests });
       } catch (e) {
         reject(e as Error);
       } finally {
         rmSync(out, { force: true });
+        rmSync(window, { force: true });
       }
     });
   });

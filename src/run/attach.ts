@@ -3,7 +3,7 @@ import { basename, extname, join, dirname } from 'node:path';
 import { instrument } from '../trace/instrument.js';
 import { watchLeaks } from '../trace/leaks.js';
 import { LiveSession } from './live-session.js';
-import type { RunOptions } from './options.js';
+import { PRODUCTION_LOOP_INTERVAL_MS, type RunOptions } from './options.js';
 import { processInfo, type ProcessInfo } from './process-info.js';
 import { startMetrics, type RunMetrics } from './metrics.js';
 import { buildRunReport, harText, renderRunReport, writeReportFile, type ReportInputs, type ReportReason, type RunReport } from './report.js';
@@ -40,7 +40,7 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
   const root = env[ROOT_PID_ENV] === undefined || env[ROOT_PID_ENV] === String(process.pid);
   env[ROOT_PID_ENV] ??= String(process.pid);
   const info = processInfo(root);
-  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate, profile: options.profile });
+  const tracer = instrument({ server: options.server, sampleRate: options.sampleRate, profile: options.profile, eventLoopIntervalMs: options.sampleRate < 1 ? PRODUCTION_LOOP_INTERVAL_MS : undefined });
   const live = new LiveSession(options);
   const stopCollect = live.collect(tracer);
   let diagnostics = 0;
