@@ -1,8 +1,9 @@
 // Instructions per request (client and server in one process) with the tracer off and on,
 // counted by valgrind's callgrind: unlike req/s on a shared machine, the same program and inputs
 // give the same count (within ~0.1 %), whatever else the machine runs. Run by hand (needs valgrind):
-//   npx tsx bench/tracer-instructions.ts [--requests 20000] [--clients undici,http]
-//     [--modes off,floor,rate0,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>)
+//   npx tsx bench/tracer-instructions.ts [--requests 20000] [--clients undici,http] [--parallel 2]
+//     [--modes off,floor,production,rate0.1,tracer] [--timers]   (tracer-base: set CONNSCOPE_BASE=<checkout>)
+// The per-request figure leaves out V8's compilers and wall-clock timers (see bench/README.md).
 // V8 runs single-threaded and predictable (JIT and GC work lands on the counted thread in a fixed
 // order) with a fixed heap: no memory reducer (its wall-clock timers, under valgrind's slowdown,
 // made repeat runs of undici differ by 10 %), a 16 MB young generation (a small one scavenges every
