@@ -83,7 +83,10 @@ const underValgrind = /vgpreload/.test(process.env.LD_PRELOAD ?? '');
 await run(WARM_UP / 2);
 if (underValgrind) {
   const code = await new Promise<number | null>((done) => {
-    const control = spawn('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore' });
+    // without valgrind's LD_PRELOAD, which this process's children inherit (and which breaks them)
+    const env = { ...process.env };
+    delete env.LD_PRELOAD;
+    const control = spawn('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore', env });
     control.on('error', () => done(-1));
     control.on('exit', done);
   });

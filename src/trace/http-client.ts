@@ -1,4 +1,3 @@
-import dc from 'node:diagnostics_channel';
 import type http from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -13,6 +12,7 @@ import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { threadpoolTasks } from './threadpool.js';
 import { requestedOcsp } from './tls-info.js';
 import { RequestTally } from './tally.js';
+import { subscribeChannel, type ChannelMessages } from './channels.js';
 
 interface Pending {
   st: RequestState;
@@ -273,10 +273,10 @@ export function traceHttp(core: TracerCore): () => void {
     }
   };
 
-  const onStart = (msg: unknown): void => {
+  const onStart = (msg: ChannelMessages['http.client.request.start']): void => {
     if (!core.active) return;
     try {
-      started((msg as { request: http.ClientRequest }).request);
+      started(msg.request);
     } catch (error) {
       core.fail('http:start', error);
     }
@@ -328,10 +328,10 @@ export function traceHttp(core: TracerCore): () => void {
     if (tracked) tracked.st.marks.sent = t;
   };
 
-  const onResponse = (msg: unknown): void => {
+  const onResponse = (msg: ChannelMessages['http.client.response.finish']): void => {
     if (!core.active) return;
     try {
-      const { request, response } = msg as { request: http.ClientRequest; response: http.IncomingMessage };
+      const { request, response } = msg;
       const p = core.stateOf<Pending | RequestTally>(request);
       if (p instanceof RequestTally) {
         p.status = response.statusCode;
@@ -366,8 +366,8 @@ export function traceHttp(core: TracerCore): () => void {
     if (!keepAlive) response.on('close', onResClose);
   };
 
-  const onError = core.guard('http:error', (msg: unknown) => {
-    const { request, error } = msg as { request: http.ClientRequest; error: unknown };
+  const onError = core.guard('http:error', (msg: ChannelMessages['http.client.request.error']) => {
+    const { request, error } = msg;
     const p = core.stateOf<Pending | RequestTally>(request);
     if (p instanceof RequestTally) {
       if (p.done) return;
@@ -381,13 +381,9 @@ export function traceHttp(core: TracerCore): () => void {
   });
 
   addAgentHook(hook);
-  dc.subscribe('http.client.request.start', onStart);
-  dc.subscribe('http.client.response.finish', onResponse);
-  dc.subscribe('http.client.request.error', onError);
+  const unsubscribe = [subscribeChannel('http.client.request.start', onStart), subscribeChannel('http.client.response.finish', onResponse), subscribeChannel('http.client.request.error', onError)];
   return () => {
     removeAgentHook(hook);
-    dc.unsubscribe('http.client.request.start', onStart);
-    dc.unsubscribe('http.client.response.finish', onResponse);
-    dc.unsubscribe('http.client.request.error', onError);
+    for (const u of unsubscribe) u();
   };
 }

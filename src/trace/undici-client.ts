@@ -1,4 +1,3 @@
-import dc from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { classifyError } from '../errors.js';
@@ -12,20 +11,8 @@ import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { findHeader } from './raw-headers.js';
 import { noteKeepAlive } from './keepalive-hint.js';
 import { RequestTally } from './tally.js';
+import { subscribeChannel, type ChannelMessages, type ConnectParams, type UndiciRequest } from './channels.js';
 
-interface UndiciRequest {
-  origin?: string | URL;
-  method?: string;
-  path?: string;
-  headers?: unknown;
-}
-
-interface ConnectParams {
-  host?: string;
-  hostname?: string;
-  protocol?: string;
-  port?: string | number;
-}
 
 interface PendingConnect {
   created: number;
@@ -106,11 +93,11 @@ export function traceUndici(core: TracerCore): () => void {
   // The per-request handlers below are written out with their own guard (rather than wrapped by
   // core.guard) so each has its own call site: one shared wrapper calling a dozen handlers is a
   // megamorphic call on every channel message.
-  const onCreate = (msg: unknown): void => {
+  const onCreate = (msg: ChannelMessages['undici:request:create']): void => {
     if (!core.active) return;
     noteRequestCreated();
     try {
-      const request = (msg as { request: UndiciRequest }).request;
+      const request = msg.request;
       if (core.sampled()) created(request);
       else if (core.tallying) counted(request);
       else core.attach(request, null);
@@ -137,8 +124,8 @@ export function traceUndici(core: TracerCore): () => void {
     core.attach(request, core.newTally(origin, request.method || 'GET', request.path, source, now()));
   };
 
-  const onBeforeConnect = core.guard('undici:beforeConnect', (msg: unknown) => {
-    const { connectParams, connector } = msg as { connectParams: ConnectParams; connector: object };
+  const onBeforeConnect = core.guard('undici:beforeConnect', (msg: ChannelMessages['undici:client:beforeConnect']) => {
+    const { connectParams, connector } = msg;
     const origin = originOfParams(connectParams);
     const list = connecting.get(connector) ?? [];
     const host = (connectParams.hostname ?? '').replace(/^\[|\]$/g, '');
@@ -173,8 +160,8 @@ export function traceUndici(core: TracerCore): () => void {
     }
   };
 
-  const onConnected = core.guard('undici:connected', (msg: unknown) => {
-    const { connectParams, connector, socket } = msg as { connectParams: ConnectParams; connector: object; socket: Socket };
+  const onConnected = core.guard('undici:connected', (msg: ChannelMessages['undici:client:connected']) => {
+    const { connectParams, connector, socket } = msg;
     const t = now();
     const pending = connecting.get(connector)?.shift();
     const origin = pending?.origin ?? originOfParams(connectParams);
@@ -203,15 +190,15 @@ export function traceUndici(core: TracerCore): () => void {
     }
   });
 
-  const onConnectError = core.guard('undici:connectError', (msg: unknown) => {
-    const { connector } = msg as { connector: object };
+  const onConnectError = core.guard('undici:connectError', (msg: ChannelMessages['undici:client:connectError']) => {
+    const { connector } = msg;
     connecting.get(connector)?.shift();
   });
 
-  const onSendHeaders = (msg: unknown): void => {
+  const onSendHeaders = (msg: ChannelMessages['undici:client:sendHeaders']): void => {
     if (!core.active) return;
     try {
-      const { request, socket, headers } = msg as { request: object; socket: Socket; headers: unknown };
+      const { request, socket, headers } = msg;
       const st = core.stateOf<RequestState | RequestTally>(request);
       if (st instanceof RequestTally) {
         const conn = core.connectionOf(socket);
@@ -254,10 +241,10 @@ export function traceUndici(core: TracerCore): () => void {
     if (typeof headers === 'string' && headers.includes('onnection') && findHeader(headers, 'connection')?.toLowerCase() === 'close') conn.clientAskedClose = true;
   };
 
-  const onBodySent = (msg: unknown): void => {
+  const onBodySent = (msg: ChannelMessages['undici:request:bodySent']): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState | RequestTally>((msg as { request: object }).request);
+      const st = core.stateOf<RequestState | RequestTally>(msg.request);
       if (st && !(st instanceof RequestTally)) bodySent(st);
     } catch (error) {
       core.fail('undici:bodySent', error);
@@ -277,10 +264,10 @@ export function traceUndici(core: TracerCore): () => void {
     }
   };
 
-  const onHeaders = (msg: unknown): void => {
+  const onHeaders = (msg: ChannelMessages['undici:request:headers']): void => {
     if (!core.active) return;
     try {
-      const { request, response } = msg as { request: object; response: { statusCode: number; headers: unknown } };
+      const { request, response } = msg;
       const st = core.stateOf<RequestState | RequestTally>(request);
       if (st instanceof RequestTally) {
         st.status = response.statusCode;
@@ -302,10 +289,10 @@ export function traceUndici(core: TracerCore): () => void {
     noteKeepAlive(st, conn, findHeader(response.headers, 'connection', last?.connectionHeader), findHeader(response.headers, 'keep-alive', last?.keepAliveHeader));
   };
 
-  const onTrailers = (msg: unknown): void => {
+  const onTrailers = (msg: ChannelMessages['undici:request:trailers']): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState | RequestTally>((msg as { request: object }).request);
+      const st = core.stateOf<RequestState | RequestTally>(msg.request);
       if (st instanceof RequestTally) core.finishTally(st);
       else if (st) core.complete(st);
     } catch (error) {
@@ -313,8 +300,8 @@ export function traceUndici(core: TracerCore): () => void {
     }
   };
 
-  const onError = core.guard('undici:error', (msg: unknown) => {
-    const { request, error } = msg as { request: object; error: unknown };
+  const onError = core.guard('undici:error', (msg: ChannelMessages['undici:request:error']) => {
+    const { request, error } = msg;
     const st = core.stateOf<RequestState | RequestTally>(request);
     if (!st || st.done) return;
     st.error = classifyError(error, st.reused);
@@ -322,22 +309,21 @@ export function traceUndici(core: TracerCore): () => void {
     else core.complete(st);
   });
 
-  const subs: [string, (msg: unknown) => void][] = [
-    ['undici:request:create', onCreate],
-    ['undici:client:beforeConnect', onBeforeConnect],
-    ['undici:client:connected', onConnected],
-    ['undici:client:connectError', onConnectError],
-    ['undici:client:sendHeaders', onSendHeaders],
-    ['undici:request:bodySent', onBodySent],
-    ['undici:request:headers', onHeaders],
-    ['undici:request:trailers', onTrailers],
-    ['undici:request:error', onError],
-  ];
   net.start();
   hookUndiciPoolQueue();
-  for (const [name, fn] of subs) dc.subscribe(name, fn);
+  const unsubscribe = [
+    subscribeChannel('undici:request:create', onCreate),
+    subscribeChannel('undici:client:beforeConnect', onBeforeConnect),
+    subscribeChannel('undici:client:connected', onConnected),
+    subscribeChannel('undici:client:connectError', onConnectError),
+    subscribeChannel('undici:client:sendHeaders', onSendHeaders),
+    subscribeChannel('undici:request:bodySent', onBodySent),
+    subscribeChannel('undici:request:headers', onHeaders),
+    subscribeChannel('undici:request:trailers', onTrailers),
+    subscribeChannel('undici:request:error', onError),
+  ];
   return () => {
-    for (const [name, fn] of subs) dc.unsubscribe(name, fn);
+    for (const u of unsubscribe) u();
     net.stop();
     unhookUndiciPoolQueue();
   };

@@ -1,5 +1,4 @@
-import diagnostics from 'node:diagnostics_channel';
-import type { Socket } from 'node:net';
+import { subscribeChannel, type ChannelMessages } from '../channels.js';
 import { isHttp1Server, isHttp2Server, type AnyHttpServer, type ServerTracerImpl } from './instrument-server.js';
 import type { InstrumentServerOptions } from './types.js';
 
@@ -18,9 +17,9 @@ export const UNTRACED_SERVER = Symbol.for('connscope.untraced-server');
  */
 export function attachToNewServers(tracer: ServerTracerImpl, options: InstrumentServerOptions): () => void {
   const seen = new WeakSet<object>();
-  const onSocket = (message: unknown): void =>
+  const onSocket = (message: ChannelMessages['net.server.socket']): void =>
     tracer.guard('net.server.socket', () => {
-      const socket = (message as { socket?: Socket & { server?: unknown } }).socket;
+      const socket = message.socket;
       const server = socket?.server;
       if (!socket || !server || typeof server !== 'object' || seen.has(server)) return;
       seen.add(server);
@@ -28,6 +27,5 @@ export function attachToNewServers(tracer: ServerTracerImpl, options: Instrument
       if (!isHttp1Server(server) && !isHttp2Server(server)) return;
       tracer.attach(server as AnyHttpServer, options).accept(socket);
     });
-  diagnostics.subscribe('net.server.socket', onSocket);
-  return () => diagnostics.unsubscribe('net.server.socket', onSocket);
+  return subscribeChannel('net.server.socket', onSocket);
 }
