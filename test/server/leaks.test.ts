@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { Agent, request } from 'undici';
+import { Agent, Pool, request } from 'undici';
+import { LiveSession } from '../../src/run/live-session.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { instrument, type Tracer } from '../../src/trace/index.js';
 import type { ConnectionRecord } from '../../src/model/connection.js';
@@ -180,5 +181,48 @@ test('watchLeaks stays bounded and stops by itself after durationMs', T, async (
   } finally {
     watcher.stop();
     tracer.stop();
+  }
+});
+
+test('sampled-out requests (counted, not traced, as at run\'s production level): unconsumed-body and pool-per-request still found', T, async () => {
+  const big = Buffer.alloc(4 * 1024 * 1024, 0x61);
+  const served = await httpServer((req, res) => res.end(req.url === '/big' ? big : 'ok'));
+  // sampleRate 0: no undici request is traced; the live session's tally listener makes them counted
+  const tracer = instrument({ sampleRate: 0, eventLoopIntervalMs: 20 });
+  const live = new LiveSession({ keepRecent: 100, keepSlowest: 10, keepFailed: 100 });
+  const stopCollecting = live.collect(tracer);
+  const watcher = watchLeaks(tracer, { intervalMs: 50, unconsumedAfterMs: 300 });
+  const pool = new Pool(served.origin, { connections: 3 });
+  const perRequest: Agent[] = [];
+  const unread: { body: { destroy(): void } }[] = [];
+  try {
+    // warm the pool's three connections, then three requests on them whose bodies are never read
+    await Promise.all([0, 1, 2].map(async () => (await pool.request({ path: '/', method: 'GET' })).body.dump()));
+    for (let i = 0; i < 3; i++) unread.push(await withDeadline(pool.request({ path: '/big', method: 'GET' }), 5_000, 'unread request'));
+    // and a new dispatcher per request
+    for (let i = 0; i < 5; i++) {
+      const dispatcher = new Agent();
+      perRequest.push(dispatcher);
+      await (await withDeadline(request(`${served.origin}/p${i}`, { dispatcher }), 5_000, 'request')).body.dump();
+    }
+    await withDeadline((async () => {
+      while ((watcher.facts().unconsumedBodies ?? 0) < 3) await sleep(25);
+    })(), 5_000, 'three unread bodies seen');
+    const session = live.snapshot();
+    session.facts = watcher.facts();
+    const ids = diagnose(session).map((f) => f.id);
+    assert.ok(ids.includes('unconsumed-body'), ids.join());
+    assert.ok(ids.includes('pool-per-request'), ids.join());
+    // nothing was traced, yet every finished request was counted
+    assert.equal(live.totalsNow().client.requests, 3 + 5);
+    assert.equal(session.requests.filter((r) => r.sampled !== false).length, 0);
+  } finally {
+    watcher.stop();
+    stopCollecting();
+    tracer.stop();
+    for (const u of unread) u.body.destroy();
+    await pool.destroy().catch(() => {});
+    await Promise.all(perRequest.map((d) => d.close()));
+    await served.close();
   }
 });
