@@ -43,9 +43,14 @@ class RawConnection {
   record: ConnectionRecord | undefined;
   readonly parser: ResponseParser;
 
+  /** Set by the engine right after connecting, before any event can arrive. */
+  socket!: net.Socket;
+  /** net/tls `onread`: every read lands in the engine's one buffer and goes straight to the parser. */
+  readonly onread: net.OnReadOpts;
+
   constructor(
     readonly engine: RawEngine,
-    readonly socket: net.Socket,
+    readBuffer: Buffer,
     readonly secure: boolean,
   ) {
     this.id = `raw${++rawSeq}`;
@@ -54,6 +59,13 @@ class RawConnection {
       onComplete: () => engine.onComplete(this),
       onError: (code, m) => engine.fail(this, new ResponseParseError(code, m), { closedBy: 'client', reason: `error:${code}`, errorCode: code }),
     });
+    this.onread = {
+      buffer: readBuffer,
+      callback: (n: number, buf: Uint8Array) => {
+        this.parser.feed((buf as Buffer).subarray(0, n));
+        return true;
+      },
+    };
   }
 }
 
@@ -79,6 +91,11 @@ export class RawEngine implements Engine {
   private readonly sweep: NodeJS.Timeout;
   private toFlush: RawConnection[] = [];
   private flushScheduled = false;
+  /**
+   * Every socket reads into this one buffer (net/tls `onread`): the callback runs synchronously and
+   * the parser copies what it keeps, so no read allocates, and no stream machinery runs per read.
+   */
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(ctx: EngineContext) {
     this.o = ctx.options;
@@ -169,9 +186,12 @@ export class RawEngine implements Engine {
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const secure = url.protocol === 'https:';
     const port = Number(url.port || (secure ? 443 : 80));
+    const conn = new RawConnection(this, this.readBuffer, secure);
+    const onread = conn.onread;
     let socket: net.Socket;
     if (secure) {
-      socket = tls.connect({
+      const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
+        onread,
         host,
         port,
         servername: net.isIP(host) ? undefined : host,
@@ -179,13 +199,14 @@ export class RawEngine implements Engine {
         rejectUnauthorized: !this.o.insecure,
         session: this.o.tlsSessionCache > 0 ? this.session : undefined,
         ALPNProtocols: ['http/1.1'],
-      });
+      };
+      socket = tls.connect(options);
       if (this.o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.session = s));
     } else {
-      socket = net.connect({ host, port });
+      socket = net.connect({ host, port, onread });
     }
     socket.setNoDelay(true);
-    const conn = new RawConnection(this, socket, secure);
+    conn.socket = socket;
     conn.parser.noBody = this.o.method === 'HEAD';
     this.conns.add(conn);
     this.connecting++;
@@ -198,7 +219,6 @@ export class RawEngine implements Engine {
       conn.tlsEnd = performance.now();
       this.established(conn);
     });
-    socket.on('data', (chunk: Buffer) => conn.parser.feed(chunk));
     socket.on('end', () => this.onEnd(conn));
     socket.on('error', (err) => this.fail(conn, err, undefined));
     socket.on('close', () => this.fail(conn, Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }), undefined));
