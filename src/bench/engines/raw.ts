@@ -9,6 +9,7 @@ import type { RequestTrace } from '../../model/request.js';
 import { classifyError, ConnscopeError, ResponseParseError } from '../../errors.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone, type StepCounts } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
+import { EventClock } from '../event-clock.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
 
 interface Pending {
@@ -32,7 +33,6 @@ class RawConnection {
   readonly inflight: Pending[] = [];
   served = 0;
   lastActivity = 0;
-  idleTimer: NodeJS.Timeout | undefined;
   serverAskedClose = false;
   /** Requests assigned but not yet written (flushed once per loop turn). */
   unwritten = 0;
@@ -42,6 +42,8 @@ class RawConnection {
   tlsEnd: number | undefined;
   record: ConnectionRecord | undefined;
   readonly parser: ResponseParser;
+
+  private readonly feed = (chunk: Buffer): void => this.parser.feed(chunk);
 
   /** Set by the engine right after connecting, before any event can arrive. */
   socket!: net.Socket;
@@ -62,7 +64,8 @@ class RawConnection {
     this.onread = {
       buffer: readBuffer,
       callback: (n: number, buf: Uint8Array) => {
-        this.parser.feed((buf as Buffer).subarray(0, n));
+        // one event: the heads, completions and next requests of this read share one clock read
+        engine.clock.run(this.feed, (buf as Buffer).subarray(0, n));
         return true;
       },
     };
@@ -96,6 +99,8 @@ export class RawEngine implements Engine {
    * the parser copies what it keeps, so no read allocates, and no stream machinery runs per read.
    */
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+  /** @internal the time of the read being handled (connections run their reads through it) */
+  readonly clock = new EventClock();
 
   constructor(ctx: EngineContext) {
     this.o = ctx.options;
@@ -103,8 +108,15 @@ export class RawEngine implements Engine {
     this.origin = originOf(this.o.url);
     this.path = pathOf(this.o.url);
     this.requestBuffer = serializeRequest(this.o);
-    this.sweep = setInterval(() => this.sweepDeadlines(), 250);
+    // one sweep for every deadline (connect, response, client idle close), never a timer per request:
+    // each fires at most an eighth of the shortest (10-250 ms) late
+    const shortest = Math.min(this.o.connectTimeoutMs, this.o.timeoutMs, this.o.idleTimeoutMs ?? Infinity);
+    this.sweep = setInterval(() => this.sweepDeadlines(), Math.min(250, Math.max(10, shortest / 8)));
     this.sweep.unref();
+  }
+
+  now(): number {
+    return this.clock.now();
   }
 
   facts(): Facts {
@@ -131,7 +143,7 @@ export class RawEngine implements Engine {
       setImmediate(done, undefined, new ConnscopeError('CONNSCOPE_ERR_USAGE', 'engine closed'));
       return;
     }
-    this.queue.push({ start: performance.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
+    this.queue.push({ start: this.clock.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
     this.pump();
   }
 
@@ -147,12 +159,8 @@ export class RawEngine implements Engine {
   }
 
   private assign(conn: RawConnection, p: Pending): void {
-    const now = performance.now();
+    const now = this.clock.now();
     p.assigned = now;
-    if (conn.idleTimer) {
-      clearTimeout(conn.idleTimer);
-      conn.idleTimer = undefined;
-    }
     if (conn.served > 0 && conn.inflight.length === 0) {
       p.idleBefore = now - conn.lastActivity;
       if (conn.record) addIdlePeriod(conn.record.idle, p.idleBefore);
@@ -268,7 +276,7 @@ export class RawEngine implements Engine {
   onHead(conn: RawConnection, head: ResponseHead): void {
     const p = conn.inflight[0];
     if (!p) return;
-    p.firstByte = performance.now();
+    p.firstByte = this.clock.now();
     p.status = head.status;
     if (head.close) conn.serverAskedClose = true;
     if (head.keepAlive !== undefined && conn.record && !conn.record.keepAliveHint) {
@@ -280,7 +288,7 @@ export class RawEngine implements Engine {
   onComplete(conn: RawConnection): void {
     const p = conn.inflight.shift();
     if (!p) return;
-    const now = performance.now();
+    const now = this.clock.now();
     conn.lastActivity = now;
     if (conn.record) conn.record.requests++;
     const fast = p.index > 1 && this.sink.reusedOk?.(p.assigned - p.start, p.firstByte - p.assigned, now - p.start, p.index);
@@ -291,9 +299,6 @@ export class RawEngine implements Engine {
         : { closedBy: 'client', reason: 'client-connection-close' };
       this.finish(conn, close, undefined);
     } else if (conn.state === 'open') {
-      if (conn.inflight.length === 0 && this.o.idleTimeoutMs !== undefined) {
-        conn.idleTimer = setTimeout(() => this.finish(conn, { closedBy: 'client', reason: 'client-idle-timeout' }, undefined), this.o.idleTimeoutMs);
-      }
       if (conn.inflight.length === this.o.pipelining - 1) this.free.push(conn);
     }
     p.done(p.status, undefined);
@@ -325,7 +330,6 @@ export class RawEngine implements Engine {
     const wasConnecting = conn.state === 'connecting';
     conn.state = 'closed';
     if (wasConnecting) this.connecting--;
-    clearTimeout(conn.idleTimer);
     this.conns.delete(conn);
     conn.socket.destroy();
     const now = performance.now();
@@ -393,6 +397,7 @@ export class RawEngine implements Engine {
 
   private sweepDeadlines(): void {
     const now = performance.now();
+    const idleMs = this.o.idleTimeoutMs;
     for (const conn of this.conns) {
       if (conn.state === 'connecting' && now - conn.connectStart > this.o.connectTimeoutMs) {
         const err = Object.assign(new Error(`connect timed out after ${this.o.connectTimeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
@@ -400,6 +405,8 @@ export class RawEngine implements Engine {
       } else if (conn.inflight.length > 0 && now - conn.inflight[0]!.assigned > this.o.timeoutMs) {
         const err = Object.assign(new Error(`no response within ${this.o.timeoutMs} ms`), { code: 'CONNSCOPE_ERR_TIMEOUT' });
         this.finish(conn, { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_TIMEOUT', errorCode: 'CONNSCOPE_ERR_TIMEOUT' }, err);
+      } else if (idleMs !== undefined && conn.state === 'open' && conn.served > 0 && conn.inflight.length === 0 && now - conn.lastActivity >= idleMs) {
+        this.finish(conn, { closedBy: 'client', reason: 'client-idle-timeout' }, undefined);
       }
     }
   }
