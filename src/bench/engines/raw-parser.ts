@@ -47,6 +47,7 @@ const enum State {
   Failed,
 }
 
+const CRLFCRLF = Buffer.from('\r\n\r\n');
 const CR = 13;
 const LF = 10;
 const COLON = 58;
@@ -141,9 +142,9 @@ export class ResponseParser {
     while (i < len) {
       switch (this.state) {
         case State.Head: {
-          const endAt = headEnd(buf, Math.max(i, scanFrom - 3), Math.min(len, i + PARSER_LIMITS.maxHeaderBytes));
+          const endAt = buf.indexOf(CRLFCRLF, Math.max(i, scanFrom - 3));
           scanFrom = 0;
-          if (endAt < 0) {
+          if (endAt < 0 || endAt + 4 - i > PARSER_LIMITS.maxHeaderBytes) {
             if (len - i > PARSER_LIMITS.maxHeaderBytes) throw new ParseError('HPE_HEADER_OVERFLOW', `response header section above ${PARSER_LIMITS.maxHeaderBytes} bytes`);
             keep(i);
             return;
@@ -260,37 +261,42 @@ export class ResponseParser {
       let colon = start;
       while (colon < line && buf[colon] !== COLON) colon++;
       if (colon >= line || colon === start) throw new ParseError('HPE_INVALID_HEADER_TOKEN', 'header line without a field name and colon');
+      // only the few fields that frame the response are read; length and first letter pick the one candidate
       const nameLength = colon - start;
-      // only the few fields that frame the response are read; length and first letter skip the rest cheaply
-      if (nameLength !== 10 && nameLength !== 14 && nameLength !== 17) continue;
       const first = buf[start]! | 0x20;
-      if (first !== 99 && first !== 107 && first !== 116) continue; // c, k, t
+      let field: Buffer;
+      if (nameLength === 14 && first === 99) field = CONTENT_LENGTH;
+      else if (nameLength === 10 && first === 99) field = CONNECTION;
+      else if (nameLength === 10 && first === 107) field = KEEP_ALIVE;
+      else if (nameLength === 17 && first === 116) field = TRANSFER_ENCODING;
+      else continue;
+      if (!nameIs(buf, start, field)) continue;
       let vFrom = colon + 1;
       let vTo = line;
       while (vFrom < vTo && isSpace(buf[vFrom]!)) vFrom++;
       while (vTo > vFrom && isSpace(buf[vTo - 1]!)) vTo--;
-      if (nameIs(buf, start, CONTENT_LENGTH)) {
+      if (field === CONTENT_LENGTH) {
         if (vTo - vFrom < 1 || vTo - vFrom > 15 || !allDigits(buf, vFrom, vTo)) throw new ParseError('HPE_INVALID_CONTENT_LENGTH', 'invalid Content-Length');
         // RFC 9112 §6.3: differing values are unrecoverable; a repeated equal value is the same length
         if (clFrom >= 0 && buf.compare(buf, vFrom, vTo, clFrom, clTo) !== 0) throw new ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'two different Content-Length values');
         if (te !== undefined) throw new ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'Content-Length with Transfer-Encoding');
         clFrom = vFrom;
         clTo = vTo;
-      } else if (nameIs(buf, start, TRANSFER_ENCODING)) {
+      } else if (field === TRANSFER_ENCODING) {
         if (clFrom >= 0) throw new ParseError('HPE_INVALID_TRANSFER_ENCODING', 'Transfer-Encoding with Content-Length');
         const value = buf.toString('latin1', vFrom, vTo).toLowerCase();
         te = te === undefined ? value : `${te}, ${value}`;
-      } else if (nameIs(buf, start, CONNECTION)) {
+      } else if (field === CONNECTION) {
         // the usual value needs no string
         connection += vTo - vFrom === 10 && nameIs(buf, vFrom, KEEP_ALIVE) ? 'keep-alive' : buf.toString('latin1', vFrom, vTo).toLowerCase();
-      } else if (nameIs(buf, start, KEEP_ALIVE)) keepAlive = buf.toString('latin1', vFrom, vTo).toLowerCase();
+      } else keepAlive = buf.toString('latin1', vFrom, vTo).toLowerCase();
     }
     const head = this.head;
     head.status = status;
     head.close = false;
     head.keepAlive = undefined;
     if (status < 200) return head;
-    head.close = connection.includes('close') || (minor0 && !connection.includes('keep-alive'));
+    head.close = connection === 'keep-alive' ? false : connection.includes('close') || (minor0 && !connection.includes('keep-alive'));
     head.keepAlive = keepAlive;
     // RFC 9112 §6.3: chunked only when it is the final coding; any other coding reads until close
     const chunked = te !== undefined && /(^|,)\s*chunked\s*$/.test(te);
@@ -309,17 +315,16 @@ export class ResponseParser {
   }
 }
 
-/** Where the head's final CRLFCRLF starts, searching buf[from, to); -1 when not there yet. */
-function headEnd(buf: Buffer, from: number, to: number): number {
-  for (let k = from; k + 3 < to; k++) {
-    if (buf[k] === CR && buf[k + 1] === LF && buf[k + 2] === CR && buf[k + 3] === LF) return k;
-  }
-  return -1;
-}
-
-/** Where the line starting at `from` ends (its CR), or `to`. */
+/**
+ * Where the line starting at `from` ends (the CR of its CRLF), or `to`. Buffer.indexOf (memchr) per
+ * line: a byte-by-byte loop in JavaScript cost more than the rest of the parse.
+ */
 function lineEnd(buf: Buffer, from: number, to: number): number {
-  for (let k = from; k + 1 < to; k++) if (buf[k] === CR && buf[k + 1] === LF) return k;
+  let lf = buf.indexOf(LF, from + 1);
+  while (lf >= 0 && lf <= to) {
+    if (buf[lf - 1] === CR) return lf - 1;
+    lf = buf.indexOf(LF, lf + 1);
+  }
   return to;
 }
 

@@ -63,9 +63,10 @@ class RawConnection {
     });
     this.onread = {
       buffer: readBuffer,
-      callback: (n: number, buf: Uint8Array) => {
+      // `readBuffer` is where the bytes are: readView(n) is its first n bytes
+      callback: (n: number) => {
         // one event: the heads, completions and next requests of this read share one clock read
-        engine.clock.run(this.feed, (buf as Buffer).subarray(0, n));
+        engine.clock.run(this.feed, engine.readView(n));
         return true;
       },
     };
@@ -99,6 +100,8 @@ export class RawEngine implements Engine {
    * the parser copies what it keeps, so no read allocates, and no stream machinery runs per read.
    */
   private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+  /** The last view of readBuffer handed to a parser: a load of same-size responses makes no view per read. */
+  private view = this.readBuffer.subarray(0, 0);
   /** @internal the time of the read being handled (connections run their reads through it) */
   readonly clock = new EventClock();
 
@@ -117,6 +120,12 @@ export class RawEngine implements Engine {
 
   now(): number {
     return this.clock.now();
+  }
+
+  /** @internal the first `n` bytes of the shared read buffer (what the last read put there) */
+  readView(n: number): Buffer {
+    if (this.view.length !== n) this.view = this.readBuffer.subarray(0, n);
+    return this.view;
   }
 
   facts(): Facts {
