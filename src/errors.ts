@@ -79,6 +79,41 @@ export class SocketResetError extends ConnscopeError {
     super('CONNSCOPE_ERR_RESET', message, { ...d, layer: d.layer ?? 'tcp' });
   }
 }
+/**
+ * Stands for an error Node (or undici) raises in the same situation, under that stack's own code, where
+ * connscope's own client sees the event without an error object (a request closed before its response, a
+ * connect deadline of its own): error tables, classifyError() and the probe's explanations then treat it
+ * exactly as the stack's error. The layer is the one layerOf() gives that code.
+ */
+export class StackCodeError extends ConnscopeError {
+  constructor(code: string, message: string, d: ErrorDetails = {}) {
+    super(code, message, { ...d, layer: d.layer ?? layerOf(code) });
+  }
+}
+/** The peer closed or reset the connection under a request (Node's ECONNRESET, as in its 'socket hang up'). */
+export class ConnectionResetError extends StackCodeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('ECONNRESET', message, d);
+  }
+}
+/** TCP connect (and TLS handshake) did not finish within the connect deadline (undici's UND_ERR_CONNECT_TIMEOUT). */
+export class ConnectTimeoutError extends StackCodeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('UND_ERR_CONNECT_TIMEOUT', message, d);
+  }
+}
+/** An HTTP/2 stream closed without a response and without an error of its own (node:http2's ERR_HTTP2_STREAM_ERROR). */
+export class H2StreamClosedError extends StackCodeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('ERR_HTTP2_STREAM_ERROR', message, d);
+  }
+}
+/** A run stopped by its caller's signal before it could finish. */
+export class InterruptedError extends ConnscopeError {
+  constructor(message = 'interrupted') {
+    super('CONNSCOPE_ERR_INTERRUPTED', message);
+  }
+}
 export class CaptureFormatError extends ConnscopeError {
   /** Byte offset in the file where the problem was found. */
   readonly offset: number;

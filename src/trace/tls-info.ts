@@ -27,16 +27,30 @@ export function peerChain(socket: TLSSocket): TlsChain | undefined {
   return { depth, bytes };
 }
 
-/** TLS facts of an established client socket; fields Node cannot tell us stay absent. */
-export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean): TlsInfo {
+/**
+ * What both ends of a TLS connection can read alike: resumption, version, cipher and group. The cipher is
+ * the IANA name (`standardName`, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', as a capture's TLS names
+ * are), OpenSSL's name only where Node gives no standard one: one connection gets one cipher string
+ * whichever source reported it (tracer, probe, bench engines, server tracing).
+ */
+export function negotiatedTls(socket: TLSSocket): TlsInfo {
   const info: TlsInfo = { resumed: socket.isSessionReused() };
   const version = socket.getProtocol();
   if (version) info.version = version;
   const cipher = socket.getCipher();
   if (cipher) info.cipher = cipher.standardName || cipher.name;
-  // Empty on the client for TLS 1.3 in some Node versions: then the group stays absent.
+  // Empty on the client for TLS 1.3 in some Node versions, and always on a server: then the group stays absent.
   const eph = socket.getEphemeralKeyInfo() as { name?: string } | null;
   if (eph && eph.name) info.group = eph.name;
+  return info;
+}
+
+/**
+ * TLS facts of an established client socket; fields Node cannot tell us stay absent. The one builder of a
+ * client connection's `tls` for every source (tracer, probe handshakes, bench engines).
+ */
+export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean): TlsInfo {
+  const info = negotiatedTls(socket);
   info.alpn = socket.alpnProtocol ?? false;
   const chain = peerChain(socket);
   if (chain) info.chain = chain;
