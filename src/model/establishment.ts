@@ -2,8 +2,8 @@ import type { ConnectionPhases, RequestMarks } from './phases.js';
 
 /**
  * Establishment marks of one connection, on the same monotonic clock as the request marks
- * (performance.now() milliseconds). Every source that opens connections (the tracer, the raw and
- * h2 bench engines) records these and leaves the arithmetic to the two functions below, so a
+ * (performance.now() milliseconds). A source that times connections (the tracer, server tracing,
+ * bench's raw engine) records these and leaves the arithmetic to the two functions below, so a
  * connection's dns/connect/tls are the same numbers whichever source saw it.
  */
 export interface EstablishmentMarks {

@@ -25,11 +25,11 @@ export class Counter {
   }
 }
 
-/** Owners of the pools that sources outside the tracer keep (bench's raw and h2 engines): 'raw#1', 'h2#2' … in this process. */
+/** Owners of the pools that sources outside the tracer keep (bench's raw engine): 'raw#1', 'raw#2' … in this process. */
 const OWN_POOLS = new PoolIds();
 
 /**
- * Ids for a source that builds its own records instead of being traced (bench's raw and h2 engines):
+ * Ids for a source that builds its own records instead of being traced (bench's raw engine):
  * a pool id per owner, and connections and requests numbered as the tracer numbers them ('c1', 'r1'),
  * so their records link up (`connectionId`, `poolId`) the way traced ones do.
  */
