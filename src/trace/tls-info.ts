@@ -48,16 +48,21 @@ export function negotiatedTls(socket: TLSSocket): TlsInfo {
 /**
  * TLS facts of an established client socket; fields Node cannot tell us stay absent. The one builder of a
  * client connection's `tls` for every source (tracer, probe handshakes, bench engines).
+ * `certificates: false` leaves `chain` and `leafValidTo` out: getPeerCertificate(true) builds the whole chain
+ * as objects, about a millisecond of CPU per connection here (a good part of a handshake's), and even the
+ * leaf alone costs tens of microseconds, which a load generator that opens a connection per request cannot
+ * spend. (getPeerX509Certificate() would be cheap, but in Node 20 a client socket answers it only once, and
+ * the host may be the one asking.)
  */
-export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean): TlsInfo {
+export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean, certificates = true): TlsInfo {
   const info = negotiatedTls(socket);
   info.alpn = socket.alpnProtocol ?? false;
-  const chain = peerChain(socket);
+  const chain = certificates ? peerChain(socket) : undefined;
   if (chain) info.chain = chain;
   if (ocspStapled !== undefined) info.ocspStapled = ocspStapled;
   const servername = (socket as { servername?: string | false }).servername;
   if (typeof servername === 'string' && servername) info.servername = servername;
-  const leaf = socket.getPeerCertificate(false);
+  const leaf = certificates ? socket.getPeerCertificate(false) : undefined;
   if (leaf && leaf.valid_to) {
     const t = Date.parse(leaf.valid_to);
     if (Number.isFinite(t)) info.leafValidTo = t;

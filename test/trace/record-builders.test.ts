@@ -113,6 +113,14 @@ describe('one TLS record whatever the source', { timeout: 60_000 }, () => {
     for (const [source, seen] of ciphers) {
       assert.deepEqual(seen, { cipher: t.standardName, version: t.version }, `${source} reports the negotiated suite by its IANA name`);
     }
+    // tracer and probe agree on the certificates the server sent (leaf + intermediate, the root not counted)
+    // and the leaf's expiry; the raw engine reads no certificate facts (their cost per connection, tls-info.ts)
+    const chain = { depth: 2, bytes: served.chain.derSizes.reduce((x, y) => x + y, 0) };
+    const leafValidTo = Math.floor(served.chain.leafNotAfter.getTime() / 1000) * 1000;
+    for (const [source, c] of [['tracer', traced[0]!], ['probe', probedConn], ...raw.connections.map((x) => [`raw ${x.id}`, x] as const)] as const) {
+      assert.deepEqual(c.tls?.chain, source.startsWith('raw') ? undefined : chain, `${source}: chain`);
+      assert.equal(c.tls?.leafValidTo, source.startsWith('raw') ? undefined : leafValidTo, `${source}: leaf expiry`);
+    }
   });
 });
 

@@ -230,7 +230,8 @@ export class RawEngine implements Engine {
       requests: 0,
       idle: newIdleStats(),
     };
-    if (conn.secure) record.tls = tlsInfoOf(s as tls.TLSSocket);
+    // no certificate facts: reading them would cost a load run up to a millisecond per new connection (tls-info.ts)
+    if (conn.secure) record.tls = tlsInfoOf(s as tls.TLSSocket, undefined, false);
     conn.record = record;
     this.sink.connection(record);
     this.free.push(conn);
