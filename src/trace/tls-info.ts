@@ -4,14 +4,16 @@ import type { TlsChain, TlsInfo } from '../model/connection.js';
 const MAX_CHAIN = 16;
 
 /**
- * Certificates the server sent, as far as Node exposes them. getPeerCertificate(true) links each
+ * Certificates the server sent, as far as Node exposes them, and the leaf's expiry. getPeerCertificate(true) links each
  * certificate to its issuer and appends the trust anchor from the client's store, so the walk stops
  * before a self-signed certificate: a root is not counted (servers rarely send it, and when they do
  * Node's API cannot tell it apart from the client's own copy).
  */
-export function peerChain(socket: TLSSocket): TlsChain | undefined {
+function peerCertificates(socket: TLSSocket): { chain: TlsChain; leafValidTo: number | undefined } | undefined {
   let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
   if (!cert || !cert.raw) return undefined;
+  // the leaf's expiry from the same call: a second getPeerCertificate() costs tens of microseconds more
+  const validTo = cert.valid_to ? Date.parse(cert.valid_to) : NaN;
   let depth = 0;
   let bytes = 0;
   const seen = new Set<object>();
@@ -24,7 +26,7 @@ export function peerChain(socket: TLSSocket): TlsChain | undefined {
     if (selfSigned) break;
     cert = cert.issuerCertificate;
   }
-  return { depth, bytes };
+  return { chain: { depth, bytes }, leafValidTo: Number.isFinite(validTo) ? validTo : undefined };
 }
 
 /**
@@ -57,16 +59,12 @@ export function negotiatedTls(socket: TLSSocket): TlsInfo {
 export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean, certificates = true): TlsInfo {
   const info = negotiatedTls(socket);
   info.alpn = socket.alpnProtocol ?? false;
-  const chain = certificates ? peerChain(socket) : undefined;
-  if (chain) info.chain = chain;
+  const certs = certificates ? peerCertificates(socket) : undefined;
+  if (certs) info.chain = certs.chain;
   if (ocspStapled !== undefined) info.ocspStapled = ocspStapled;
   const servername = (socket as { servername?: string | false }).servername;
   if (typeof servername === 'string' && servername) info.servername = servername;
-  const leaf = certificates ? socket.getPeerCertificate(false) : undefined;
-  if (leaf && leaf.valid_to) {
-    const t = Date.parse(leaf.valid_to);
-    if (Number.isFinite(t)) info.leafValidTo = t;
-  }
+  if (certs?.leafValidTo !== undefined) info.leafValidTo = certs.leafValidTo;
   return info;
 }
 
