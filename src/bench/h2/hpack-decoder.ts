@@ -1,0 +1,98 @@
+import { H2ProtocolError } from '../../errors.js';
+import { huffmanDecode } from './hpack-huffman.js';
+import { decodeInt } from './hpack-integer.js';
+import { DynamicTable } from './hpack-table.js';
+
+export interface DecoderLimits {
+  /** SETTINGS_HEADER_TABLE_SIZE we announced (the encoder may not use more). */
+  tableSize: number;
+  /**
+   * Most decoded octets in one header list, counted as RFC 9113 §6.5.2 does (name + value + 32 per
+   * field). Also what stops an HPACK bomb: a small block that references one large table entry many
+   * times decodes to far more than it weighs, and is cut off here.
+   */
+  maxHeaderListSize: number;
+}
+
+/**
+ * An HPACK decoder (RFC 7541): one per connection, fed every header block in order (also blocks of
+ * streams the client no longer cares about, or the dynamic table goes out of step with the server's).
+ */
+export class HpackDecoder {
+  private readonly table: DynamicTable;
+  private readonly cursor = { pos: 0 };
+
+  constructor(private readonly limits: DecoderLimits) {
+    this.table = new DynamicTable(limits.tableSize, limits.tableSize);
+  }
+
+  /** Entries and octets in the dynamic table (for tests). */
+  get tableState(): { count: number; size: number } {
+    return { count: this.table.count, size: this.table.size };
+  }
+
+  /**
+   * Decodes one complete header block into `out` as name, value, name, value ... Throws
+   * H2ProtocolError (COMPRESSION_ERROR) on anything RFC 7541 forbids or above the limits: the
+   * connection is then unusable, as its table may be out of step.
+   */
+  decode(block: Buffer, start = 0, end = block.length, out: string[] = []): string[] {
+    const table = this.table;
+    const c = this.cursor;
+    let pos = start;
+    let listSize = 0;
+    let fields = false;
+    while (pos < end) {
+      const b = block[pos]!;
+      let name: string;
+      let value: string;
+      if (b & 0x80) {
+        // indexed field (§6.1)
+        const i = decodeInt(block, pos, end, 7, c);
+        pos = c.pos;
+        if (i === 0) throw new H2ProtocolError('COMPRESSION_ERROR', 'HPACK index 0');
+        name = table.name(i);
+        value = table.value(i);
+      } else if ((b & 0xe0) === 0x20) {
+        // dynamic table size update (§6.3): only before the first field of a block
+        if (fields) throw new H2ProtocolError('COMPRESSION_ERROR', 'an HPACK table size update after a header field');
+        const size = decodeInt(block, pos, end, 5, c);
+        pos = c.pos;
+        table.resize(size);
+        continue;
+      } else {
+        // literal: with incremental indexing (§6.2.1, 01), without (0000) or never indexed (0001)
+        const indexing = (b & 0xc0) === 0x40;
+        const i = decodeInt(block, pos, end, indexing ? 6 : 4, c);
+        pos = c.pos;
+        if (i === 0) {
+          name = this.string(block, pos, end);
+          pos = c.pos;
+        } else name = table.name(i);
+        value = this.string(block, pos, end);
+        pos = c.pos;
+        if (indexing) table.add(name, value);
+      }
+      fields = true;
+      listSize += name.length + value.length + 32;
+      if (listSize > this.limits.maxHeaderListSize) {
+        throw new H2ProtocolError('COMPRESSION_ERROR', `the decoded header list is above ${this.limits.maxHeaderListSize} bytes (an HPACK bomb, or headers too large)`);
+      }
+      out.push(name, value);
+    }
+    return out;
+  }
+
+  /** A string literal (§5.2) at `pos`; the position after it goes to the cursor. */
+  private string(block: Buffer, pos: number, end: number): string {
+    if (pos >= end) throw new H2ProtocolError('COMPRESSION_ERROR', 'an HPACK string runs past the end of the header block');
+    const huffman = (block[pos]! & 0x80) !== 0;
+    const len = decodeInt(block, pos, end, 7, this.cursor);
+    const from = this.cursor.pos;
+    if (len > end - from) throw new H2ProtocolError('COMPRESSION_ERROR', `an HPACK string of ${len} bytes runs past the end of the header block`);
+    // a string alone above the list limit: refused before it is decoded (Huffman output is up to 8/5 of its input)
+    if (len > this.limits.maxHeaderListSize) throw new H2ProtocolError('COMPRESSION_ERROR', `an HPACK string of ${len} bytes is above ${this.limits.maxHeaderListSize} bytes`);
+    this.cursor.pos = from + len;
+    return huffman ? huffmanDecode(block, from, from + len) : block.toString('latin1', from, from + len);
+  }
+}
