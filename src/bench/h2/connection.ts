@@ -98,7 +98,8 @@ export class H2Connection<S extends H2Stream> {
   private readonly decoder = new HpackDecoder({ tableSize: HEADER_TABLE_SIZE, maxHeaderListSize: MAX_HEADER_LIST_SIZE });
   private readonly fields: string[] = [];
   private pending: Pending | undefined;
-  private out: Buffer[] = [];
+  /** Frames to write this turn: bytes, or a stream id standing for that stream's HEADERS (the template). */
+  private out: Array<Buffer | number> = [];
   private queued = false;
   private template: Buffer;
   /** Offsets of the stream id in each frame of the template (more than one with CONTINUATION). */
@@ -147,10 +148,8 @@ export class H2Connection<S extends H2Stream> {
     s.id = id;
     s.sendWindow = this.peerInitialWindow;
     this.streams.set(id, s);
-    const f = Buffer.allocUnsafe(this.template.length);
-    this.template.copy(f);
-    for (const off of this.idOffsets) f.writeUInt32BE(id, off);
-    this.queue(f);
+    // its HEADERS are the template with this id, written at flush time straight into the turn's one buffer
+    this.queue(id);
     if (body !== undefined) {
       s.body = body;
       s.bodyOff = 0;
@@ -188,13 +187,28 @@ export class H2Connection<S extends H2Stream> {
       return;
     }
     this.out = [];
-    this.socket.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    const t = this.template;
+    let size = 0;
+    for (const f of out) size += typeof f === 'number' ? t.length : f.length;
+    const buf = Buffer.allocUnsafe(size);
+    let off = 0;
+    for (const f of out) {
+      if (typeof f === 'number') {
+        buf.set(t, off);
+        for (const at of this.idOffsets) buf.writeUInt32BE(f, off + at);
+        off += t.length;
+      } else {
+        buf.set(f, off);
+        off += f.length;
+      }
+    }
+    this.socket.write(buf);
     if (this.socket.writableLength > MAX_UNREAD_WRITES && !this.failed) {
       this.fatal(new H2ProtocolError('ENHANCE_YOUR_CALM', `the server does not read what the client writes (${this.socket.writableLength} bytes queued): a PING or SETTINGS flood?`));
     }
   }
 
-  private queue(b: Buffer): void {
+  private queue(b: Buffer | number): void {
     this.out.push(b);
     if (this.queued) return;
     this.queued = true;

@@ -17,6 +17,8 @@ export class DynamicTable {
   private head = 0;
   count = 0;
   size = 0;
+  /** Bumped by every change (insert, eviction, resize): a decode that left it unchanged can be replayed. */
+  version = 0;
 
   /** `maxSize`: the size the encoder chose (≤ `limit`, the SETTINGS_HEADER_TABLE_SIZE we announced). */
   constructor(
@@ -28,11 +30,13 @@ export class DynamicTable {
   resize(size: number): void {
     if (size > this.limit) throw new H2ProtocolError('COMPRESSION_ERROR', `an HPACK table size update to ${size} is above SETTINGS_HEADER_TABLE_SIZE ${this.limit}`);
     this.maxSize = size;
+    this.version++;
     this.evict(0);
   }
 
   add(name: string, value: string): void {
     const entry = name.length + value.length + ENTRY_OVERHEAD;
+    this.version++;
     // an entry larger than the table empties it and is not added (RFC 7541 §4.4)
     if (entry > this.maxSize) {
       this.evict(this.maxSize + 1);
