@@ -180,10 +180,13 @@ export class H2Engine implements Engine {
     return Math.min(client, this.serverMaxStreams);
   }
 
-  /** @internal a session's stream limit from its server's SETTINGS_MAX_CONCURRENT_STREAMS (100 until known, as node:http2). */
+  /**
+   * @internal a session's stream limit: min(its server's SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams).
+   * Unlimited while the server names none (RFC 9113 §6.5.2); no stream starts before its first SETTINGS anyway.
+   */
   slotLimit(server: number | undefined): number {
     const client = this.ctx.options.maxConcurrentStreams;
-    const s = server === undefined || server === Infinity ? 100 : server;
+    const s = server ?? Infinity;
     return client === undefined ? s : Math.min(client, s);
   }
 
@@ -514,7 +517,8 @@ export class H2Engine implements Engine {
     clearTimeout(slot.connectTimer);
     clearTimeout(slot.idleTimer);
     this.slots.delete(slot);
-    if (close.closedBy === 'client' && slot.failure === undefined) slot.conn.goodbye();
+    // a polite GOAWAY when the client ends a working session (idle timeout, end of the run)
+    if (close.closedBy === 'client' && slot.failure === undefined && !wasConnecting) slot.conn.goodbye();
     // a protocol error: the GOAWAY just written gets out before the socket goes
     if (slot.failure instanceof H2ProtocolError) {
       slot.socket.end();

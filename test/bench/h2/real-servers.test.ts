@@ -131,7 +131,7 @@ test('HPACK against nginx over TLS: server, date, content-type and repeated add_
   }
 });
 
-test('bench --client h2 against nginx over TLS: counts match nginx access log (requests, connections), TLS records, nginx's GOAWAY after keepalive_requests mid-run costs no request', { skip: !hasNginx && 'nginx not installed', timeout: 60_000 }, async () => {
+test('bench --client h2 against nginx over TLS: counts match nginx access log (requests, connections), TLS records, the GOAWAY nginx sends after keepalive_requests mid-run costs no request', { skip: !hasNginx && 'nginx not installed', timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'connscope-h2-nginx-'));
   const log = join(dir, 'access.log');
   // keepalive_requests 100: nginx ends each connection with GOAWAY after 100 streams (mid-run, with streams in flight)
