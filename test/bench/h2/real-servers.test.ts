@@ -160,7 +160,7 @@ test('bench --client h2 against nginx over TLS: counts match nginx access log (r
     assert.ok(conns.size >= 20, `nginx saw ${conns.size} connections`);
     assert.equal(r.stats.connectionsOpened, conns.size);
     assert.ok((r.stats.closes['server:goaway'] ?? 0) >= 19, JSON.stringify(r.stats.closes));
-    assert.ok(r.session.facts.http2!.goaways >= 19);
+    assert.ok((r.session.facts.http2!.goaways ?? 0) >= 19);
     // TLS facts from the shared builder (tlsInfoOf): ALPN h2, a version, a cipher, the chain
     const c = [...r.session.connections.values()][0]!;
     assert.equal(c.protocol, 'h2');
