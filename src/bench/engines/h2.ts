@@ -15,8 +15,14 @@ import { requestBlock } from '../h2/request-block.js';
 import { DeadlineWatch, type Deadlined } from './deadlines.js';
 import { countStep, originOf, pathOf, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
 
-/** How often one request's refused stream is sent again before the refusal counts as its error. */
+/** How often one request's stream refused by RST_STREAM REFUSED_STREAM is sent again before the refusal counts as its error. */
 const MAX_RETRIES = 3;
+/**
+ * The same for streams above a GOAWAY's last-stream-id. Each such refusal is another session's orderly end,
+ * and sessions that reach a server's per-connection limit together (nginx keepalive_requests) can refuse
+ * one request several times in a row, so the bound is wider; it still ends a server that refuses everything.
+ */
+const MAX_GOAWAY_RETRIES = 10;
 
 let h2Seq = 0;
 
@@ -25,8 +31,9 @@ interface Waiting {
   done: RequestDone;
   /** Had to wait because every session was at its stream limit. */
   queuedByLimit: boolean;
-  /** Times this request's stream was refused unprocessed and sent again. */
+  /** Times this request's stream was refused unprocessed and sent again: by REFUSED_STREAM, by GOAWAY. */
   retries: number;
+  goawayRetries: number;
   /** The session that refused it last: another one is preferred for the retry. */
   avoid?: Slot;
 }
@@ -199,7 +206,7 @@ export class H2Engine implements Engine {
   }
 
   send(done: RequestDone): void {
-    this.queue.push({ start: performance.now(), done, queuedByLimit: false, retries: 0 });
+    this.queue.push({ start: performance.now(), done, queuedByLimit: false, retries: 0, goawayRetries: 0 });
     this.pump();
   }
 
@@ -417,7 +424,7 @@ export class H2Engine implements Engine {
 
   /** A stream the server did not process (above a GOAWAY's last-stream-id): retried, or after MAX_RETRIES the request's error. */
   private refused(s: BenchStream, goawayCode: number): void {
-    if (s.w.retries < MAX_RETRIES && !this.closed) return this.retry(s, true);
+    if (s.w.goawayRetries < MAX_GOAWAY_RETRIES && !this.closed) return this.retry(s, true);
     this.end(s, goawayCode ? new H2SessionError(H2_CODE_NAMES[goawayCode] ?? `error ${goawayCode}`) : new H2StreamResetError('NGHTTP2_REFUSED_STREAM'));
   }
 
@@ -426,7 +433,8 @@ export class H2Engine implements Engine {
     if (!this.release(s)) return;
     if (byGoaway) this.retriedGoaway++;
     else this.retriedRefused++;
-    this.queue.unshift({ ...s.w, retries: s.w.retries + 1, avoid: slot });
+    const w = s.w;
+    this.queue.unshift({ ...w, retries: w.retries + (byGoaway ? 0 : 1), goawayRetries: w.goawayRetries + (byGoaway ? 1 : 0), avoid: slot });
     setImmediate(() => {
       this.closeIfDrained(slot);
       this.pump();

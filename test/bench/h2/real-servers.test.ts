@@ -158,9 +158,17 @@ test('bench --client h2 against nginx over TLS: counts match nginx access log (r
     assert.ok(lines.every(([, n, status]) => Number(n) <= 100 && status === '200'));
     // 2000 requests at 100 per connection: at least 20 sessions, each ended by nginx's GOAWAY (the pre-run check adds one connection)
     assert.ok(conns.size >= 20, `nginx saw ${conns.size} connections`);
-    assert.equal(r.stats.connectionsOpened, conns.size);
-    assert.ok((r.stats.closes['server:goaway'] ?? 0) >= 19, JSON.stringify(r.stats.closes));
-    assert.ok((r.session.facts.http2!.goaways ?? 0) >= 19);
+    // the sessions that carried requests are nginx's connections, one for one, with nginx's request counts
+    const used = [...r.session.connections.values()].filter((c) => c.requests > 0);
+    assert.equal(used.length, conns.size);
+    assert.deepEqual(used.map((c) => c.requests).sort((a, b) => a - b), [...conns].map((id) => lines.filter(([c]) => c === id).length).sort((a, b) => a - b));
+    // a session can open and get no stream (the pool opens one per waiting request, and a retry may find another first)
+    assert.ok(r.stats.connectionsOpened >= conns.size && r.stats.connectionsOpened <= conns.size + 4, `opened ${r.stats.connectionsOpened}`);
+    // nginx sends GOAWAY on a connection's 100th request: those sessions close as server:goaway (up to the 4 the
+    // end of the run may still find draining)
+    const full = [...conns].filter((id) => lines.some(([c, n]) => c === id && n === '100')).length;
+    const goaways = r.stats.closes['server:goaway'] ?? 0;
+    assert.ok(full >= 15 && goaways <= full && goaways >= full - 4, `${full} connections reached 100; closes ${JSON.stringify(r.stats.closes)}`);
     // TLS facts from the shared builder (tlsInfoOf): ALPN h2, a version, a cipher, the chain
     const c = [...r.session.connections.values()][0]!;
     assert.equal(c.protocol, 'h2');
