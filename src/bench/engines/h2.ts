@@ -26,6 +26,9 @@ const MAX_GOAWAY_RETRIES = 10;
 
 let h2Seq = 0;
 
+/** Where every session's socket reads land (see connect()). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 interface Waiting {
   start: number;
   done: RequestDone;
@@ -261,11 +264,17 @@ export class H2Engine implements Engine {
     const secure = o.url.protocol === 'https:';
     const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
     const port = Number(o.url.port || (secure ? 443 : 80));
+    // bytes arrive in one buffer shared by every session (`onread`): no Buffer and no stream 'data' event per
+    // read. Safe because each read is parsed to the end before the next one, and what the parser keeps (a
+    // frame split over reads, a header block in CONTINUATION frames) it copies.
+    const reader: { slot?: Slot } = {};
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer): boolean => (reader.slot?.conn.feed(buf.subarray(0, n)), true) };
     const socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.tlsSession : undefined })
-      : net.connect({ host, port });
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.tlsSession : undefined, onread } as tls.ConnectionOptions)
+      : net.connect({ host, port, onread });
     socket.setNoDelay(true);
     const slot = new Slot(this, socket, secure, this.block, o.body !== undefined);
+    reader.slot = slot;
     this.slots.add(slot);
     if (secure && o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.tlsSession = s));
     if (!net.isIP(host)) socket.once('lookup', () => (slot.dnsEnd = performance.now()));
@@ -287,7 +296,6 @@ export class H2Engine implements Engine {
         slot.conn.start();
       });
     }
-    socket.on('data', (chunk: Buffer) => slot.conn.feed(chunk));
     socket.on('error', (err) => this.sessionFailed(slot, err, slot.state === 'connecting' ? 'unknown' : 'server'));
     socket.on('close', () => {
       const err = new SocketClosed(slot);
