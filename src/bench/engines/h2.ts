@@ -297,16 +297,13 @@ export class H2Engine implements Engine {
       });
     }
     socket.on('error', (err) => this.sessionFailed(slot, err, slot.state === 'connecting' ? 'unknown' : 'server'));
-    socket.on('close', () => {
-      const err = new SocketClosed(slot);
-      this.sessionFailed(slot, err, 'server');
-    });
+    socket.on('close', () => this.sessionFailed(slot, undefined, 'server'));
   }
 
-  /** The socket failed, closed, or the connect deadline passed: the session ends, its streams with it. */
+  /** The socket failed (`err`), closed (no `err`), or the connect deadline passed: the session ends, its streams with it. */
   private sessionFailed(slot: Slot, err: unknown, side: 'client' | 'server' | 'unknown'): void {
     if (slot.state === 'closed') return;
-    if (!(err instanceof SocketClosed)) {
+    if (err !== undefined) {
       slot.failure ??= err;
       const code = classifyError(err).code;
       slot.close ??= { closedBy: side, reason: `error:${code}`, errorCode: code };
@@ -571,9 +568,4 @@ export class H2Engine implements Engine {
     this.queue.length = 0;
     for (const s of [...this.slots]) this.finish(s, { closedBy: 'client', reason: 'pool-closed' });
   }
-}
-
-/** Marks a plain socket close (no error of its own) inside the engine. */
-class SocketClosed {
-  constructor(readonly slot: Slot) {}
 }

@@ -15,7 +15,7 @@ export const MAX_FRAME_SIZE = MIN_MAX_FRAME_SIZE;
 export const MAX_HEADER_LIST_SIZE = 64 * 1024;
 /** HPACK dynamic table the server may use (the protocol's default). */
 const HEADER_TABLE_SIZE = 4096;
-/** Compressed header block limit over HEADERS + CONTINUATION frames: a block never decodes smaller than it weighs... almost (Huffman). */
+/** Header block limit over HEADERS + CONTINUATION frames (compressed bytes; a legitimate block is smaller than the list it decodes to). */
 const MAX_HEADER_BLOCK = MAX_HEADER_LIST_SIZE;
 /** CONTINUATION frames of one block: a run of empty ones would otherwise go on for ever (the 2024 CONTINUATION flood). */
 const MAX_CONTINUATIONS = 64;
