@@ -1,6 +1,7 @@
 import { H2ProtocolError } from '../../errors.js';
 import { huffmanDecode } from './hpack-huffman.js';
 import { decodeInt } from './hpack-integer.js';
+import { STATIC_COUNT, STATIC_TABLE } from './hpack-static.js';
 import { DynamicTable } from './hpack-table.js';
 
 export interface DecoderLimits {
@@ -22,14 +23,21 @@ export class HpackDecoder {
   private readonly table: DynamicTable;
   private readonly cursor = { pos: 0 };
   /**
-   * The last block that left the table as it was, its fields, and the table version they hold for. A
-   * server that answers alike sends the same bytes again and again (nginx: the date changes once a
-   * second), and the same bytes against the same table decode to the same fields: replayed, not decoded.
-   * Decoding was the engine's largest cost of its own in a profile against nginx (Huffman strings).
+   * The last block worth replaying, its fields, and what it did to the table. A server that answers alike
+   * sends the same bytes again and again, and the same bytes decode to the same fields when either they
+   * read nothing from the dynamic table (nginx: literals only, added with incremental indexing, the date
+   * changing once a second) or the table is as it was (node:http2: references to entries added earlier).
+   * A replay pushes the fields and adds the same entries again: the table stays in step, nothing is
+   * decoded. Decoding (Huffman strings) was the engine's largest cost of its own in a profile against nginx.
    */
   private lastBlock = Buffer.alloc(0);
   private lastFields: string[] = [];
-  private lastVersion = -1;
+  /** Entries the last block added (name, value, ...). */
+  private lastAdds: string[] = [];
+  /** The table version the last block needs, or -1 when it read nothing from the dynamic table. */
+  private lastNeeds = -2;
+  /** Set during a decode: it read a dynamic entry / changed the table size. */
+  private readDynamic = false;
 
   constructor(private readonly limits: DecoderLimits) {
     this.table = new DynamicTable(limits.tableSize, limits.tableSize);
@@ -48,11 +56,16 @@ export class HpackDecoder {
   decode(block: Buffer, start = 0, end = block.length, out: string[] = []): string[] {
     const table = this.table;
     const version = table.version;
-    if (version === this.lastVersion && this.sameAsLast(block, start, end)) {
+    if ((this.lastNeeds === -1 || this.lastNeeds === version) && this.sameAsLast(block, start, end)) {
       for (const f of this.lastFields) out.push(f);
+      const adds = this.lastAdds;
+      for (let i = 0; i < adds.length; i += 2) table.add(adds[i]!, adds[i + 1]!);
       return out;
     }
     const first = out.length;
+    const adds: string[] = [];
+    let resized = false;
+    this.readDynamic = false;
     const c = this.cursor;
     let pos = start;
     let listSize = 0;
@@ -66,14 +79,15 @@ export class HpackDecoder {
         const i = decodeInt(block, pos, end, 7, c);
         pos = c.pos;
         if (i === 0) throw new H2ProtocolError('COMPRESSION_ERROR', 'HPACK index 0');
-        name = table.name(i);
-        value = table.value(i);
+        name = this.name(i);
+        value = i > STATIC_COUNT ? table.value(i) : STATIC_TABLE[i]![1];
       } else if ((b & 0xe0) === 0x20) {
         // dynamic table size update (§6.3): only before the first field of a block
         if (fields) throw new H2ProtocolError('COMPRESSION_ERROR', 'an HPACK table size update after a header field');
         const size = decodeInt(block, pos, end, 5, c);
         pos = c.pos;
         table.resize(size);
+        resized = true;
         continue;
       } else {
         // literal: with incremental indexing (§6.2.1, 01), without (0000) or never indexed (0001)
@@ -83,10 +97,13 @@ export class HpackDecoder {
         if (i === 0) {
           name = this.string(block, pos, end);
           pos = c.pos;
-        } else name = table.name(i);
+        } else name = this.name(i);
         value = this.string(block, pos, end);
         pos = c.pos;
-        if (indexing) table.add(name, value);
+        if (indexing) {
+          table.add(name, value);
+          adds.push(name, value);
+        }
       }
       fields = true;
       listSize += name.length + value.length + 32;
@@ -95,12 +112,21 @@ export class HpackDecoder {
       }
       out.push(name, value);
     }
-    if (table.version === version && end - start <= 1024) {
+    // replayable: it read no dynamic entry (then whatever the table holds), or it left the table alone
+    const needs = resized ? -2 : !this.readDynamic ? -1 : adds.length === 0 ? version : -2;
+    if (end - start <= 1024) {
       this.lastBlock = Buffer.from(block.subarray(start, end));
       this.lastFields = out.slice(first);
-      this.lastVersion = version;
+      this.lastAdds = adds;
+      this.lastNeeds = needs;
     }
     return out;
+  }
+
+  /** Name of index `i`, noting a read from the dynamic table. */
+  private name(i: number): string {
+    if (i > STATIC_COUNT) this.readDynamic = true;
+    return this.table.name(i);
   }
 
   private sameAsLast(block: Buffer, start: number, end: number): boolean {

@@ -111,7 +111,7 @@ test('decoder limits: index out of range, table size update above the limit or a
   assert.throws(() => decoder().decode(hex('400a 6375 7374')), compression(/string of 10 bytes runs past the end/));
 });
 
-test('a block decoded again against a changed table is decoded again (the replay of an unchanged block is only for blocks that leave the table alone)', () => {
+test('a block that reads the dynamic table is decoded anew once the table changed, not replayed', () => {
   const d = decoder();
   const add = hex('400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572');
   d.decode(add);
@@ -123,6 +123,21 @@ test('a block decoded again against a changed table is decoded again (the replay
   d.decode(hex('4001 61 0162'));
   assert.deepEqual(pairs(d.decode(ref)), [['a', 'b']]);
   assert.deepEqual(pairs(d.decode(ref)), [['a', 'b']]);
+});
+
+test('a block of literals added with indexing (nginx\'s shape) replays with the same fields and the same table inserts and evictions', () => {
+  const d = decoder(256);
+  const lit = (name: number, v: string): Buffer => Buffer.concat([Buffer.from([0x40 | name, v.length]), Buffer.from(v)]);
+  // :status 200, server (54), date (33) with incremental indexing: 3 × ~70-byte entries fill a 256-byte table
+  const block = Buffer.concat([hex('88'), lit(54, 'nginx/1.22.1'), lit(33, 'Mon, 30 Nov 2026 03:30:00 GMT')]);
+  const want = [[':status', '200'], ['server', 'nginx/1.22.1'], ['date', 'Mon, 30 Nov 2026 03:30:00 GMT']];
+  for (let i = 1; i <= 4; i++) {
+    assert.deepEqual(pairs(d.decode(block)), want, `decode ${i}`);
+    // entries 50 + 65 = 115 bytes per block: two blocks' worth fit, older ones are evicted
+    assert.deepEqual(d.tableState, i === 1 ? { count: 2, size: 115 } : { count: 4, size: 230 }, `table after ${i}`);
+  }
+  // the table holds what a full decode would: the newest entry is this block's date
+  assert.deepEqual(pairs(d.decode(hex('be bf'))), [['date', 'Mon, 30 Nov 2026 03:30:00 GMT'], ['server', 'nginx/1.22.1']]);
 });
 
 test('a size update evicts entries; an entry larger than the table empties it', () => {
