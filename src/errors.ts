@@ -101,12 +101,6 @@ export class H2SessionError extends ConnscopeError {
     super('ERR_HTTP2_SESSION_ERROR', `the server ended the session with GOAWAY ${codeName}`, { ...d, layer: 'h2' });
   }
 }
-/** TCP connect, TLS handshake (and for HTTP/2 the server's SETTINGS) not done within --connect-timeout: undici's code for it. */
-export class ConnectTimeoutError extends ConnscopeError {
-  constructor(message: string, d: ErrorDetails = {}) {
-    super('UND_ERR_CONNECT_TIMEOUT', message, { ...d, layer: d.layer ?? 'tcp' });
-  }
-}
 export class TimeoutError extends ConnscopeError {
   constructor(message: string, d: ErrorDetails = {}) {
     super('CONNSCOPE_ERR_TIMEOUT', message, d);
@@ -134,7 +128,7 @@ export class ConnectionResetError extends StackCodeError {
     super('ECONNRESET', message, d);
   }
 }
-/** TCP connect (and TLS handshake) did not finish within the connect deadline (undici's UND_ERR_CONNECT_TIMEOUT). */
+/** TCP connect, TLS handshake (and for HTTP/2 the server's SETTINGS) not done within the connect deadline (undici's UND_ERR_CONNECT_TIMEOUT). */
 export class ConnectTimeoutError extends StackCodeError {
   constructor(message: string, d: ErrorDetails = {}) {
     super('UND_ERR_CONNECT_TIMEOUT', message, d);
