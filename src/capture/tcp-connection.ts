@@ -49,6 +49,8 @@ export class TcpConnection {
   c2s = new TcpDirection();
   s2c = new TcpDirection();
   packets = 0;
+  /** Either side sent RST, or both sent FIN (a field, set when it happens: read for every packet). */
+  closed = false;
   synAt: number | undefined;
   synAckAt: number | undefined;
   ackAt: number | undefined;
@@ -66,6 +68,8 @@ export class TcpConnection {
   onExchange: ((c: TcpConnection, x: HttpExchange) => void) | undefined;
   /** End of the previous exchange, for the next request's idleBeforeMs. */
   previousExchangeEndAt: number | undefined;
+  /** The next connection in the flow table's bucket (see ConnectionIndex). */
+  nextInBucket: TcpConnection | undefined;
   /** An unexpected failure inside a payload parser: the connection keeps its TCP facts. */
   parserError: string | undefined;
   private lastSynAt: number | undefined;
@@ -93,10 +97,6 @@ export class TcpConnection {
       this.c2s.consumer = this.sniffer(true);
       this.s2c.consumer = this.sniffer(false);
     }
-  }
-
-  get closed(): boolean {
-    return this.c2s.rstAt !== undefined || this.s2c.rstAt !== undefined || (this.c2s.finAt !== undefined && this.s2c.finAt !== undefined);
   }
 
   segment(seg: TcpSegment, fromClient: boolean, ts: number): void {
@@ -130,6 +130,7 @@ export class TcpConnection {
       const rst = (f & TCP_FLAG.rst) !== 0;
       if (rst) dir.rstAt ??= ts;
       else dir.finAt ??= ts;
+      this.closed = rst || this.closed || (this.c2s.finAt !== undefined && this.s2c.finAt !== undefined);
       if (!this.firstClose) {
         const last = Math.max(this.c2s.lastPayloadAt ?? -Infinity, this.s2c.lastPayloadAt ?? -Infinity);
         this.firstClose = { side: fromClient ? 'client' : 'server', flag: rst ? 'RST' : 'FIN', at: ts, lastPayloadAt: Number.isFinite(last) ? last : undefined };
