@@ -130,7 +130,8 @@ export class TcpConnection {
       const rst = (f & TCP_FLAG.rst) !== 0;
       if (rst) dir.rstAt ??= ts;
       else dir.finAt ??= ts;
-      this.closed = rst || this.closed || (this.c2s.finAt !== undefined && this.s2c.finAt !== undefined);
+      // closed once either side resets or both have sent FIN
+      if (rst || (dir === this.c2s ? this.s2c : this.c2s).finAt !== undefined) this.closed = true;
       if (!this.firstClose) {
         const last = Math.max(this.c2s.lastPayloadAt ?? -Infinity, this.s2c.lastPayloadAt ?? -Infinity);
         this.firstClose = { side: fromClient ? 'client' : 'server', flag: rst ? 'RST' : 'FIN', at: ts, lastPayloadAt: Number.isFinite(last) ? last : undefined };
