@@ -76,7 +76,8 @@ export class TcpConnection {
   /** SYN → ACK as tshark measures it for its out-of-order rule (0 = not seen). */
   private initialRttMs = 0;
   private lastPayloadFromClient: boolean | undefined;
-  private lastServerPayloadAt: number | undefined;
+  /** -Infinity until the server sends payload (a number, updated in place: see TcpDirection.lastPayloadAt). */
+  private lastServerPayloadAt = -Infinity;
   private countingTurns = false;
 
   constructor(
@@ -133,7 +134,7 @@ export class TcpConnection {
       // closed once either side resets or both have sent FIN
       if (rst || (dir === this.c2s ? this.s2c : this.c2s).finAt !== undefined) this.closed = true;
       if (!this.firstClose) {
-        const last = Math.max(this.c2s.lastPayloadAt ?? -Infinity, this.s2c.lastPayloadAt ?? -Infinity);
+        const last = Math.max(this.c2s.lastPayloadAt, this.s2c.lastPayloadAt);
         this.firstClose = { side: fromClient ? 'client' : 'server', flag: rst ? 'RST' : 'FIN', at: ts, lastPayloadAt: Number.isFinite(last) ? last : undefined };
       }
       dir.flush(ts);
@@ -150,7 +151,7 @@ export class TcpConnection {
     if (fromClient) {
       if (this.lastPayloadFromClient !== true) {
         this.turns++;
-        if (this.turns > 1 && this.lastServerPayloadAt !== undefined) addIdlePeriod(this.idle, ts - this.lastServerPayloadAt);
+        if (this.turns > 1 && this.lastServerPayloadAt !== -Infinity) addIdlePeriod(this.idle, ts - this.lastServerPayloadAt);
       }
       this.lastPayloadFromClient = true;
     } else {
