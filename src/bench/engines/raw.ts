@@ -3,12 +3,17 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { CloseInfo, ConnectionRecord } from '../../model/connection.js';
 import { newIdleStats, addIdlePeriod, parseKeepAliveHeader } from '../../model/connection.js';
+import { chargeEstablishment, establishmentFromMarks, type EstablishmentMarks } from '../../model/establishment.js';
 import type { Facts } from '../../model/facts.js';
 import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
-import { classifyError, ConnscopeError, ResponseParseError } from '../../errors.js';
+import { classifyError, ConnectionResetError, ConnectTimeoutError, ResponseParseError, TimeoutError, UsageError } from '../../errors.js';
+import { epochOf } from '../../trace/clock.js';
+import { RecordIds } from '../../trace/ids.js';
+import { tlsInfoOf } from '../../trace/tls-info.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone, type StepCounts } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
+import { EventClock } from '../event-clock.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
 
 interface Pending {
@@ -23,8 +28,6 @@ interface Pending {
 
 type ConnState = 'connecting' | 'open' | 'closed';
 
-let rawSeq = 0;
-
 /** One socket of the raw pool, with its own accounting. */
 class RawConnection {
   readonly id: string;
@@ -32,28 +35,43 @@ class RawConnection {
   readonly inflight: Pending[] = [];
   served = 0;
   lastActivity = 0;
-  idleTimer: NodeJS.Timeout | undefined;
   serverAskedClose = false;
   /** Requests assigned but not yet written (flushed once per loop turn). */
   unwritten = 0;
-  readonly connectStart = performance.now();
-  dnsEnd: number | undefined;
-  connectEnd: number | undefined;
-  tlsEnd: number | undefined;
+  /** Establishment marks; the model turns them into the record's phases (model/establishment.ts). */
+  readonly marks: EstablishmentMarks;
   record: ConnectionRecord | undefined;
   readonly parser: ResponseParser;
 
+  private readonly feed = (chunk: Buffer): void => this.parser.feed(chunk);
+
+  /** Set by the engine right after connecting, before any event can arrive. */
+  socket!: net.Socket;
+  /** net/tls `onread`: every read lands in the engine's one buffer and goes straight to the parser. */
+  readonly onread: net.OnReadOpts;
+
   constructor(
     readonly engine: RawEngine,
-    readonly socket: net.Socket,
+    readBuffer: Buffer,
     readonly secure: boolean,
+    lookup: boolean,
   ) {
-    this.id = `raw${++rawSeq}`;
+    this.id = engine.ids.connection();
+    this.marks = { created: performance.now(), lookup, handshake: secure };
     this.parser = new ResponseParser({
       onHead: (h) => engine.onHead(this, h),
       onComplete: () => engine.onComplete(this),
       onError: (code, m) => engine.fail(this, new ResponseParseError(code, m), { closedBy: 'client', reason: `error:${code}`, errorCode: code }),
     });
+    this.onread = {
+      buffer: readBuffer,
+      // `readBuffer` is where the bytes are: readView(n) is its first n bytes
+      callback: (n: number) => {
+        // one event: the heads, completions and next requests of this read share one clock read
+        engine.clock.run(this.feed, engine.readView(n));
+        return true;
+      },
+    };
   }
 }
 
@@ -79,6 +97,17 @@ export class RawEngine implements Engine {
   private readonly sweep: NodeJS.Timeout;
   private toFlush: RawConnection[] = [];
   private flushScheduled = false;
+  /**
+   * Every socket reads into this one buffer (net/tls `onread`): the callback runs synchronously and
+   * the parser copies what it keeps, so no read allocates, and no stream machinery runs per read.
+   */
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+  /** The last view of readBuffer handed to a parser: a load of same-size responses makes no view per read. */
+  private view = this.readBuffer.subarray(0, 0);
+  /** @internal the time of the read being handled (connections run their reads through it) */
+  readonly clock = new EventClock();
+  /** @internal pool, connection and request ids (the tracer's numbering) */
+  readonly ids = new RecordIds(this, 'raw');
 
   constructor(ctx: EngineContext) {
     this.o = ctx.options;
@@ -86,8 +115,21 @@ export class RawEngine implements Engine {
     this.origin = originOf(this.o.url);
     this.path = pathOf(this.o.url);
     this.requestBuffer = serializeRequest(this.o);
-    this.sweep = setInterval(() => this.sweepDeadlines(), 250);
+    // one sweep for every deadline (connect, response, client idle close), never a timer per request:
+    // each fires at most an eighth of the shortest (10-250 ms) late
+    const shortest = Math.min(this.o.connectTimeoutMs, this.o.timeoutMs, this.o.idleTimeoutMs ?? Infinity);
+    this.sweep = setInterval(() => this.sweepDeadlines(), Math.min(250, Math.max(10, shortest / 8)));
     this.sweep.unref();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** @internal the first `n` bytes of the shared read buffer (what the last read put there) */
+  readView(n: number): Buffer {
+    if (this.view.length !== n) this.view = this.readBuffer.subarray(0, n);
+    return this.view;
   }
 
   facts(): Facts {
@@ -111,10 +153,10 @@ export class RawEngine implements Engine {
 
   send(done: RequestDone): void {
     if (this.closed) {
-      setImmediate(done, undefined, new ConnscopeError('CONNSCOPE_ERR_USAGE', 'engine closed'));
+      setImmediate(done, undefined, new UsageError('engine closed'));
       return;
     }
-    this.queue.push({ start: performance.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
+    this.queue.push({ start: this.clock.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
     this.pump();
   }
 
@@ -130,12 +172,8 @@ export class RawEngine implements Engine {
   }
 
   private assign(conn: RawConnection, p: Pending): void {
-    const now = performance.now();
+    const now = this.clock.now();
     p.assigned = now;
-    if (conn.idleTimer) {
-      clearTimeout(conn.idleTimer);
-      conn.idleTimer = undefined;
-    }
     if (conn.served > 0 && conn.inflight.length === 0) {
       p.idleBefore = now - conn.lastActivity;
       if (conn.record) addIdlePeriod(conn.record.idle, p.idleBefore);
@@ -169,9 +207,12 @@ export class RawEngine implements Engine {
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const secure = url.protocol === 'https:';
     const port = Number(url.port || (secure ? 443 : 80));
+    const conn = new RawConnection(this, this.readBuffer, secure, !net.isIP(host));
+    const onread = conn.onread;
     let socket: net.Socket;
     if (secure) {
-      socket = tls.connect({
+      const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
+        onread,
         host,
         port,
         servername: net.isIP(host) ? undefined : host,
@@ -179,65 +220,55 @@ export class RawEngine implements Engine {
         rejectUnauthorized: !this.o.insecure,
         session: this.o.tlsSessionCache > 0 ? this.session : undefined,
         ALPNProtocols: ['http/1.1'],
-      });
+      };
+      socket = tls.connect(options);
       if (this.o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.session = s));
     } else {
-      socket = net.connect({ host, port });
+      socket = net.connect({ host, port, onread });
     }
     socket.setNoDelay(true);
-    const conn = new RawConnection(this, socket, secure);
+    conn.socket = socket;
     conn.parser.noBody = this.o.method === 'HEAD';
     this.conns.add(conn);
     this.connecting++;
-    if (!net.isIP(host)) socket.once('lookup', () => (conn.dnsEnd = performance.now()));
+    if (conn.marks.lookup) socket.once('lookup', () => (conn.marks.dnsEnd = performance.now()));
     socket.once('connect', () => {
-      conn.connectEnd = performance.now();
+      conn.marks.connectEnd = performance.now();
       if (!secure) this.established(conn);
     });
     if (secure) socket.once('secureConnect', () => {
-      conn.tlsEnd = performance.now();
+      conn.marks.tlsEnd = performance.now();
       this.established(conn);
     });
-    socket.on('data', (chunk: Buffer) => conn.parser.feed(chunk));
     socket.on('end', () => this.onEnd(conn));
     socket.on('error', (err) => this.fail(conn, err, undefined));
-    socket.on('close', () => this.fail(conn, Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }), undefined));
+    socket.on('close', () => this.fail(conn, new ConnectionResetError('socket closed'), undefined));
   }
 
   private established(conn: RawConnection): void {
     if (conn.state !== 'connecting') return;
     this.connecting--;
     conn.state = 'open';
-    const now = performance.now();
-    conn.lastActivity = now;
+    conn.lastActivity = performance.now();
     const s = conn.socket;
-    const e = { dns: conn.dnsEnd !== undefined ? conn.dnsEnd - conn.connectStart : undefined, connect: 0, tls: undefined as number | undefined, total: now - conn.connectStart };
-    const tcpStart = conn.dnsEnd ?? conn.connectStart;
-    e.connect = (conn.connectEnd ?? now) - tcpStart;
-    if (conn.secure) e.tls = now - (conn.connectEnd ?? tcpStart);
-    const establishment: ConnectionRecord['establishment'] = { connect: e.connect, total: e.total };
-    if (e.dns !== undefined) establishment.dns = e.dns;
-    if (e.tls !== undefined) establishment.tls = e.tls;
     const record: ConnectionRecord = {
       id: conn.id,
       origin: this.origin,
       source: 'raw',
-      poolId: 'raw#1',
+      poolId: this.ids.poolId,
       protocol: 'http/1.1',
       remoteAddress: s.remoteAddress,
       remotePort: s.remotePort,
       localAddress: s.localAddress,
       localPort: s.localPort,
-      openedAt: conn.connectStart,
-      openedAtEpoch: Date.now() - (now - conn.connectStart),
-      establishment,
+      openedAt: conn.marks.created,
+      openedAtEpoch: epochOf(conn.marks.created),
+      establishment: establishmentFromMarks(conn.marks),
       requests: 0,
       idle: newIdleStats(),
     };
-    if (conn.secure) {
-      const t = s as tls.TLSSocket;
-      record.tls = { resumed: t.isSessionReused(), version: t.getProtocol() ?? undefined, cipher: t.getCipher()?.name, alpn: t.alpnProtocol ?? undefined };
-    }
+    // no certificate facts: reading them would cost a load run up to a millisecond per new connection (tls-info.ts)
+    if (conn.secure) record.tls = tlsInfoOf(s as tls.TLSSocket, undefined, false);
     conn.record = record;
     this.sink.connection(record);
     this.free.push(conn);
@@ -248,7 +279,7 @@ export class RawEngine implements Engine {
   onHead(conn: RawConnection, head: ResponseHead): void {
     const p = conn.inflight[0];
     if (!p) return;
-    p.firstByte = performance.now();
+    p.firstByte = this.clock.now();
     p.status = head.status;
     if (head.close) conn.serverAskedClose = true;
     if (head.keepAlive !== undefined && conn.record && !conn.record.keepAliveHint) {
@@ -260,7 +291,7 @@ export class RawEngine implements Engine {
   onComplete(conn: RawConnection): void {
     const p = conn.inflight.shift();
     if (!p) return;
-    const now = performance.now();
+    const now = this.clock.now();
     conn.lastActivity = now;
     if (conn.record) conn.record.requests++;
     const fast = p.index > 1 && this.sink.reusedOk?.(p.assigned - p.start, p.firstByte - p.assigned, now - p.start, p.index);
@@ -271,9 +302,6 @@ export class RawEngine implements Engine {
         : { closedBy: 'client', reason: 'client-connection-close' };
       this.finish(conn, close, undefined);
     } else if (conn.state === 'open') {
-      if (conn.inflight.length === 0 && this.o.idleTimeoutMs !== undefined) {
-        conn.idleTimer = setTimeout(() => this.finish(conn, { closedBy: 'client', reason: 'client-idle-timeout' }, undefined), this.o.idleTimeoutMs);
-      }
       if (conn.inflight.length === this.o.pipelining - 1) this.free.push(conn);
     }
     p.done(p.status, undefined);
@@ -288,7 +316,7 @@ export class RawEngine implements Engine {
       const reason = max !== undefined && conn.served >= max ? 'server-max-requests' : conn.served > 0 ? 'server-idle-timeout' : 'server-closed';
       this.finish(conn, { closedBy: 'server', reason }, undefined);
     } else {
-      const err = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      const err = new ConnectionResetError('socket hang up');
       this.finish(conn, { closedBy: 'server', reason: 'error:ECONNRESET', errorCode: 'ECONNRESET' }, err);
     }
   }
@@ -305,7 +333,6 @@ export class RawEngine implements Engine {
     const wasConnecting = conn.state === 'connecting';
     conn.state = 'closed';
     if (wasConnecting) this.connecting--;
-    clearTimeout(conn.idleTimer);
     this.conns.delete(conn);
     conn.socket.destroy();
     const now = performance.now();
@@ -336,31 +363,21 @@ export class RawEngine implements Engine {
 
   private trace(conn: RawConnection, p: Pending, end: number, err: unknown): RequestTrace {
     const marks: RequestMarks = { start: p.start, end };
-    const fresh = p.index === 1 && p.start <= conn.connectStart + 0.001;
-    if (fresh) {
-      marks.connectStart = conn.dnsEnd ?? conn.connectStart;
-      if (conn.dnsEnd !== undefined) {
-        marks.dnsStart = conn.connectStart;
-        marks.dnsEnd = conn.dnsEnd;
-      }
-      marks.connectEnd = conn.connectEnd;
-      if (conn.secure) {
-        marks.tlsStart = conn.connectEnd;
-        marks.tlsEnd = conn.tlsEnd;
-      }
-    } else if (p.assigned) marks.assigned = p.assigned;
+    // the request this connection was opened for pays its establishment (all of it, or up to the step it failed in)
+    if (p.index === 1 && p.start <= conn.marks.created + 0.001) chargeEstablishment(marks, conn.marks, conn.record === undefined);
+    else if (p.assigned) marks.assigned = p.assigned;
     if (p.assigned) marks.sent = p.assigned;
     if (p.firstByte) marks.firstByte = p.firstByte;
     const t: RequestTrace = {
-      id: '',
+      id: this.ids.request(),
       connectionId: conn.record ? conn.id : undefined,
       origin: this.origin,
       method: this.o.method,
       path: this.path,
       source: 'raw',
-      poolId: 'raw#1',
+      poolId: this.ids.poolId,
       startedAt: p.start,
-      startedAtEpoch: 0,
+      startedAtEpoch: epochOf(p.start),
       phases: phasesFromMarks(marks),
       reused: p.index > 1,
     };
@@ -373,13 +390,16 @@ export class RawEngine implements Engine {
 
   private sweepDeadlines(): void {
     const now = performance.now();
+    const idleMs = this.o.idleTimeoutMs;
     for (const conn of this.conns) {
-      if (conn.state === 'connecting' && now - conn.connectStart > this.o.connectTimeoutMs) {
-        const err = Object.assign(new Error(`connect timed out after ${this.o.connectTimeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+      if (conn.state === 'connecting' && now - conn.marks.created > this.o.connectTimeoutMs) {
+        const err = new ConnectTimeoutError(`connect timed out after ${this.o.connectTimeoutMs} ms`);
         this.finish(conn, { closedBy: 'client', reason: 'error:UND_ERR_CONNECT_TIMEOUT', errorCode: 'UND_ERR_CONNECT_TIMEOUT' }, err);
       } else if (conn.inflight.length > 0 && now - conn.inflight[0]!.assigned > this.o.timeoutMs) {
-        const err = Object.assign(new Error(`no response within ${this.o.timeoutMs} ms`), { code: 'CONNSCOPE_ERR_TIMEOUT' });
+        const err = new TimeoutError(`no response within ${this.o.timeoutMs} ms`);
         this.finish(conn, { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_TIMEOUT', errorCode: 'CONNSCOPE_ERR_TIMEOUT' }, err);
+      } else if (idleMs !== undefined && conn.state === 'open' && conn.served > 0 && conn.inflight.length === 0 && now - conn.lastActivity >= idleMs) {
+        this.finish(conn, { closedBy: 'client', reason: 'client-idle-timeout' }, undefined);
       }
     }
   }
