@@ -18,7 +18,7 @@ import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-cl
 
 const [client = 'http', mode = 'off', nArg = '6000'] = process.argv.slice(2);
 const requests = Number(nArg);
-const WARM_UP = 4000;
+const WARM_UP = Number(process.env.WARM_UP ?? 4000);
 
 const server = http.createServer({ keepAliveTimeout: 30_000 }, (_req, res) => res.end('ok'));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,9 +88,9 @@ if (underValgrind) {
     delete env.LD_PRELOAD;
     const control = spawn('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore', env });
     control.on('error', () => done(-1));
-    control.on('exit', done);
+    control.on('exit', (c, signal) => done(c ?? (signal ? -2 : -3)));
   });
-  if (code !== 0) process.stderr.write('CALLGRIND_CONTROL_FAILED on\n');
+  if (code !== 0) process.stderr.write(`CALLGRIND_CONTROL_FAILED on (exit ${code})\n`);
 }
 await run(WARM_UP / 2);
 os.uptime();

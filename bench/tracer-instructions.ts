@@ -2,8 +2,8 @@
 // counted by valgrind's callgrind: unlike req/s on a shared machine, the same program and inputs
 // give the same count (within ~0.1 %), whatever else the machine runs. Run by hand (needs valgrind):
 //   npx tsx bench/tracer-instructions.ts [--requests 20000] [--clients undici,http] [--parallel 2]
-//     [--modes off,floor,production,rate0.1,tracer] [--timers]   (tracer-base: set CONNSCOPE_BASE=<checkout>)
-// The per-request figure leaves out V8's compilers and wall-clock timers (see bench/README.md).
+//     [--modes off,floor,production,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>)
+// The per-request figure leaves out V8's compilers (see bench/README.md).
 // V8 runs single-threaded and predictable (JIT and GC work lands on the counted thread in a fixed
 // order) with a fixed heap: no memory reducer (its wall-clock timers, under valgrind's slowdown,
 // made repeat runs of undici differ by 10 %), a 16 MB young generation (a small one scavenges every
@@ -24,7 +24,6 @@ const argOf = (name: string, fallback: string): string => {
 const requests = Number(argOf('requests', '20000'));
 const clients = argOf('clients', 'undici,http').split(',');
 const modes = argOf('modes', 'off,floor,production,rate0.1,tracer').split(',');
-const keepTimers = process.argv.includes('--timers');
 if (!modes.includes('off')) modes.unshift('off');
 const child = fileURLToPath(new URL('./tracer-instructions-load.ts', import.meta.url));
 
@@ -46,6 +45,8 @@ const IMPOSSIBLE = 60_000;
 
 /** V8's compilers, run on the counted thread under --single-threaded (on helper threads in a normal process). */
 const COMPILE = [/Runtime_CompileOptimized\(/, /Builtins_CompileLazy\b/];
+/** libuv running due timers (inclusive: the JS callbacks, and any compiling they trigger). */
+const TIMERS = [/timer\.c:uv__run_timers\b/];
 
 /** Inclusive instructions of the functions matching `patterns` in a callgrind profile (callgrind_annotate). */
 function inclusive(file: string, patterns: RegExp[]): number {
@@ -64,16 +65,18 @@ interface Count {
   total: number;
   /** Per request: V8 compiling (optimising or first compiling) functions inside the window. */
   compile: number;
+  /**
+   * Per request: wall-clock timers (the tracer's event-loop probe, run's 1 s leak sampler, undici's
+   * own timers). Shown, not subtracted: valgrind's slowdown makes them fire 50–500× more often per
+   * request than in a real run, by an amount that depends on the machine's load.
+   */
+  timers: number;
 }
 
 function countOnce(client: string, mode: string): Promise<Count> {
   return new Promise((resolve, reject) => {
     const out = join(tmpdir(), `connscope-callgrind-${process.pid}-${client}-${mode}.out`);
-    // Wall-clock timers (the tracer's 10 ms event-loop sampler, run's 1 s leak sampler, undici's own
-    // timers) are left out of the count: valgrind's slowdown makes them fire 50–500× more often per
-    // request than in a real run, by an amount that depends on the machine's load (--timers keeps them).
-    const toggle = keepTimers ? [] : ['--toggle-collect=uv__run_timers'];
-    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', ...toggle, '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
@@ -86,7 +89,7 @@ function countOnce(client: string, mode: string): Promise<Count> {
         else if (!m) reject(new Error(`callgrind gave no window dump for ${client}/${mode}:\n${err.slice(-2000)}`));
         // instrumentation switched on too late (a loaded machine): the window is not whole
         else if (Number(m[1]) / requests < IMPOSSIBLE) reject(new ControlFailed(`${client}/${mode}: ${Math.round(Number(m[1]) / requests)} instructions per request is not a whole window`));
-        else resolve({ total: Number(m[1]) / requests, compile: inclusive(window, COMPILE) / requests });
+        else resolve({ total: Number(m[1]) / requests, compile: inclusive(window, COMPILE) / requests, timers: inclusive(window, TIMERS) / requests });
       } catch (e) {
         reject(e as Error);
       } finally {
@@ -117,7 +120,7 @@ const rows = jobs.map(([c, m]) => {
   const off = results.get(`${c}/off`)!;
   const per = v.total - v.compile;
   const offPer = off.total - off.compile;
-  return { client: c, mode: m, perRequest: Math.round(per), vsOff: +(per / offPer).toFixed(3), added: Math.round(per - offPer), compilePerRequest: Math.round(v.compile), totalVsOff: +(v.total / off.total).toFixed(3) };
+  return { client: c, mode: m, perRequest: Math.round(per), vsOff: +(per / offPer).toFixed(3), added: Math.round(per - offPer), compilePerRequest: Math.round(v.compile), timersPerRequest: Math.round(v.timers), totalVsOff: +(v.total / off.total).toFixed(3) };
 });
 console.table(rows);
 console.log(JSON.stringify({ requests, results: rows }));
