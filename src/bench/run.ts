@@ -167,7 +167,6 @@ function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: 
   f.poolSize ??= o.connections;
   f.keepAliveEnabled ??= o.keepAlive;
   f.durationMs = stats.durationMs;
-  if (stats.blockedShare !== null) f.blockedShare = stats.blockedShare;
   // every response is counted, while the session keeps a sample of requests: the 5xx rules read these
   if (Object.keys(stats.statusCodes).length > 0) f.statusCounts = { ...stats.statusCodes };
   if (tally.hintedIdleTimeoutMs !== undefined) f.hintedIdleTimeoutMs = tally.hintedIdleTimeoutMs;

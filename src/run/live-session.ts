@@ -1,4 +1,4 @@
-import { DurationHistogram, type LatencySummary } from '../bench/histogram.js';
+import { DurationHistogram, type Distribution } from '../model/histogram.js';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { RingBuffer } from '../model/ring-buffer.js';
@@ -28,7 +28,7 @@ export interface SideTotals {
   handshakes: { full: number; resumed: number };
   closes: Record<string, number>;
   /** Request duration over every traced request. */
-  duration?: LatencySummary;
+  duration?: Distribution;
 }
 
 /** The process as a client (its outgoing requests) and as a server (the requests it answered). */

@@ -1,0 +1,338 @@
+import type { ConnectionRecord } from './connection.js';
+import type { Facts } from './facts.js';
+import { DurationHistogram, type Distribution, type PercentilePoint } from './histogram.js';
+import { PHASE_NAMES, type PhaseName } from './phases.js';
+import type { RequestTrace } from './request.js';
+import { ownTime, totalStall } from './stall.js';
+
+export type StatPhase = PhaseName | 'total';
+/** Every phase and the total: what a Session's stats summarise. */
+export const STAT_PHASES: readonly StatPhase[] = [...PHASE_NAMES, 'total'];
+
+/** One TLS handshake as its source saw it: resumed or full, and how long it took when known. */
+export interface HandshakeSeen {
+  resumed: boolean;
+  ms?: number;
+}
+
+/** The handshake a connection record describes (the tracer's, the probe's, the engines'): none without TLS. */
+export function handshakeOf(c: ConnectionRecord): HandshakeSeen | undefined {
+  return c.tls ? { resumed: c.tls.resumed, ms: c.establishment.tls } : undefined;
+}
+
+/**
+ * An error on a connection that had already served a request: the stale-socket race. The error's
+ * own flag (classifyError) or the request's `reused`, whichever the source could set.
+ */
+export function errorOnReusedSocket(r: RequestTrace): boolean {
+  return r.error !== undefined && (r.error.onReusedSocket || r.reused);
+}
+
+/** Distinct close keys counted at most: a hostile peer must not grow the map. */
+const MAX_CLOSE_KEYS = 200;
+
+/**
+ * The one place connscope summarises records: counters and duration histograms (the model's
+ * DurationHistogram, so constant memory however many records), fed one record at a time and
+ * mergeable. Every derived figure — reuse rate, requests per connection, blocked share, the
+ * full/resumed handshake split — is computed here and nowhere else: `Session.stats()`, bench's
+ * tally, the capture summary, the lab's metrics and the rules all read it from an accumulator.
+ *
+ * Requests: `addRequest()` for a record, `addReusedOk()` for a load engine's reused success counted
+ * without a record (allocation-free). Connections: `addConnection()` for a record as it stands (its
+ * `requests` count final or current), or `connectionOpened()` and `connectionClosed()` for a source
+ * that sees the two events apart (bench).
+ */
+export class StatsAccumulator {
+  /** Requests seen (records, or counted by addReusedOk). */
+  requests = 0;
+  errors = 0;
+  errorsOnReusedSockets = 0;
+  reused = 0;
+  connections = 0;
+  readonly connectionsPerOrigin: Record<string, number> = {};
+  readonly closes: Record<string, number> = {};
+  readonly handshakes = { full: 0, resumed: 0 };
+
+  private readonly phases: Partial<Record<StatPhase, DurationHistogram>> = {};
+  private readonly kept: ReadonlySet<StatPhase>;
+  // the hot path's histograms, looked up once
+  private readonly blockedHist: DurationHistogram | undefined;
+  private readonly waitHist: DurationHistogram | undefined;
+  private readonly totalHist: DurationHistogram | undefined;
+  private readonly setup = new Map<'tls' | 'total', DurationHistogram>();
+  private fullHandshakeMs: DurationHistogram | undefined;
+  private resumedHandshakeMs: DurationHistogram | undefined;
+  private maxIndex = 0;
+  /** Requests served, as connection records report them (addConnection). */
+  private served = 0;
+  private maxServed = 0;
+  private servedKnown = false;
+  /** Own time (model/stall.ts: minus the process's own event-loop stalls) in blocked and in total. */
+  private blockedOwnMs = 0;
+  private totalOwnMs = 0;
+  /** Wall time in total, and in loopQueueMs where the source could see it. */
+  private totalMs = 0;
+  private loopQueueMs = 0;
+  private loopQueueSeen = 0;
+  /** Time requests queued that their records do not show (added by the source that measured it). */
+  private unseenBlockedMs = 0;
+
+  /** @param options.phases the phases to keep distributions of (default all and the total). */
+  constructor(options: { phases?: readonly StatPhase[] } = {}) {
+    const kept = options.phases ?? STAT_PHASES;
+    this.kept = new Set(kept);
+    for (const p of kept) this.phases[p] = new DurationHistogram();
+    this.blockedHist = this.phases.blocked;
+    this.waitHist = this.phases.wait;
+    this.totalHist = this.phases.total;
+  }
+
+  /** An accumulator over a set of records (what `Session.stats()` and the rules read). */
+  static of(connections: Iterable<ConnectionRecord>, requests: Iterable<RequestTrace>, facts?: Facts): StatsAccumulator {
+    const acc = new StatsAccumulator();
+    for (const c of connections) acc.addConnection(c);
+    for (const r of requests) acc.addRequest(r);
+    // a client that measured its streams' wait for a slot the tracer timed as `wait` (facts.ts)
+    if (facts?.http2?.queuedMs) acc.addUnseenBlocked(facts.http2.queuedMs);
+    return acc;
+  }
+
+  addRequest(r: RequestTrace): void {
+    this.requests++;
+    if (r.reused) this.reused++;
+    if (r.error) {
+      this.errors++;
+      if (errorOnReusedSocket(r)) this.errorsOnReusedSockets++;
+    }
+    const index = r.requestIndexOnConnection;
+    if (index !== undefined && index > this.maxIndex) this.maxIndex = index;
+    const p = r.phases;
+    for (const n of PHASE_NAMES) {
+      const v = p[n];
+      if (v !== undefined) this.phases[n]?.recordMs(v);
+    }
+    this.totalHist?.recordMs(p.total);
+    // own time: a request queued behind its own stalled loop did not wait for the pool
+    const stall = r.stalls;
+    if (p.blocked !== undefined) this.blockedOwnMs += stall ? ownTime(p.blocked, stall.blocked) : p.blocked;
+    this.totalOwnMs += stall ? ownTime(p.total, totalStall(stall)) : p.total;
+    this.totalMs += p.total;
+    if (r.loopQueueMs !== undefined) {
+      this.loopQueueMs += r.loopQueueMs;
+      this.loopQueueSeen++;
+    }
+  }
+
+  /**
+   * A successful request on a reused connection, counted without a record (the raw and h2 engines'
+   * hot path): no allocation, a few additions and two or three histogram increments.
+   */
+  addReusedOk(blockedMs: number, waitMs: number, totalMs: number, index: number): void {
+    this.requests++;
+    this.reused++;
+    if (index > this.maxIndex) this.maxIndex = index;
+    this.blockedHist?.recordMs(blockedMs);
+    this.waitHist?.recordMs(waitMs);
+    this.totalHist?.recordMs(totalMs);
+    this.blockedOwnMs += blockedMs;
+    this.totalOwnMs += totalMs;
+    this.totalMs += totalMs;
+  }
+
+  /** Queue time a source measured that its records do not carry (their `blocked` misses it); counts toward blockedShare. */
+  addUnseenBlocked(ms: number): void {
+    if (ms > 0) this.unseenBlockedMs += ms;
+  }
+
+  /** A connection opened: counted once, with its origin, establishment and handshake. */
+  connectionOpened(c: ConnectionRecord, handshake: HandshakeSeen | undefined = handshakeOf(c)): void {
+    this.connections++;
+    this.connectionsPerOrigin[c.origin] = (this.connectionsPerOrigin[c.origin] ?? 0) + 1;
+    this.setupHist('total').recordMs(c.establishment.total);
+    if (c.establishment.tls !== undefined) this.setupHist('tls').recordMs(c.establishment.tls);
+    if (!handshake) return;
+    if (handshake.resumed) this.handshakes.resumed++;
+    else this.handshakes.full++;
+    if (handshake.ms === undefined) return;
+    if (handshake.resumed) (this.resumedHandshakeMs ??= new DurationHistogram()).recordMs(handshake.ms);
+    else (this.fullHandshakeMs ??= new DurationHistogram()).recordMs(handshake.ms);
+  }
+
+  /** A connection closed: counted by `closedBy:reason` ('unknown' for what the record does not say). */
+  connectionClosed(c: ConnectionRecord): void {
+    const key = `${c.close?.closedBy ?? 'unknown'}:${c.close?.reason ?? 'unknown'}`;
+    if (this.closes[key] !== undefined) this.closes[key]++;
+    else if (Object.keys(this.closes).length < MAX_CLOSE_KEYS) this.closes[key] = 1;
+  }
+
+  /** A connection record as it stands: opened, its requests served, and its close when it has one. */
+  addConnection(c: ConnectionRecord, handshake: HandshakeSeen | undefined = handshakeOf(c)): void {
+    this.connectionOpened(c, handshake);
+    this.servedKnown = true;
+    this.served += c.requests;
+    if (c.requests > this.maxServed) this.maxServed = c.requests;
+    if (c.close) this.connectionClosed(c);
+  }
+
+  /** Adds another accumulator's counts (per-worker or per-interval accumulators into a total). */
+  merge(o: StatsAccumulator): void {
+    this.requests += o.requests;
+    this.errors += o.errors;
+    this.errorsOnReusedSockets += o.errorsOnReusedSockets;
+    this.reused += o.reused;
+    this.connections += o.connections;
+    for (const [k, v] of Object.entries(o.connectionsPerOrigin)) this.connectionsPerOrigin[k] = (this.connectionsPerOrigin[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(o.closes)) this.closes[k] = (this.closes[k] ?? 0) + v;
+    this.handshakes.full += o.handshakes.full;
+    this.handshakes.resumed += o.handshakes.resumed;
+    for (const p of STAT_PHASES) {
+      const h = o.phases[p];
+      if (h && this.kept.has(p)) this.phases[p]!.merge(h);
+    }
+    for (const [k, h] of o.setup) this.setupHist(k).merge(h);
+    if (o.fullHandshakeMs) (this.fullHandshakeMs ??= new DurationHistogram()).merge(o.fullHandshakeMs);
+    if (o.resumedHandshakeMs) (this.resumedHandshakeMs ??= new DurationHistogram()).merge(o.resumedHandshakeMs);
+    if (o.maxIndex > this.maxIndex) this.maxIndex = o.maxIndex;
+    this.served += o.served;
+    if (o.maxServed > this.maxServed) this.maxServed = o.maxServed;
+    this.servedKnown ||= o.servedKnown;
+    this.blockedOwnMs += o.blockedOwnMs;
+    this.totalOwnMs += o.totalOwnMs;
+    this.totalMs += o.totalMs;
+    this.loopQueueMs += o.loopQueueMs;
+    this.loopQueueSeen += o.loopQueueSeen;
+    this.unseenBlockedMs += o.unseenBlockedMs;
+  }
+
+  // ---- derived figures: computed here only ----
+
+  /** Share of requests that ran on a reused connection (0..1); null without requests. */
+  reuseRate(): number | null {
+    return this.requests ? this.reused / this.requests : null;
+  }
+
+  /** Requests the connections served: their own counts when the records carry them, else the requests counted. */
+  requestsServed(): number {
+    return this.servedKnown ? this.served : this.requests;
+  }
+
+  /**
+   * Requests per connection: from the connections' own counts when the records carry them (a session,
+   * a capture, where some requests are not records), else from the requests counted over the
+   * connections opened (bench, which sees connections open before they served anything).
+   */
+  requestsPerConnection(): { mean: number; max: number } | null {
+    if (!this.connections) return null;
+    return { mean: this.requestsServed() / this.connections, max: this.servedKnown ? this.maxServed : this.maxIndex };
+  }
+
+  /**
+   * Share of request time spent waiting for a connection (0..1): blocked over total, both as own time
+   * (the process's own event-loop stalls taken out, model/stall.ts), plus queue time a source measured
+   * that its records do not show. Null without request time.
+   */
+  blockedShare(): number | null {
+    return this.totalOwnMs > 0 ? Math.min(1, (this.blockedOwnMs + this.unseenBlockedMs) / this.totalOwnMs) : null;
+  }
+
+  /**
+   * Share of request time between a connection being free and the client writing the request (the
+   * event loop's delay, not the pool); null when no source could see that moment.
+   */
+  loopQueueShare(): number | null {
+    return this.totalMs > 0 && this.loopQueueSeen > 0 ? this.loopQueueMs / this.totalMs : null;
+  }
+
+  /** TLS handshake times split full / resumed. */
+  handshakeMs(): { full?: Distribution; resumed?: Distribution } {
+    const out: { full?: Distribution; resumed?: Distribution } = {};
+    const full = this.fullHandshakeMs?.summary();
+    const resumed = this.resumedHandshakeMs?.summary();
+    if (full) out.full = full;
+    if (resumed) out.resumed = resumed;
+    return out;
+  }
+
+  /** A phase's distribution over the requests where it was present; undefined when none had it (or it is not kept). */
+  phase(name: StatPhase): Distribution | undefined {
+    return this.phases[name]?.summary();
+  }
+
+  /** A phase at the fixed percentiles of an HDR plot. */
+  phaseCurve(name: StatPhase): PercentilePoint[] {
+    return this.phases[name]?.curve() ?? [];
+  }
+
+  /** Connection establishment: its TLS part or the whole (dns + connect + tls), per connection opened. */
+  establishment(name: 'tls' | 'total'): Distribution | undefined {
+    return this.setup.get(name)?.summary();
+  }
+
+  /** The figures as `Session.stats()` returns them (docs/model.md#stats). */
+  sessionStats(): SessionStats {
+    const phases: SessionStats['phases'] = {};
+    for (const n of STAT_PHASES) {
+      const d = this.phase(n);
+      if (d) phases[n] = d;
+    }
+    return {
+      requests: this.requests,
+      errors: this.errors,
+      errorsOnReusedSockets: this.errorsOnReusedSockets,
+      connections: this.connections,
+      reuseRate: this.reuseRate(),
+      requestsPerConnection: this.requestsPerConnection(),
+      connectionsPerOrigin: { ...this.connectionsPerOrigin },
+      handshakes: { ...this.handshakes },
+      phases,
+      closes: { ...this.closes },
+      blockedShare: this.blockedShare(),
+      handshakeMs: this.handshakeMs(),
+    };
+  }
+
+  private setupHist(name: 'tls' | 'total'): DurationHistogram {
+    let h = this.setup.get(name);
+    if (!h) this.setup.set(name, (h = new DurationHistogram()));
+    return h;
+  }
+}
+
+export interface SessionStats {
+  requests: number;
+  errors: number;
+  /** Errors on a connection that had already served a request (the stale-socket race). */
+  errorsOnReusedSockets: number;
+  connections: number;
+  /** Share of requests that ran on a reused connection (0..1); null without requests. */
+  reuseRate: number | null;
+  requestsPerConnection: { mean: number; max: number } | null;
+  connectionsPerOrigin: Record<string, number>;
+  handshakes: { full: number; resumed: number };
+  /** Distribution of each phase over the requests where it is present. */
+  phases: Partial<Record<StatPhase, Distribution>>;
+  /** `'closedBy:reason'` → connections. */
+  closes: Record<string, number>;
+  /** Share of request time spent waiting for a connection (own time, 0..1); null without requests. */
+  blockedShare: number | null;
+  /** TLS handshake times, full and resumed. */
+  handshakeMs: { full?: Distribution; resumed?: Distribution };
+}
+
+/**
+ * Resumption rate over the first and last third of a run's TLS handshakes, in the order they
+ * happened (the very first excluded: nothing to resume before it); undefined below six. Bench and
+ * the capture fill facts.tls.resumptionRateEarly/Late from it; resumption-lost reads them.
+ */
+export function resumptionEarlyLate(resumed: ArrayLike<boolean>): { early: number; late: number; handshakes: number } | undefined {
+  const n = resumed.length - 1;
+  if (n < 6) return undefined;
+  const third = Math.floor(n / 3);
+  const rate = (from: number, to: number): number => {
+    let k = 0;
+    for (let i = from; i < to; i++) if (resumed[i]) k++;
+    return k / (to - from);
+  };
+  return { early: rate(1, 1 + third), late: rate(resumed.length - third, resumed.length), handshakes: n };
+}
