@@ -1,7 +1,7 @@
 import type { BenchOptions } from './options.js';
 import type { BenchResult } from './run.js';
 
-export type { BenchSettings } from './run.js';
+export type { BenchSettings } from './options.js';
 export { benchMatrix, parseMatrix, combinations, type MatrixAxis, type MatrixResult, type MatrixRow, type MatrixOptions, type Combination } from './matrix.js';
 export { parseDuration, CLIENT_KINDS, LIMITS as BENCH_LIMITS, type BenchOptions, type BenchProgress, type ClientKind } from './options.js';
 export type { BenchStats, PhaseSummary } from './tally.js';

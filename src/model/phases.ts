@@ -25,20 +25,26 @@ export interface ConnectionPhases {
 }
 
 /**
- * Raw marks on one monotonic clock (performance.now() milliseconds). Sources record the marks
- * they see; phasesFromMarks() turns them into phases.
+ * The establishment marks a connection and the request that opened it share, on one monotonic
+ * clock (performance.now() milliseconds): the tracer's ConnectionMarks and RequestMarks both are these.
  */
-export interface RequestMarks {
-  /** Request created by the caller. */
-  start: number;
-  /** A connection was assigned (reuse) or creation of a new one started. */
-  assigned?: number;
+export interface EstablishmentMarks {
   dnsStart?: number;
   dnsEnd?: number;
   connectStart?: number;
   connectEnd?: number;
   tlsStart?: number;
   tlsEnd?: number;
+}
+
+/**
+ * Raw marks of one request. Sources record the marks they see; phasesFromMarks() turns them into phases.
+ */
+export interface RequestMarks extends EstablishmentMarks {
+  /** Request created by the caller. */
+  start: number;
+  /** A connection was assigned (reuse) or creation of a new one started. */
+  assigned?: number;
   /** Request fully written. */
   sent?: number;
   /** First response byte (headers). */

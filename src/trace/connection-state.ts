@@ -1,22 +1,16 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { newIdleStats, type ConnectionRecord, type Protocol, type SourceKind } from '../model/connection.js';
-import type { ConnectionPhases } from '../model/phases.js';
+import type { ConnectionPhases, EstablishmentMarks } from '../model/phases.js';
 import { epochOf } from './clock.js';
 import { establishmentStalls, type StallLog } from '../model/stall.js';
 import { threadpoolSize } from './threadpool.js';
 import { requestedOcsp, tlsInfoOf } from './tls-info.js';
 
-/** Establishment marks of one connection, on the tracer clock. */
-export interface ConnectionMarks {
+/** Establishment marks of one connection, on the tracer clock (the request marks' own, model/phases.ts). */
+export interface ConnectionMarks extends EstablishmentMarks {
   /** Creation started (socket created / connector called). */
   created: number;
-  dnsStart?: number;
-  dnsEnd?: number;
-  connectStart?: number;
-  connectEnd?: number;
-  tlsStart?: number;
-  tlsEnd?: number;
   /** A DNS lookup is part of establishing (host name, not an IP literal). */
   lookup?: boolean;
   /** A TLS handshake is part of establishing. */
