@@ -17,7 +17,7 @@ export interface HandshakeSeen {
 
 /** The handshake a connection record describes (the tracer's, the probe's, the engines'): none without TLS. */
 export function handshakeOf(c: ConnectionRecord): HandshakeSeen | undefined {
-  return c.tls ? { resumed: c.tls.resumed, ms: c.establishment.tls } : undefined;
+  return c.tls ? { resumed: c.tls.resumed, ms: establishmentOf(c)?.tls } : undefined;
 }
 
 /**
@@ -26,6 +26,14 @@ export function handshakeOf(c: ConnectionRecord): HandshakeSeen | undefined {
  */
 export function errorOnReusedSocket(r: RequestTrace): boolean {
   return r.error !== undefined && (r.error.onReusedSocket || r.reused);
+}
+
+/**
+ * A record's establishment phases. Typed as always there, but `connscope run` feeds records from the host's
+ * process and a summary must never throw into it over a record built elsewhere without them.
+ */
+function establishmentOf(c: ConnectionRecord): ConnectionRecord['establishment'] | undefined {
+  return (c as Partial<ConnectionRecord>).establishment;
 }
 
 /** Distinct close keys counted at most: a hostile peer must not grow the map. */
@@ -149,8 +157,11 @@ export class StatsAccumulator {
   connectionOpened(c: ConnectionRecord, handshake: HandshakeSeen | undefined = handshakeOf(c)): void {
     this.connections++;
     this.connectionsPerOrigin[c.origin] = (this.connectionsPerOrigin[c.origin] ?? 0) + 1;
-    this.setupHist('total').recordMs(c.establishment.total);
-    if (c.establishment.tls !== undefined) this.setupHist('tls').recordMs(c.establishment.tls);
+    const e = establishmentOf(c);
+    if (e) {
+      this.setupHist('total').recordMs(e.total);
+      if (e.tls !== undefined) this.setupHist('tls').recordMs(e.tls);
+    }
     if (!handshake) return;
     if (handshake.resumed) this.handshakes.resumed++;
     else this.handshakes.full++;

@@ -1,4 +1,5 @@
-import { DurationHistogram, type Distribution } from '../model/histogram.js';
+import { StatsAccumulator } from '../model/accumulator.js';
+import type { Distribution } from '../model/histogram.js';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { RingBuffer } from '../model/ring-buffer.js';
@@ -37,23 +38,29 @@ export interface LiveTotals {
   server: SideTotals;
 }
 
+/** One side's exact totals: the model's StatsAccumulator (request total time only), plus what only `run` counts. */
 class Side {
   readonly open = new Map<string, ConnectionRecord>();
-  readonly duration = new DurationHistogram();
-  readonly t: Omit<SideTotals, 'duration' | 'connectionsOpen'> = {
-    requests: 0,
-    failed: 0,
-    reused: 0,
-    status: {},
-    errors: {},
-    connectionsOpened: 0,
-    connectionsClosed: 0,
-    handshakes: { full: 0, resumed: 0 },
-    closes: {},
-  };
+  readonly acc = new StatsAccumulator({ phases: ['total'] });
+  readonly status: Record<string, number> = {};
+  readonly errors: Record<string, number> = {};
+  connectionsClosed = 0;
 
   totals(): SideTotals {
-    return { ...this.t, status: { ...this.t.status }, errors: { ...this.t.errors }, closes: { ...this.t.closes }, handshakes: { ...this.t.handshakes }, connectionsOpen: this.open.size, duration: this.duration.summary() };
+    const a = this.acc;
+    return {
+      requests: a.requests,
+      failed: a.errors,
+      reused: a.reused,
+      status: { ...this.status },
+      errors: { ...this.errors },
+      connectionsOpened: a.connections,
+      connectionsClosed: this.connectionsClosed,
+      handshakes: { ...a.handshakes },
+      closes: { ...a.closes },
+      connectionsOpen: this.open.size,
+      duration: a.phase('total'),
+    };
   }
 }
 
@@ -95,16 +102,12 @@ export class LiveSession {
 
   addRequest(r: RequestTrace): void {
     const side = this.side(r.source);
-    const t = side.t;
-    t.requests++;
-    if (r.reused) t.reused++;
-    if (r.status !== undefined) bump(t.status, String(r.status));
-    side.duration.recordMs(r.phases.total);
+    side.acc.addRequest(r);
+    if (r.status !== undefined) bump(side.status, String(r.status));
     this.recent?.push(r);
     this.slowest.offer(r);
     if (r.error) {
-      t.failed++;
-      bump(t.errors, r.error.code);
+      bump(side.errors, r.error.code);
       this.failed?.push(r);
     }
   }
@@ -112,18 +115,15 @@ export class LiveSession {
   addConnection(c: ConnectionRecord): void {
     const side = this.side(c.source);
     if (side.open.has(c.id)) return;
-    const t = side.t;
-    t.connectionsOpened++;
-    if (c.tls?.resumed) t.handshakes.resumed++;
-    else if (c.tls) t.handshakes.full++;
+    side.acc.connectionOpened(c);
     if (side.open.size < MAX_OPEN) side.open.set(c.id, c);
   }
 
   closeConnection(c: ConnectionRecord): void {
     const side = this.side(c.source);
     side.open.delete(c.id);
-    side.t.connectionsClosed++;
-    if (c.close) bump(side.t.closes, `${c.close.closedBy}:${c.close.reason}`);
+    side.connectionsClosed++;
+    if (c.close) side.acc.connectionClosed(c);
     this.closed.push(c);
   }
 
