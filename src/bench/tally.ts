@@ -195,7 +195,7 @@ export class Tally {
       requestsPerConnection: a.requestsPerConnection(),
       connectionSetup: setup ? { count: setup.count, mean: setup.mean, p99: setup.p99 } : null,
       handshakes: { ...a.handshakes },
-      closes: { ...a.closes },
+      closes: a.closes(),
       blockedShare: a.blockedShare(),
       loopQueueShare: a.loopQueueShare(),
       tracedRequests: a.requests,

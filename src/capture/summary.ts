@@ -129,7 +129,7 @@ export class SummaryBuilder {
         versions: this.versions,
         alpn: this.alpn,
       },
-      closes: { ...this.flags, reasons: { ...a.closes } },
+      closes: { ...this.flags, reasons: a.closes() },
       rttMs: this.rtt.summary(),
       retransmissions: this.retrans,
       outOfOrder: this.outOfOrder,

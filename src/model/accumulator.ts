@@ -36,8 +36,9 @@ function establishmentOf(c: ConnectionRecord): ConnectionRecord['establishment']
   return (c as Partial<ConnectionRecord>).establishment;
 }
 
-/** Distinct close keys counted at most: a hostile peer must not grow the map. */
+/** Distinct close keys and origins counted at most: a long `connscope run` or a hostile peer must not grow the maps. */
 const MAX_CLOSE_KEYS = 200;
+const MAX_ORIGINS = 10_000;
 
 /**
  * The one place connscope summarises records: counters and duration histograms (the model's
@@ -58,8 +59,8 @@ export class StatsAccumulator {
   errorsOnReusedSockets = 0;
   reused = 0;
   connections = 0;
-  readonly connectionsPerOrigin: Record<string, number> = {};
-  readonly closes: Record<string, number> = {};
+  private readonly perOrigin = new Map<string, number>();
+  private readonly closeKeys = new Map<string, number>();
   readonly handshakes = { full: 0, resumed: 0 };
 
   private readonly phases: Partial<Record<StatPhase, DurationHistogram>> = {};
@@ -174,7 +175,7 @@ export class StatsAccumulator {
   /** A connection opened: counted once, with its origin, establishment and handshake. */
   connectionOpened(c: ConnectionRecord, handshake: HandshakeSeen | undefined = handshakeOf(c)): void {
     this.connections++;
-    this.connectionsPerOrigin[c.origin] = (this.connectionsPerOrigin[c.origin] ?? 0) + 1;
+    bump(this.perOrigin, c.origin, MAX_ORIGINS);
     const e = establishmentOf(c);
     if (e) {
       this.setupHist('total').recordMs(e.total);
@@ -190,9 +191,7 @@ export class StatsAccumulator {
 
   /** A connection closed: counted by `closedBy:reason` ('unknown' for what the record does not say). */
   connectionClosed(c: ConnectionRecord): void {
-    const key = `${c.close?.closedBy ?? 'unknown'}:${c.close?.reason ?? 'unknown'}`;
-    if (this.closes[key] !== undefined) this.closes[key]++;
-    else if (Object.keys(this.closes).length < MAX_CLOSE_KEYS) this.closes[key] = 1;
+    bump(this.closeKeys, `${c.close?.closedBy ?? 'unknown'}:${c.close?.reason ?? 'unknown'}`, MAX_CLOSE_KEYS);
   }
 
   /** A connection record as it stands: opened, its requests served, and its close when it has one. */
@@ -211,8 +210,8 @@ export class StatsAccumulator {
     this.errorsOnReusedSockets += o.errorsOnReusedSockets;
     this.reused += o.reused;
     this.connections += o.connections;
-    for (const [k, v] of Object.entries(o.connectionsPerOrigin)) this.connectionsPerOrigin[k] = (this.connectionsPerOrigin[k] ?? 0) + v;
-    for (const [k, v] of Object.entries(o.closes)) this.closes[k] = (this.closes[k] ?? 0) + v;
+    for (const [k, v] of o.perOrigin) bump(this.perOrigin, k, MAX_ORIGINS, v);
+    for (const [k, v] of o.closeKeys) bump(this.closeKeys, k, MAX_CLOSE_KEYS, v);
     this.handshakes.full += o.handshakes.full;
     this.handshakes.resumed += o.handshakes.resumed;
     for (const p of STAT_PHASES) {
@@ -233,6 +232,16 @@ export class StatsAccumulator {
     this.loopQueueMs += o.loopQueueMs;
     this.loopQueueSeen += o.loopQueueSeen;
     this.unseenBlockedMs += o.unseenBlockedMs;
+  }
+
+  /** Connections opened per origin (scheme://host:port). */
+  connectionsPerOrigin(): Record<string, number> {
+    return Object.fromEntries(this.perOrigin);
+  }
+
+  /** Connections closed by `'closedBy:reason'`. */
+  closes(): Record<string, number> {
+    return Object.fromEntries(this.closeKeys);
   }
 
   // ---- derived figures: computed here only ----
@@ -314,10 +323,10 @@ export class StatsAccumulator {
       connections: this.connections,
       reuseRate: this.reuseRate(),
       requestsPerConnection: this.requestsPerConnection(),
-      connectionsPerOrigin: { ...this.connectionsPerOrigin },
+      connectionsPerOrigin: this.connectionsPerOrigin(),
       handshakes: { ...this.handshakes },
       phases,
-      closes: { ...this.closes },
+      closes: this.closes(),
       blockedShare: this.blockedShare(),
       handshakeMs: this.handshakeMs(),
     };
@@ -349,6 +358,13 @@ export interface SessionStats {
   blockedShare: number | null;
   /** TLS handshake times, full and resumed. */
   handshakeMs: { full?: Distribution; resumed?: Distribution };
+}
+
+/** Counts a key, a new one only while the map holds fewer than `max` keys. */
+function bump(map: Map<string, number>, key: string, max: number, by = 1): void {
+  const n = map.get(key);
+  if (n !== undefined) map.set(key, n + by);
+  else if (map.size < max) map.set(key, by);
 }
 
 /**

@@ -57,7 +57,7 @@ class Side {
       connectionsOpened: a.connections,
       connectionsClosed: this.connectionsClosed,
       handshakes: { ...a.handshakes },
-      closes: { ...a.closes },
+      closes: a.closes(),
       connectionsOpen: this.open.size,
       duration: a.phase('total'),
     };

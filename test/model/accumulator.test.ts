@@ -60,7 +60,7 @@ test('a load run: connections open before they serve, reused successes counted w
   assert.equal(a.errorsOnReusedSockets, 1);
   assert.equal(a.phase('blocked')?.max, 40);
   assert.equal(a.blockedShare(), (200 + 40) / (1000 + 100));
-  assert.deepEqual(a.closes, { 'client:pool-closed': 1 });
+  assert.deepEqual(a.closes(), { 'client:pool-closed': 1 });
 });
 
 test('Session.stats() reads the totals a source set, else its kept records', () => {
