@@ -1,12 +1,15 @@
 /**
- * `bench --client h2` against h2load and a bare node:http2 loop, on one nginx over TLS (`listen ... ssl http2`,
+ * `bench --client h2` (connscope's own HTTP/2 framing engine) against h2load and a bare node:http2 loop, on one
+ * nginx over TLS (`listen ... ssl http2`,
  * `return 200 "ok"`, certificate made here). Same shape for all three: 10 connections, 5 streams
  * each (h2load -c 10 -m 5; bench --connections 10 -c 50), 20,000 requests.
  * Run by hand:  npx tsx bench/h2-compare.ts [--rounds 3] [--requests 20000] [--prof <dir>] [--base <lib>]
  *
  * Each tool runs in a fresh process, interleaved round by round (the machine is shared: load drift
  * hits all alike); the ratios are medians of the same-round ratios. The load average is printed
- * before and after. --prof <dir>: the bench child runs under `node --cpu-prof` into <dir>.
+ * before and after. Each Node child first runs 1,000 requests unmeasured (module loading and JIT
+ * are then not in its CPU per request); CPU per request is user + system time of the measured run
+ * (h2load's: its whole process, from /usr/bin/time). --prof <dir>: the bench child runs under `node --cpu-prof` into <dir>.
  * The bench runs from dist/ when built (`npm run build`: what users run, without the TypeScript
  * loader's per-closure helpers), else from src/ via tsx. --base <path to another build's index.js>
  * adds a `base` column (e.g. the previous commit's build) to A/B a change in one run.
@@ -28,6 +31,8 @@ const arg = (name: string): string | undefined => {
 };
 const CONNECTIONS = 10;
 const STREAMS = 5;
+/** Requests each Node child runs before the measured run (h2load needs none: nothing to load or compile). */
+const WARMUP = 1000;
 
 interface Result {
   reqPerSec: number;
@@ -47,26 +52,31 @@ async function bare(url: string, ca: string, total: number): Promise<Result> {
       s.once('error', reject);
     })),
   );
-  let issued = 0;
-  let done = 0;
-  let errors = 0;
   const headers = { ':path': '/', ':method': 'GET', ':authority': new URL(url).host };
+  const runLoop = (n: number): Promise<{ done: number; errors: number }> => {
+    let issued = 0;
+    let done = 0;
+    let errors = 0;
+    return new Promise((resolve) => {
+      const loop = (s: http2.ClientHttp2Session): void => {
+        if (issued >= n) return;
+        issued++;
+        const st = s.request(headers, { endStream: true });
+        st.on('data', () => undefined);
+        st.once('error', () => errors++);
+        st.once('close', () => {
+          if (++done === n) resolve({ done, errors });
+          else loop(s);
+        });
+      };
+      for (const s of sessions) for (let i = 0; i < STREAMS; i++) loop(s);
+    });
+  };
+  // the same warm-up as the bench child (JIT, nothing loaded mid-run)
+  await runLoop(WARMUP);
   const start = performance.now();
   const cpu0 = process.cpuUsage();
-  await new Promise<void>((resolve) => {
-    const loop = (s: http2.ClientHttp2Session): void => {
-      if (issued >= total) return;
-      issued++;
-      const st = s.request(headers, { endStream: true });
-      st.on('data', () => undefined);
-      st.once('error', () => errors++);
-      st.once('close', () => {
-        if (++done === total) resolve();
-        else loop(s);
-      });
-    };
-    for (const s of sessions) for (let i = 0; i < STREAMS; i++) loop(s);
-  });
+  const { done, errors } = await runLoop(total);
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpu0);
   for (const s of sessions) s.destroy();
@@ -75,8 +85,11 @@ async function bare(url: string, ca: string, total: number): Promise<Result> {
 
 async function viaBench(url: string, ca: string, total: number, lib: string | undefined): Promise<Result> {
   const { bench } = (lib ? await import(pathToFileURL(lib).href) : await import('../src/bench/run.js')) as typeof import('../src/bench/run.js');
+  const options = { url, client: 'h2' as const, connections: CONNECTIONS, concurrency: CONNECTIONS * STREAMS, durationMs: 120_000, warmupMs: 0, ca };
+  // a short run first: the modules bench loads on first use (engines, report, diagnose) are not counted as CPU per request
+  await bench({ ...options, requests: WARMUP });
   const cpu0 = process.cpuUsage();
-  const r = await bench({ url, client: 'h2', connections: CONNECTIONS, concurrency: CONNECTIONS * STREAMS, requests: total, durationMs: 120_000, warmupMs: 0, ca });
+  const r = await bench({ ...options, requests: total });
   const cpu = process.cpuUsage(cpu0);
   return { reqPerSec: r.stats.reqPerSec, requests: r.stats.requests, errors: r.stats.errors, cpuUs: (cpu.user + cpu.system) / r.stats.requests, note: `${r.stats.connectionsOpened} conns, p50 ${r.stats.latency?.p50?.toFixed(2)} ms` };
 }

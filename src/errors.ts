@@ -69,6 +69,38 @@ export class H2Error extends ConnscopeError {
     super('CONNSCOPE_ERR_H2', message, { ...d, layer: 'h2' });
   }
 }
+/** RFC 9113 error code names, by code (RST_STREAM, GOAWAY, and the errors a client detects itself). */
+export type H2CodeName =
+  | 'NO_ERROR' | 'PROTOCOL_ERROR' | 'INTERNAL_ERROR' | 'FLOW_CONTROL_ERROR' | 'SETTINGS_TIMEOUT' | 'STREAM_CLOSED' | 'FRAME_SIZE_ERROR'
+  | 'REFUSED_STREAM' | 'CANCEL' | 'COMPRESSION_ERROR' | 'CONNECT_ERROR' | 'ENHANCE_YOUR_CALM' | 'INADEQUATE_SECURITY' | 'HTTP_1_1_REQUIRED';
+export const H2_CODE_NAMES: readonly H2CodeName[] = [
+  'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR',
+  'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
+];
+/**
+ * The server broke HTTP/2 (RFC 9113) or HPACK (RFC 7541) as the client saw it: a frame above
+ * SETTINGS_MAX_FRAME_SIZE, an endless CONTINUATION run, an HPACK bomb ... `h2Code` is the error the
+ * client closed the connection with (its GOAWAY).
+ */
+export class H2ProtocolError extends ConnscopeError {
+  readonly h2Code: H2CodeName;
+  constructor(h2Code: H2CodeName, message: string, d: ErrorDetails = {}) {
+    super('CONNSCOPE_ERR_H2_PROTOCOL', `${message} (${h2Code})`, { ...d, layer: 'h2' });
+    this.h2Code = h2Code;
+  }
+}
+/** The server reset one stream (RST_STREAM); `code` is nghttp2's name for it ('NGHTTP2_INTERNAL_ERROR'), as node:http2 reports it. */
+export class H2StreamResetError extends ConnscopeError {
+  constructor(code: `NGHTTP2_${string}`, d: ErrorDetails = {}) {
+    super(code, `the server reset the stream (RST_STREAM ${code.slice(8)})`, { ...d, layer: 'h2' });
+  }
+}
+/** The server ended the whole session with a GOAWAY carrying an error: node:http2's code for it. */
+export class H2SessionError extends ConnscopeError {
+  constructor(codeName: string, d: ErrorDetails = {}) {
+    super('ERR_HTTP2_SESSION_ERROR', `the server ended the session with GOAWAY ${codeName}`, { ...d, layer: 'h2' });
+  }
+}
 export class TimeoutError extends ConnscopeError {
   constructor(message: string, d: ErrorDetails = {}) {
     super('CONNSCOPE_ERR_TIMEOUT', message, d);
@@ -77,6 +109,41 @@ export class TimeoutError extends ConnscopeError {
 export class SocketResetError extends ConnscopeError {
   constructor(message: string, d: ErrorDetails = {}) {
     super('CONNSCOPE_ERR_RESET', message, { ...d, layer: d.layer ?? 'tcp' });
+  }
+}
+/**
+ * Stands for an error Node (or undici) raises in the same situation, under that stack's own code, where
+ * connscope's own client sees the event without an error object (a request closed before its response, a
+ * connect deadline of its own): error tables, classifyError() and the probe's explanations then treat it
+ * exactly as the stack's error. The layer is the one layerOf() gives that code.
+ */
+export class StackCodeError extends ConnscopeError {
+  constructor(code: string, message: string, d: ErrorDetails = {}) {
+    super(code, message, { ...d, layer: d.layer ?? layerOf(code) });
+  }
+}
+/** The peer closed or reset the connection under a request (Node's ECONNRESET, as in its 'socket hang up'). */
+export class ConnectionResetError extends StackCodeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('ECONNRESET', message, d);
+  }
+}
+/** TCP connect, TLS handshake (and for HTTP/2 the server's SETTINGS) not done within the connect deadline (undici's UND_ERR_CONNECT_TIMEOUT). */
+export class ConnectTimeoutError extends StackCodeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('UND_ERR_CONNECT_TIMEOUT', message, d);
+  }
+}
+/** An HTTP/2 stream closed without a response and without an error of its own (node:http2's ERR_HTTP2_STREAM_ERROR). */
+export class H2StreamClosedError extends StackCodeError {
+  constructor(message: string, d: ErrorDetails = {}) {
+    super('ERR_HTTP2_STREAM_ERROR', message, d);
+  }
+}
+/** A run stopped by its caller's signal before it could finish. */
+export class InterruptedError extends ConnscopeError {
+  constructor(message = 'interrupted') {
+    super('CONNSCOPE_ERR_INTERRUPTED', message);
   }
 }
 export class CaptureFormatError extends ConnscopeError {

@@ -1,4 +1,4 @@
-import { classifyError } from '../errors.js';
+import { classifyError, H2_CODE_NAMES } from '../errors.js';
 
 /**
  * Every code a bench report can show, with what it means in one line. Codes are the ones Node,
@@ -74,6 +74,7 @@ export const ERROR_MEANINGS: Record<string, string> = {
   CONNSCOPE_ERR_TIMEOUT: 'no response (or no progress) within --timeout',
   CONNSCOPE_ERR_HTTP: 'the HTTP parser rejected the response (the example names what)',
   CONNSCOPE_ERR_RESET: 'the connection was reset',
+  CONNSCOPE_ERR_H2_PROTOCOL: 'the server broke the HTTP/2 or HPACK rules (frame size, CONTINUATION, flow control, header compression ...): the client closed the connection with GOAWAY; the example names what',
   CONNSCOPE_ERR_H2_NO_SETTINGS: 'the server closed the new HTTP/2 connection before sending its SETTINGS',
   CONNSCOPE_ERR_100_CONTINUE:
     'the server sent 100 Continue; undici 7 drops the connection on it ("bad response") although RFC 9110 §15.2 has clients accept it (node:http and raw do)',
@@ -82,15 +83,9 @@ export const ERROR_MEANINGS: Record<string, string> = {
   CONNSCOPE_ERR_UNCODED: 'an error that carries no code (the example shows its message)',
 };
 
-/** RFC 9113 error code names (RST_STREAM / GOAWAY), as node:http2's NGHTTP2_* constants spell them. */
-const H2_ERROR_NAMES = [
-  'NO_ERROR', 'PROTOCOL_ERROR', 'INTERNAL_ERROR', 'FLOW_CONTROL_ERROR', 'SETTINGS_TIMEOUT', 'STREAM_CLOSED', 'FRAME_SIZE_ERROR',
-  'REFUSED_STREAM', 'CANCEL', 'COMPRESSION_ERROR', 'CONNECT_ERROR', 'ENHANCE_YOUR_CALM', 'INADEQUATE_SECURITY', 'HTTP_1_1_REQUIRED',
-];
-
 /** 'NGHTTP2_REFUSED_STREAM' for 7: the code an HTTP/2 reset is reported under. */
-export function h2ErrorCode(code: number): string {
-  return `NGHTTP2_${H2_ERROR_NAMES[code] ?? `ERROR_${code}`}`;
+export function h2ErrorCode(code: number): `NGHTTP2_${string}` {
+  return `NGHTTP2_${H2_CODE_NAMES[code] ?? `ERROR_${code}`}`;
 }
 
 /** The one-line meaning of a code (a generic one for codes the table does not list). */

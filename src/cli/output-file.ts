@@ -7,13 +7,15 @@ import { UsageError } from '../errors.js';
  * for nothing: the file's directory must exist and be writable, and the path must not be a directory.
  */
 export function checkWritable(flag: string, path: string): void {
+  let code: string | undefined;
   try {
     const exists = statSync(path, { throwIfNoEntry: false });
-    if (exists?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    accessSync(exists ? path : dirname(path), constants.W_OK);
+    if (exists?.isDirectory()) code = 'EISDIR';
+    else accessSync(exists ? path : dirname(path), constants.W_OK);
   } catch (err) {
-    throw new UsageError(`cannot write ${flag} file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    code = (err as NodeJS.ErrnoException).code ?? 'error';
   }
+  if (code !== undefined) throw new UsageError(`cannot write ${flag} file ${path} (${code})`);
 }
 
 /** Writes an output file; a failure (disk full, path removed meanwhile) is one usage-error line. */

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import { makeCertChain, type CertChain, type CertChainOptions } from './certs.js';
 import type { Measured } from './measure.js';
 import type { RunMetrics } from './metrics.js';
@@ -62,7 +62,7 @@ export async function runScenario(nameOrScenario: string | Scenario, options: Ru
   };
   try {
     for (const variant of ['before', 'after'] as const) {
-      if (options.signal?.aborted) throw new Error('interrupted');
+      if (options.signal?.aborted) throw new InterruptedError();
       options.onVariant?.(variant, 'start');
       const measured = await scenario.run(variant, ctx);
       options.onVariant?.(variant, 'end');

@@ -1,4 +1,5 @@
 export * from './phases.js';
+export * from './establishment.js';
 export * from './connection.js';
 export * from './request.js';
 export * from './finding.js';

@@ -25,10 +25,11 @@ export interface ConnectionPhases {
 }
 
 /**
- * The establishment marks a connection and the request that opened it share, on one monotonic
- * clock (performance.now() milliseconds): the tracer's ConnectionMarks and RequestMarks both are these.
+ * The dns/connect/tls marks a connection and the request that opened it share, on one monotonic
+ * clock (performance.now() milliseconds): RequestMarks and the connection's EstablishmentMarks
+ * (model/establishment.ts) both extend these.
  */
-export interface EstablishmentMarks {
+export interface SetupMarks {
   dnsStart?: number;
   dnsEnd?: number;
   connectStart?: number;
@@ -40,7 +41,7 @@ export interface EstablishmentMarks {
 /**
  * Raw marks of one request. Sources record the marks they see; phasesFromMarks() turns them into phases.
  */
-export interface RequestMarks extends EstablishmentMarks {
+export interface RequestMarks extends SetupMarks {
   /** Request created by the caller. */
   start: number;
   /** A connection was assigned (reuse) or creation of a new one started. */

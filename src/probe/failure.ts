@@ -1,5 +1,5 @@
 import {
-  ConnectError, ConnscopeError, DnsError, H2Error, HttpProtocolError, SocketResetError, TimeoutError, TlsError, classifyError,
+  ConnectError, ConnscopeError, DnsError, H2Error, HttpProtocolError, SocketResetError, StackCodeError, TimeoutError, TlsError, classifyError,
 } from '../errors.js';
 import { explainCertError } from '../cert-errors.js';
 
@@ -38,9 +38,13 @@ export interface FailureContext {
   h2MaxConcurrentStreams?: number;
 }
 
-/** Turns a raw Node/OpenSSL error into one ConnscopeError line the user can act on. */
+/**
+ * Turns a raw Node/OpenSSL error into one ConnscopeError line the user can act on. A StackCodeError stands
+ * for the stack's own error (a close the client saw without one), so it is explained like it; any other
+ * ConnscopeError already is an explanation.
+ */
 export function explainError(err: unknown, ctx: FailureContext): ConnscopeError {
-  if (err instanceof ConnscopeError) return err;
+  if (err instanceof ConnscopeError && !(err instanceof StackCodeError)) return err;
   const { code, message } = classifyError(err);
   const where = `${ctx.address ?? ctx.host}:${ctx.port}`;
   const d = { cause: err };

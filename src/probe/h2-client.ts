@@ -2,7 +2,7 @@ import http2 from 'node:http2';
 import tls from 'node:tls';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
-import { H2Error, classifyError, type ConnscopeError } from '../errors.js';
+import { H2Error, H2StreamClosedError, classifyError, type ConnscopeError } from '../errors.js';
 import { explainError, phaseTimeout, type FailedIn } from './failure.js';
 import { ProbeRecorder, untracedRequest } from './recorder.js';
 import type { Target } from './target.js';
@@ -112,7 +112,7 @@ export class H2Client {
       stream.once('error', (e) => state.ready.then(() => settle(e), settle));
       stream.once('close', () => {
         if (responded) return settle();
-        const closed = Object.assign(new Error(`stream closed with code ${stream.rstCode}`), { code: 'ERR_HTTP2_STREAM_ERROR' });
+        const closed = new H2StreamClosedError(`stream closed with code ${stream.rstCode}`);
         state.ready.then(() => settle(closed), settle);
       });
     });

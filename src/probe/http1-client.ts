@@ -4,7 +4,7 @@ import type net from 'node:net';
 import type tls from 'node:tls';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
-import { classifyError, type ConnscopeError } from '../errors.js';
+import { ConnectionResetError, classifyError, type ConnscopeError } from '../errors.js';
 import { explainError, phaseTimeout, type FailedIn, type FailureContext } from './failure.js';
 import { ProbeRecorder, untracedRequest } from './recorder.js';
 import type { Target } from './target.js';
@@ -214,7 +214,7 @@ export class Http1Client {
       req.once('error', settle);
       // Node emits 'error' before 'close'; a request closed without either is cut off all the same
       req.once('close', () => {
-        if (!responded) settle(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+        if (!responded) settle(new ConnectionResetError('socket hang up'));
       });
       req.once('response', (res: http.IncomingMessage) => {
         responded = true;
@@ -283,7 +283,7 @@ function statusLineOf(early: Buffer): string | undefined {
 }
 
 function cutOff(): Error {
-  return Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+  return new ConnectionResetError('aborted');
 }
 
 /**

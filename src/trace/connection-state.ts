@@ -1,20 +1,14 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { newIdleStats, type ConnectionRecord, type Protocol, type SourceKind } from '../model/connection.js';
-import type { ConnectionPhases, EstablishmentMarks } from '../model/phases.js';
+import { establishmentFromMarks, type EstablishmentMarks } from '../model/establishment.js';
 import { epochOf } from './clock.js';
 import { establishmentStalls, type StallLog } from '../model/stall.js';
 import { threadpoolSize } from './threadpool.js';
 import { requestedOcsp, tlsInfoOf } from './tls-info.js';
 
-/** Establishment marks of one connection, on the tracer clock (the request marks' own, model/phases.ts). */
+/** Establishment marks of one connection (model/establishment.ts), plus what only the tracer sees. */
 export interface ConnectionMarks extends EstablishmentMarks {
-  /** Creation started (socket created / connector called). */
-  created: number;
-  /** A DNS lookup is part of establishing (host name, not an IP literal). */
-  lookup?: boolean;
-  /** A TLS handshake is part of establishing. */
-  handshake?: boolean;
   /** Threadpool work in flight right after the lookup was issued (threadpool.ts), this lookup included. */
   poolTasks?: number;
 }
@@ -67,23 +61,6 @@ export function newConnectionState(init: {
   return { record, marks: { created: init.created }, seenFromStart: init.seenFromStart, announced: false, assigned: 0, inflight: 0 };
 }
 
-/** Establishment phases from marks: each phase runs from the end of the previous one (gaps included). */
-export function establishmentOf(m: ConnectionMarks): ConnectionPhases {
-  const out: ConnectionPhases = { total: 0 };
-  let cursor = m.created;
-  const take = (name: 'dns' | 'connect' | 'tls', end: number | undefined): void => {
-    if (end === undefined) return;
-    const e = Math.max(end, cursor);
-    out[name] = e - cursor;
-    cursor = e;
-  };
-  if (m.dnsEnd !== undefined) take('dns', m.dnsEnd);
-  take('connect', m.connectEnd);
-  take('tls', m.tlsEnd);
-  out.total = cursor - m.created;
-  return out;
-}
-
 /** Copies addresses, protocol and TLS facts from an established socket onto the record. */
 export function describeSocket(state: ConnectionState, socket: Socket): void {
   const r = state.record;
@@ -104,7 +81,7 @@ export function describeSocket(state: ConnectionState, socket: Socket): void {
  */
 export function settleEstablishment(state: ConnectionState, stalls?: StallLog): void {
   if (!state.seenFromStart) return;
-  const e = establishmentOf(state.marks);
+  const e = establishmentFromMarks(state.marks);
   if (stalls) {
     const s = establishmentStalls(e, state.marks.created, stalls);
     if (s) e.stalls = s;

@@ -1,3 +1,4 @@
+import { ConnscopeError, OptionError } from '../errors.js';
 import { TracerCore } from './core.js';
 import type { BlockingFunction } from '../model/facts.js';
 import { EventLoopSampler } from './event-loop.js';
@@ -77,7 +78,7 @@ class TracerHandle implements Tracer {
             this.profiler = undefined;
           });
         } else {
-          this.core.fail('start:profile', new Error('the inspector profiler is not available'));
+          this.core.fail('start:profile', new ConnscopeError('CONNSCOPE_ERR_UNSUPPORTED', 'the inspector profiler is not available'));
         }
       }
     }
@@ -164,7 +165,7 @@ class TracerHandle implements Tracer {
 export function instrument(options: InstrumentOptions = {}): Tracer {
   const rate = options.sampleRate ?? 1;
   // A programming error in the options, reported at once rather than tracing something else.
-  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new RangeError(`connscope instrument(): sampleRate must be a number from 0 to 1, got ${String(options.sampleRate)}`);
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new OptionError('sampleRate', options.sampleRate, 'a number from 0 to 1');
   const sampler = options.eventLoop === false ? undefined : new EventLoopSampler({ intervalMs: options.eventLoopIntervalMs ?? 10, blockedMs: options.eventLoopBlockedMs ?? 50 });
   const core = new TracerCore(options.filter, sampler, rate);
   const handle = new TracerHandle(core, sampler);

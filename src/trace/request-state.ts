@@ -1,11 +1,12 @@
 import type { Socket } from 'node:net';
 import type { SourceKind } from '../model/connection.js';
 import { addIdlePeriod } from '../model/connection.js';
+import { chargeEstablishment } from '../model/establishment.js';
 import { phasesFromMarks, type RequestMarks } from '../model/phases.js';
 import type { RequestError, RequestTrace } from '../model/request.js';
 import { MIN_SPLIT_STALL_MS, phaseStalls, type StallLog } from '../model/stall.js';
 import { epochOf } from './clock.js';
-import type { ConnectionMarks, ConnectionState } from './connection-state.js';
+import type { ConnectionState } from './connection-state.js';
 import type { InflightRequest } from './types.js';
 
 /** A request in flight; holds no reference to the host's request, nor to its socket once written. */
@@ -127,24 +128,9 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: StallLo
   m.end = end;
   const conn = st.conn;
   if (conn) {
-    if (st.paysEstablishment) {
-      const c = conn.marks;
-      if (c.dnsEnd !== undefined) {
-        m.dnsStart = c.dnsStart ?? c.created;
-        m.dnsEnd = c.dnsEnd;
-      }
-      if (c.connectEnd !== undefined) {
-        m.connectStart = c.connectStart ?? c.dnsEnd ?? c.created;
-        m.connectEnd = c.connectEnd;
-      }
-      if (c.tlsEnd !== undefined) {
-        m.tlsStart = c.tlsStart ?? c.connectEnd ?? c.created;
-        m.tlsEnd = c.tlsEnd;
-      }
-      // Failed midway: the step in progress gets its start mark, so phasesFromMarks charges the
-      // rest of the request to it (not to send or wait).
-      if (!conn.announced) markStuckStep(m, c);
-    }
+    // the first request on a connection seen from its start carries its dns/connect/tls; one that
+    // failed midway is charged to the step the connection was in
+    if (st.paysEstablishment) chargeEstablishment(m, conn.marks, !conn.announced);
     conn.inflight = Math.max(0, conn.inflight - 1);
     if (conn.inflight === 0) conn.idleSince = end;
   }
@@ -180,16 +166,6 @@ export function finishRequest(st: RequestState, end: number, eventLoop?: StallLo
     trace.eventLoopBlocked = lag >= eventLoop.options.blockedMs;
   }
   return trace;
-}
-
-/** Start mark of the establishment step a connection was in when its request ended. */
-function markStuckStep(m: RequestMarks, c: ConnectionMarks): void {
-  if (c.connectEnd === undefined) {
-    if (c.dnsEnd === undefined && c.lookup) m.dnsStart = c.dnsStart ?? c.created;
-    else m.connectStart = c.connectStart ?? c.dnsEnd ?? c.created;
-  } else if (c.tlsEnd === undefined && c.handshake) {
-    m.tlsStart = c.tlsStart ?? c.connectEnd;
-  }
 }
 
 export function inflightView(st: RequestState, at: number): InflightRequest {

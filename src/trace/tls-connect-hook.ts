@@ -66,7 +66,7 @@ function looksUp(args: unknown[], options: ConnectOptions): boolean {
 }
 
 function remember(socket: tls.TLSSocket, args: unknown[], options: ConnectOptions, created: number): void {
-  // lookup: a connection that fails before 'lookup' charges its time to dns (markStuckStep).
+  // lookup: a connection that fails before 'lookup' charges its time to dns (chargeEstablishment, model/establishment.ts).
   histories.set(socket, { marks: { created, handshake: true, lookup: looksUp(args, options) } });
   // Over a caller's own transport (options.socket) there is no lookup or connect of ours to time.
   if (!options.socket) {

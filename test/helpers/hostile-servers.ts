@@ -2,6 +2,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { h2EndlessContinuation, h2HpackBomb } from './h2-frame-server.js';
 import { testChain } from './servers.js';
 
 /**
@@ -338,4 +339,6 @@ export const GALLERY = {
   h2sMaxStreamsZero: () => h2MaxStreamsZero(true),
   h2sResetEveryStream: () => h2ResetEveryStream(undefined, true),
   h2sGoaway: () => h2Goaway(5, true),
+  h2EndlessContinuation,
+  h2HpackBomb,
 } satisfies Record<string, HostileFactory>;

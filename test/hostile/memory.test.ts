@@ -2,11 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { h2EndlessContinuation } from '../helpers/h2-frame-server.js';
 import * as hostile from '../helpers/hostile-servers.js';
 
 /**
  * Issue 13: memory of every engine (and probe) stays bounded against an endless header, an endless
- * chunk-size line and an endless (flooded) body. Each client runs in a child process of its own for
+ * chunk-size line and an endless (flooded) body (h2: an endless DATA flow and an endless CONTINUATION run). Each client runs in a child process of its own for
  * RUN_MS per server; the child reports how far live memory (after GC) and RSS grew. The bounds are
  * far below what a kept buffer reaches at loopback speed: the raw parser of before grew RSS by
  * 272 MB in 1.5 s on the endless chunk-size line.
@@ -50,6 +51,7 @@ test('every bench engine and probe: bounded memory against an endless header, ch
     endlessChunkSizeLine: await hostile.endlessChunkSizeLine(),
     endlessChunkedFlood: await hostile.endlessChunkedFlood(),
     h2EndlessBody: await hostile.h2EndlessBody(),
+    h2EndlessContinuation: await h2EndlessContinuation(),
   };
   const h1 = [servers.endlessHeader, servers.endlessChunkSizeLine, servers.endlessChunkedFlood];
   const name = (url: string): string => Object.entries(servers).find(([, h]) => h.url === url)![0];
@@ -60,7 +62,7 @@ test('every bench engine and probe: bounded memory against an endless header, ch
       ['fetch', h1.map((h) => h.url)],
       ['raw', h1.map((h) => h.url)],
       ['probe', h1.map((h) => h.url)],
-      ['h2', [servers.h2EndlessBody.url]],
+      ['h2', [servers.h2EndlessBody.url, servers.h2EndlessContinuation.url]],
     ];
     const results: Array<[string, Grown]> = [];
     // two children at a time: the file stays short, the machine not crowded
@@ -68,7 +70,7 @@ test('every bench engine and probe: bounded memory against an endless header, ch
       const pair = await Promise.all(plan.slice(i, i + 2).map(async ([client, urls]) => (await child(client, urls)).map((g) => [client, g] as [string, Grown])));
       results.push(...pair.flat());
     }
-    assert.equal(results.length, 16);
+    assert.equal(results.length, 17);
     for (const [client, g] of results) {
       const what = `${client} against ${name(g.url)}: live +${g.liveMB} MB, RSS +${g.rssMB} MB`;
       assert.ok(g.liveMB < LIVE_BOUND_MB, what);

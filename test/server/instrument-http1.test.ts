@@ -10,6 +10,7 @@ import type { ConnectionRecord } from '../../src/model/connection.js';
 import type { RequestTrace } from '../../src/model/request.js';
 import { httpServer, httpsServer, type Served } from '../helpers/servers.js';
 import { waitFor, withDeadline } from './wait.js';
+import { UsageError } from '../../src/errors.js';
 
 const T = { timeout: 20_000 };
 
@@ -294,4 +295,9 @@ test('a connection accepted before the tracer attached is adopted at its next re
     tracer?.stop();
     await served.close();
   }
+});
+
+test('instrumentServer() refuses what is not an HTTP server with a UsageError (no tracing of the wrong thing)', () => {
+  const plain = net.createServer();
+  assert.throws(() => instrumentServer(plain as unknown as http.Server), (err: unknown) => err instanceof UsageError && err.code === 'CONNSCOPE_ERR_USAGE' && /expected a node:http/.test(err.message));
 });

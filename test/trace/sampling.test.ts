@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { Pool } from 'undici';
 import { instrument } from '../../src/trace/index.js';
+import { OptionError } from '../../src/errors.js';
 import { httpServer, type Served } from '../helpers/servers.js';
 import { collect, phasesConsistent, sleep, until } from './collect.js';
 import { get } from './httpget.js';
@@ -90,9 +91,10 @@ describe('tracer: sampleRate', { timeout: 30_000 }, () => {
     }
   });
 
-  test('a sampleRate outside 0..1 is refused when instrument() is called', () => {
+  test('a sampleRate outside 0..1 is refused when instrument() is called, naming the option key', () => {
     for (const bad of [-0.1, 1.5, Number.NaN, '0.5' as unknown as number]) {
-      assert.throws(() => instrument({ sampleRate: bad }), RangeError);
+      assert.throws(() => instrument({ sampleRate: bad }), (err: unknown) =>
+        err instanceof OptionError && err.option === 'sampleRate' && err.code === 'CONNSCOPE_ERR_USAGE' && err.message === `invalid sampleRate '${String(bad)}' (expected a number from 0 to 1)`);
     }
   });
 });

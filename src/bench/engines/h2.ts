@@ -1,4 +1,3 @@
-import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
@@ -7,64 +6,135 @@ import { addIdlePeriod, newIdleStats } from '../../model/connection.js';
 import type { Facts } from '../../model/facts.js';
 import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
-import { classifyError, ConnscopeError } from '../../errors.js';
+import { tlsInfoOf } from '../../trace/tls-info.js';
+import { classifyError, ConnectTimeoutError, ConnscopeError, H2_CODE_NAMES, H2ProtocolError, H2SessionError, H2StreamResetError, SocketResetError, TimeoutError } from '../../errors.js';
 import { h2ErrorCode } from '../error-codes.js';
+import { ERROR } from '../h2/frames.js';
+import { H2Connection, H2Stream, type H2Events } from '../h2/connection.js';
+import { requestBlock } from '../h2/request-block.js';
 import { DeadlineWatch, type Deadlined } from './deadlines.js';
-import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
+import { countStep, originOf, pathOf, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
+
+/** How often one request's stream refused by RST_STREAM REFUSED_STREAM is sent again before the refusal counts as its error. */
+const MAX_RETRIES = 3;
+/**
+ * The same for streams above a GOAWAY's last-stream-id. Each such refusal is another session's orderly end,
+ * and sessions that reach a server's per-connection limit together (nginx keepalive_requests) can refuse
+ * one request several times in a row, so the bound is wider; it still ends a server that refuses everything.
+ */
+const MAX_GOAWAY_RETRIES = 10;
+
+let h2Seq = 0;
+
+/** Where every session's socket reads land (see connect()). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 interface Waiting {
   start: number;
   done: RequestDone;
   /** Had to wait because every session was at its stream limit. */
   queuedByLimit: boolean;
-  /** Times this request's stream was refused unprocessed and sent again. */
+  /** Times this request's stream was refused unprocessed and sent again: by REFUSED_STREAM, by GOAWAY. */
   retries: number;
+  goawayRetries: number;
   /** The session that refused it last: another one is preferred for the retry. */
   avoid?: Slot;
 }
 
-/** How often one request's refused stream is sent again before the refusal counts as its error. */
-const MAX_RETRIES = 3;
-
-let h2Seq = 0;
-
-/** A stream in flight, as the deadline watch and the stuck-step count see it. */
-interface OpenStream extends Deadlined {
-  headers: boolean;
+/** One request's stream: the protocol state (H2Stream) plus its accounting and deadline. */
+class BenchStream extends H2Stream implements Deadlined {
+  slot = -1;
+  since: number;
+  firstByte = 0;
+  status = 0;
+  idleBefore: number | undefined;
+  constructor(
+    readonly engine: H2Engine,
+    readonly session: Slot,
+    readonly w: Waiting,
+    readonly assigned: number,
+    readonly index: number,
+  ) {
+    super();
+    this.since = assigned;
+  }
+  expire(): void {
+    this.engine.expire(this);
+  }
 }
 
 /** One HTTP/2 session of the pool, with its own accounting. */
-interface Slot {
-  id: string;
-  session: http2.ClientHttp2Session;
-  /** Last-stream-id of the GOAWAY received: streams above it were not processed (RFC 9113 §6.8). */
-  goawayLastStreamId?: number;
-  state: 'connecting' | 'open' | 'draining' | 'closed';
-  active: number;
+class Slot implements H2Events<BenchStream> {
+  readonly id = `h2-${++h2Seq}`;
+  state: 'connecting' | 'open' | 'draining' | 'closed' = 'connecting';
+  active = 0;
   /** min(server SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams), from its last SETTINGS. */
   limit: number;
-  streams: number;
-  connectStart: number;
-  connectEnd?: number;
-  tlsEnd?: number;
+  streams = 0;
+  readonly connectStart = performance.now();
+  dnsEnd: number | undefined;
+  connectEnd: number | undefined;
+  tlsEnd: number | undefined;
   /** The session became usable (connected and the server's SETTINGS known). */
-  readyAt?: number;
-  lastActivity: number;
-  record?: ConnectionRecord;
-  close?: CloseInfo;
+  readyAt: number | undefined;
+  lastActivity = 0;
+  record: ConnectionRecord | undefined;
+  close: CloseInfo | undefined;
+  /** Why its streams failed when it ended: a protocol error the client found, or the socket's error. */
+  failure: unknown;
+  connectTimer: NodeJS.Timeout | undefined;
+  idleTimer: NodeJS.Timeout | undefined;
+  readonly conn: H2Connection<BenchStream>;
+
+  constructor(
+    private readonly engine: H2Engine,
+    readonly socket: net.Socket,
+    readonly secure: boolean,
+    block: Buffer,
+    hasBody: boolean,
+  ) {
+    this.limit = engine.slotLimit(undefined);
+    this.conn = new H2Connection<BenchStream>(socket, this, block, hasBody);
+  }
+
+  settings(first: boolean): void {
+    this.engine.onSettings(this, first);
+  }
+  head(s: BenchStream, status: number): void {
+    this.engine.onHead(s, status);
+  }
+  end(s: BenchStream): void {
+    this.engine.end(s, undefined);
+  }
+  reset(s: BenchStream, code: number): void {
+    this.engine.onReset(s, code);
+  }
+  streamError(s: BenchStream, err: H2ProtocolError): void {
+    this.engine.end(s, err);
+  }
+  goaway(lastStreamId: number, code: number): void {
+    this.engine.onGoaway(this, lastStreamId, code);
+  }
+  fail(err: H2ProtocolError): void {
+    this.failure = err;
+    this.engine.finish(this, { closedBy: 'client', reason: `error:${err.code}`, errorCode: err.code });
+  }
 }
 
 /**
- * HTTP/2 over node:http2: up to `connections` sessions, streams spread over them, each session
- * capped at min(server SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams). Requests beyond
- * the cap wait (counted for h2-stream-limit); GOAWAY drains a session and a new one is opened.
+ * HTTP/2 on `tls` (ALPN h2) or prior-knowledge h2c, with its own framing (h2/connection.ts) and HPACK:
+ * up to `connections` sessions, streams spread over them, each session capped at min(server
+ * SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams). Requests beyond the cap wait (counted for
+ * h2-stream-limit); GOAWAY drains a session and a new one is opened. It replaced an engine on
+ * node:http2, whose per-stream cost (~55 µs of `request()` and stream objects) capped it at about a
+ * sixth of h2load: here a stream is one object, its HEADERS a copy of bytes encoded once.
  */
 export class H2Engine implements Engine {
   readonly kind = 'h2' as const;
   readonly selfAccounting = true;
   private readonly slots = new Set<Slot>();
   private readonly queue: Waiting[] = [];
-  private session: Buffer | undefined;
+  private tlsSession: Buffer | undefined;
   private closed = false;
   private streamsQueued = 0;
   private goaways = 0;
@@ -77,24 +147,17 @@ export class H2Engine implements Engine {
   private streamsEnded = 0;
   private serverMaxStreams: number | undefined;
   private readonly origin: string;
-  private readonly headers: http2.OutgoingHttpHeaders;
-  /** Streams open right now: whether their response head arrived, and when they time out. */
-  private readonly streamsOpen = new Set<OpenStream>();
-  /**
-   * One interval sweeps the open streams for their deadline: a timer per stream (stream.setTimeout)
-   * cost more than the engine's own accounting in a profile against nginx.
-   */
+  private readonly path: string;
+  private readonly block: Buffer;
+  /** Streams open right now (each in the deadline watch; `firstByte` says whether its head arrived). */
   private readonly deadlines: DeadlineWatch;
+  private readonly open = new Set<BenchStream>();
 
   constructor(private readonly ctx: EngineContext) {
     const o = ctx.options;
     this.origin = originOf(o.url);
-    const h: http2.OutgoingHttpHeaders = { ':method': o.method, ':path': pathOf(o.url), ':authority': o.url.host };
-    for (const [k, v] of Object.entries(requestHeaders(o))) if (k !== 'host' && k !== 'connection') h[k] = v;
-    if (o.url.username || o.url.password) {
-      h.authorization ??= `Basic ${Buffer.from(`${decodeURIComponent(o.url.username)}:${decodeURIComponent(o.url.password)}`).toString('base64')}`;
-    }
-    this.headers = h;
+    this.path = pathOf(o.url);
+    this.block = requestBlock(o);
     this.deadlines = new DeadlineWatch(o.timeoutMs);
   }
 
@@ -127,22 +190,26 @@ export class H2Engine implements Engine {
     return Math.min(client, this.serverMaxStreams);
   }
 
-  /** This session's stream limit, kept from its last SETTINGS (the remoteSettings getter builds a new object per read). */
-  private slotLimit(server: number | undefined): number {
+  /**
+   * @internal a session's stream limit: min(its server's SETTINGS_MAX_CONCURRENT_STREAMS, --max-concurrent-streams).
+   * Unlimited while the server names none (RFC 9113 §6.5.2); no stream starts before its first SETTINGS anyway.
+   */
+  slotLimit(server: number | undefined): number {
     const client = this.ctx.options.maxConcurrentStreams;
-    return client === undefined ? (server ?? 100) : Math.min(client, server ?? 100);
+    const s = server ?? Infinity;
+    return client === undefined ? s : Math.min(client, s);
   }
 
   stuckSteps(): StepCounts {
     const counts: StepCounts = {};
-    for (const s of this.streamsOpen) countStep(counts, s.headers ? 'receiving' : 'waiting');
+    for (const s of this.open) countStep(counts, s.firstByte ? 'receiving' : 'waiting');
     const connecting = [...this.slots].some((s) => s.state === 'connecting');
     countStep(counts, connecting ? 'connecting' : 'blocked', this.queue.length);
     return counts;
   }
 
   send(done: RequestDone): void {
-    this.queue.push({ start: performance.now(), done, queuedByLimit: false, retries: 0 });
+    this.queue.push({ start: performance.now(), done, queuedByLimit: false, retries: 0, goawayRetries: 0 });
     this.pump();
   }
 
@@ -162,7 +229,7 @@ export class H2Engine implements Engine {
       active += s.active;
     }
     while (live < this.ctx.options.connections && this.queue.length > connecting) {
-      this.open();
+      this.connect();
       live++;
       connecting++;
     }
@@ -192,251 +259,261 @@ export class H2Engine implements Engine {
     }
   }
 
-  private open(): void {
+  private connect(): void {
     const o = this.ctx.options;
     const secure = o.url.protocol === 'https:';
     const host = o.url.hostname.startsWith('[') ? o.url.hostname.slice(1, -1) : o.url.hostname;
     const port = Number(o.url.port || (secure ? 443 : 80));
-    const slot: Slot = { id: `h2-${++h2Seq}`, state: 'connecting', active: 0, limit: this.slotLimit(undefined), streams: 0, connectStart: performance.now(), lastActivity: 0, session: undefined as unknown as http2.ClientHttp2Session };
+    // bytes arrive in one buffer shared by every session (`onread`): no Buffer and no stream 'data' event per
+    // read. Safe because each read is parsed to the end before the next one, and what the parser keeps (a
+    // frame split over reads, a header block in CONTINUATION frames) it copies.
+    const reader: { slot?: Slot } = {};
+    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer): boolean => (reader.slot?.conn.feed(buf.subarray(0, n)), true) };
     const socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.session : undefined })
-      : net.connect({ host, port });
-    if (secure && o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.session = s));
-    socket.once('connect', () => (slot.connectEnd = performance.now()));
-    const session = http2.connect(o.url.origin, { createConnection: () => socket });
-    slot.session = session;
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.tlsSession : undefined, onread } as tls.ConnectionOptions)
+      : net.connect({ host, port, onread });
+    socket.setNoDelay(true);
+    const slot = new Slot(this, socket, secure, this.block, o.body !== undefined);
+    reader.slot = slot;
     this.slots.add(slot);
-    const timer = setTimeout(() => session.destroy(Object.assign(new Error(`connect timed out after ${o.connectTimeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' })), o.connectTimeoutMs);
-    // streams start only once the server's SETTINGS are known, so none are refused over its limit
-    let connected = false;
-    let settings = false;
-    const ready = (): void => {
-      if (!connected || !settings || slot.state !== 'connecting') return;
-      slot.state = 'open';
-      slot.lastActivity = slot.readyAt = performance.now();
-      slot.record = this.record(slot, socket, secure);
-      this.ctx.sink.connection(slot.record);
-      if (o.idleTimeoutMs !== undefined) {
-        session.setTimeout(o.idleTimeoutMs, () => {
-          if (slot.active === 0) this.finish(slot, { closedBy: 'client', reason: 'client-idle-timeout' });
-        });
-      }
-      this.pump();
-    };
-    session.once('connect', () => {
-      clearTimeout(timer);
-      slot.tlsEnd = performance.now();
-      connected = true;
-      ready();
+    if (secure && o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.tlsSession = s));
+    if (!net.isIP(host)) socket.once('lookup', () => (slot.dnsEnd = performance.now()));
+    slot.connectTimer = setTimeout(() => {
+      const step = slot.connectEnd === undefined ? 'TCP connect' : secure && slot.tlsEnd === undefined ? 'TLS handshake' : "the server's HTTP/2 SETTINGS";
+      const err = new ConnectTimeoutError(`connect timed out after ${o.connectTimeoutMs} ms (${step} not done)`, { layer: step === 'TCP connect' ? 'tcp' : step === 'TLS handshake' ? 'tls' : 'h2' });
+      this.sessionFailed(slot, err, 'client');
+    }, o.connectTimeoutMs);
+    socket.once('connect', () => {
+      slot.connectEnd = performance.now();
+      if (!secure) slot.conn.start();
     });
-    // registered first: the limit is known before ready() lets streams start
-    session.on('remoteSettings', (s) => {
-      this.serverMaxStreams = s.maxConcurrentStreams;
-      slot.limit = this.slotLimit(s.maxConcurrentStreams);
-    });
-    session.once('remoteSettings', () => {
-      settings = true;
-      ready();
-    });
-    session.on('goaway', (code, lastStreamId) => {
-      this.goaways++;
-      slot.goawayLastStreamId = lastStreamId;
-      slot.close ??= { closedBy: 'server', reason: 'goaway', errorCode: code ? `H2_${code}` : undefined };
-      if (slot.state !== 'closed') slot.state = 'draining';
-      this.closeIfDrained(slot);
-      this.pump();
-    });
-    // a session that dies before it is ready fails one waiting request: the failure is counted, and
-    // a count-bounded run against a server that keeps closing new connections still ends
-    let failedWaiter = false;
-    const failWaiter = (err: unknown): void => {
-      if (failedWaiter || slot.state !== 'connecting') return;
-      failedWaiter = true;
-      const w = this.queue.shift();
-      if (w) setImmediate(w.done, undefined, err);
-    };
-    session.on('error', (err) => {
-      const code = classifyError(err).code;
-      slot.close ??= { closedBy: slot.state === 'connecting' ? 'unknown' : 'server', reason: `error:${code}`, errorCode: code };
-      failWaiter(err);
-    });
-    session.on('close', () => {
-      clearTimeout(timer);
-      failWaiter(Object.assign(new Error('the server closed the connection before its HTTP/2 SETTINGS'), { code: 'CONNSCOPE_ERR_H2_NO_SETTINGS' }));
-      this.finish(slot, slot.close ?? { closedBy: 'server', reason: 'server-closed' });
-    });
+    if (secure) {
+      socket.once('secureConnect', () => {
+        slot.tlsEnd = performance.now();
+        const t = socket as tls.TLSSocket;
+        // the check before the load proved the server offers h2; a later connection could still differ
+        if (t.alpnProtocol !== 'h2') return this.sessionFailed(slot, new H2ProtocolError('PROTOCOL_ERROR', `the server did not select ALPN h2 (it chose ${t.alpnProtocol || 'none'})`), 'client');
+        slot.conn.start();
+      });
+    }
+    socket.on('error', (err) => this.sessionFailed(slot, err, slot.state === 'connecting' ? 'unknown' : 'server'));
+    socket.on('close', () => this.sessionFailed(slot, undefined, 'server'));
   }
 
-  private record(slot: Slot, socket: net.Socket, secure: boolean): ConnectionRecord {
-    const now = slot.tlsEnd ?? performance.now();
+  /** The socket failed (`err`), closed (no `err`), or the connect deadline passed: the session ends, its streams with it. */
+  private sessionFailed(slot: Slot, err: unknown, side: 'client' | 'server' | 'unknown'): void {
+    if (slot.state === 'closed') return;
+    if (err !== undefined) {
+      slot.failure ??= err;
+      const code = classifyError(err).code;
+      slot.close ??= { closedBy: side, reason: `error:${code}`, errorCode: code };
+    }
+    if (slot.state === 'connecting' && !this.closed) {
+      // a session that dies before it is ready fails one waiting request: the failure is counted, and
+      // a count-bounded run against a server that keeps closing new connections still ends
+      const w = this.queue.shift();
+      const why = slot.failure ?? new ConnscopeError('CONNSCOPE_ERR_H2_NO_SETTINGS', 'the server closed the connection before its HTTP/2 SETTINGS', { layer: 'h2' });
+      if (w) setImmediate(w.done, undefined, why);
+    }
+    this.finish(slot, slot.close ?? { closedBy: 'server', reason: 'server-closed' });
+  }
+
+  /** @internal the server's SETTINGS: the first makes the session usable. */
+  onSettings(slot: Slot, first: boolean): void {
+    const server = slot.conn.maxConcurrent;
+    this.serverMaxStreams = server === Infinity ? undefined : server;
+    slot.limit = this.slotLimit(server);
+    if (!first || slot.state !== 'connecting') return this.pump();
+    clearTimeout(slot.connectTimer);
+    slot.state = 'open';
+    slot.lastActivity = slot.readyAt = performance.now();
+    slot.record = this.record(slot);
+    this.ctx.sink.connection(slot.record);
+    this.armIdle(slot);
+    this.pump();
+  }
+
+  private armIdle(slot: Slot): void {
+    const ms = this.ctx.options.idleTimeoutMs;
+    if (ms === undefined || slot.active > 0 || slot.state !== 'open') return;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      if (slot.active === 0) this.finish(slot, { closedBy: 'client', reason: 'client-idle-timeout' });
+    }, ms);
+  }
+
+  private record(slot: Slot): ConnectionRecord {
+    const now = slot.readyAt ?? performance.now();
+    const s = slot.socket;
+    const tcpStart = slot.dnsEnd ?? slot.connectStart;
     const connectEnd = slot.connectEnd ?? now;
+    const establishment: ConnectionRecord['establishment'] = { connect: connectEnd - tcpStart, total: (slot.tlsEnd ?? connectEnd) - slot.connectStart };
+    if (slot.dnsEnd !== undefined) establishment.dns = slot.dnsEnd - slot.connectStart;
+    if (slot.secure) establishment.tls = (slot.tlsEnd ?? now) - connectEnd;
     const r: ConnectionRecord = {
       id: slot.id,
       origin: this.origin,
       source: 'http2',
       poolId: 'h2#1',
       protocol: 'h2',
-      remoteAddress: socket.remoteAddress,
-      remotePort: socket.remotePort,
+      remoteAddress: s.remoteAddress,
+      remotePort: s.remotePort,
+      localAddress: s.localAddress,
+      localPort: s.localPort,
       openedAt: slot.connectStart,
       openedAtEpoch: Date.now() - (now - slot.connectStart),
-      establishment: { connect: connectEnd - slot.connectStart, total: now - slot.connectStart },
+      establishment,
       requests: 0,
       idle: newIdleStats(),
     };
-    if (secure) {
-      const t = socket as tls.TLSSocket;
-      r.establishment.tls = now - connectEnd;
-      r.tls = { resumed: t.isSessionReused(), version: t.getProtocol() ?? undefined, cipher: t.getCipher()?.name, alpn: t.alpnProtocol ?? undefined };
-    }
+    if (slot.secure) r.tls = tlsInfoOf(s as tls.TLSSocket);
     return r;
   }
 
   private start(slot: Slot, w: Waiting): void {
-    const o = this.ctx.options;
     const assigned = performance.now();
     const index = ++slot.streams;
-    let idleBefore: number | undefined;
-    if (slot.active === 0 && index > 1) {
-      idleBefore = assigned - slot.lastActivity;
-      if (slot.record) addIdlePeriod(slot.record.idle, idleBefore);
+    const s = new BenchStream(this, slot, w, assigned, index);
+    if (slot.active === 0) {
+      clearTimeout(slot.idleTimer);
+      if (index > 1) {
+        s.idleBefore = assigned - slot.lastActivity;
+        if (slot.record) addIdlePeriod(slot.record.idle, s.idleBefore);
+      }
     }
     slot.active++;
-    let firstByte: number | undefined;
-    let status: number | undefined;
-    let finished = false;
-    let timedOut = false;
-    let stream: http2.ClientHttp2Stream | undefined;
-    const step: OpenStream = {
-      headers: false,
-      slot: -1,
-      since: assigned,
-      expire: () => {
-        if (timedOut) return;
-        timedOut = true;
-        stream?.close(http2.constants.NGHTTP2_CANCEL);
-      },
-    };
-    this.streamsOpen.add(step);
-    this.deadlines.watch(step);
-    const end = (err: unknown): void => {
-      if (finished) return;
-      finished = true;
-      this.streamsOpen.delete(step);
-      this.deadlines.unwatch(step);
-      slot.active--;
-      const now = performance.now();
-      slot.lastActivity = now;
-      if (slot.record && err === undefined) slot.record.requests++;
-      // a stream that waited for this session's setup (not for a stream slot: that is h2-stream-limit) joined
-      // its establishment like the first stream: that wait is connect/tls, clamped to its start, not blocked
-      const joinedSetup = !w.queuedByLimit && slot.readyAt !== undefined && w.start < slot.readyAt;
-      // the hot path: a plain success on a reused session is counted without building its record (as raw does)
-      if (err === undefined && index > 1 && !joinedSetup && firstByte !== undefined && !this.closed && this.ctx.sink.reusedOk?.(assigned - w.start, firstByte - assigned, now - w.start, index)) {
-        this.streamsEnded++;
-        this.closeIfDrained(slot);
-        w.done(status, undefined);
-        this.pump();
-        return;
-      }
-      const marks: RequestMarks = { start: w.start, end: now, sent: assigned, firstByte };
-      if ((index === 1 && w.start <= slot.connectStart + 0.001) || joinedSetup) {
-        marks.connectStart = slot.connectStart;
-        marks.connectEnd = slot.connectEnd;
-        if (o.url.protocol === 'https:') {
-          marks.tlsStart = slot.connectEnd;
-          marks.tlsEnd = slot.tlsEnd;
-        }
-      } else marks.assigned = assigned;
-      const t: RequestTrace = {
-        id: '',
-        connectionId: slot.id,
-        origin: this.origin,
-        method: o.method,
-        path: pathOf(o.url),
-        source: 'http2',
-        poolId: 'h2#1',
-        startedAt: w.start,
-        startedAtEpoch: 0,
-        phases: phasesFromMarks(marks),
-        reused: index > 1,
-        requestIndexOnConnection: index,
-        httpVersion: '2.0',
-      };
-      if (idleBefore !== undefined) t.idleBeforeMs = idleBefore;
-      if (status !== undefined) t.status = status;
-      if (err !== undefined) t.error = classifyError(err, index > 1);
-      if (!this.closed) {
-        this.streamsEnded++;
-        this.closeIfDrained(slot);
-        this.ctx.sink.request(t);
-        w.done(err === undefined ? status : undefined, err);
-        this.pump();
-      }
-    };
-    // RFC 9113 §8.7: a stream refused with REFUSED_STREAM, or above a GOAWAY's last-stream-id, was
-    // not processed: it is sent again (elsewhere when possible), counted apart, not as an error or toward -n
-    const retry = (byGoaway: boolean): void => {
-      finished = true;
-      this.streamsOpen.delete(step);
-      this.deadlines.unwatch(step);
-      slot.active--;
-      slot.lastActivity = performance.now();
-      if (byGoaway) this.retriedGoaway++;
-      else this.retriedRefused++;
-      this.queue.unshift({ ...w, retries: w.retries + 1, avoid: slot });
-      setImmediate(() => {
-        this.closeIfDrained(slot);
-        this.pump();
-      });
-    };
-    try {
-      stream = slot.session.request(this.headers, { endStream: o.body === undefined });
-    } catch (err) {
-      // the session is draining or gone: the stream never left
-      const code = classifyError(err).code;
-      if ((code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_INVALID_SESSION') && w.retries < MAX_RETRIES && !this.closed) retry(true);
-      else setImmediate(end, err);
+    this.open.add(s);
+    this.deadlines.watch(s);
+    slot.conn.open(s, this.ctx.options.body);
+  }
+
+  /** @internal the response head of `s`. */
+  onHead(s: BenchStream, status: number): void {
+    s.firstByte = performance.now();
+    s.status = status;
+    // the deadline is per step: the head came, the body gets its own
+    s.since = s.firstByte;
+    if (this.ctx.options.discardBody) {
+      // the body is not wanted: the stream is cancelled, which ends it for the server too
+      s.session.conn.cancel(s, ERROR.CANCEL);
+      this.end(s, undefined);
+    }
+  }
+
+  /** @internal the deadline passed for `s`: RST_STREAM CANCEL, the request fails; the session lives on. */
+  expire(s: BenchStream): void {
+    s.session.conn.cancel(s, ERROR.CANCEL);
+    this.end(s, new TimeoutError(`no response within ${this.ctx.options.timeoutMs} ms`, { layer: 'h2' }));
+  }
+
+  /** @internal RST_STREAM from the server. */
+  onReset(s: BenchStream, code: number): void {
+    // RFC 9113 §8.7: REFUSED_STREAM means not processed: sent again (elsewhere when possible), counted apart
+    if (code === ERROR.REFUSED_STREAM && s.status === 0 && s.w.retries < MAX_RETRIES && !this.closed) return this.retry(s, false);
+    const name = h2ErrorCode(code);
+    if (s.status === 0 || code !== ERROR.NO_ERROR) this.resets[name] = (this.resets[name] ?? 0) + 1;
+    this.end(s, new H2StreamResetError(name));
+  }
+
+  /** @internal GOAWAY: streams above its last-stream-id were not processed and are retried; the session drains. */
+  onGoaway(slot: Slot, lastStreamId: number, code: number): void {
+    this.goaways++;
+    slot.close ??= { closedBy: 'server', reason: 'goaway', errorCode: code ? `H2_${code}` : undefined };
+    if (slot.state !== 'closed') slot.state = slot.state === 'connecting' ? slot.state : 'draining';
+    for (const s of [...slot.conn.streams.values()]) if (s.id > lastStreamId) this.refused(s, code);
+    // a GOAWAY with an error ends the session now (as node:http2 does): the streams it did process fail with it
+    if (code !== ERROR.NO_ERROR) this.finish(slot, slot.close);
+    else this.closeIfDrained(slot);
+    this.pump();
+  }
+
+  /** A stream the server did not process (above a GOAWAY's last-stream-id): retried, or after MAX_RETRIES the request's error. */
+  private refused(s: BenchStream, goawayCode: number): void {
+    if (s.w.goawayRetries < MAX_GOAWAY_RETRIES && !this.closed) return this.retry(s, true);
+    this.end(s, goawayCode ? new H2SessionError(H2_CODE_NAMES[goawayCode] ?? `error ${goawayCode}`) : new H2StreamResetError('NGHTTP2_REFUSED_STREAM'));
+  }
+
+  private retry(s: BenchStream, byGoaway: boolean): void {
+    const slot = s.session;
+    if (!this.release(s)) return;
+    if (byGoaway) this.retriedGoaway++;
+    else this.retriedRefused++;
+    const w = s.w;
+    this.queue.unshift({ ...w, retries: w.retries + (byGoaway ? 0 : 1), goawayRetries: w.goawayRetries + (byGoaway ? 1 : 0), avoid: slot });
+    setImmediate(() => {
+      this.closeIfDrained(slot);
+      this.pump();
+    });
+  }
+
+  /** Takes `s` off its session and the deadline watch; false when it had already ended. */
+  private release(s: BenchStream): boolean {
+    if (!this.open.delete(s)) return false;
+    this.deadlines.unwatch(s);
+    const slot = s.session;
+    slot.conn.forget(s);
+    slot.active--;
+    slot.lastActivity = performance.now();
+    return true;
+  }
+
+  /** @internal `s` ended: with a response (`err` undefined) or with `err`. */
+  end(s: BenchStream, err: unknown): void {
+    if (!this.release(s)) return;
+    const slot = s.session;
+    const now = slot.lastActivity;
+    const w = s.w;
+    const index = s.index;
+    if (slot.record && err === undefined) slot.record.requests++;
+    this.armIdle(slot);
+    if (this.closed) return;
+    this.streamsEnded++;
+    // a stream that waited for this session's setup (not for a stream slot: that is h2-stream-limit) joined
+    // its establishment like the first stream: that wait is connect/tls, clamped to its start, not blocked
+    const joinedSetup = !w.queuedByLimit && slot.readyAt !== undefined && w.start < slot.readyAt;
+    const status = s.status || undefined;
+    // the hot path: a plain success on a reused session is counted without building its record (as raw does)
+    if (err === undefined && index > 1 && !joinedSetup && s.firstByte && this.ctx.sink.reusedOk?.(s.assigned - w.start, s.firstByte - s.assigned, now - w.start, index)) {
+      this.closeIfDrained(slot);
+      w.done(status, undefined);
+      this.pump();
       return;
     }
-    if (o.body !== undefined) stream.end(o.body);
-    const s = stream;
-    /** The stream ended without a complete response: a refusal to retry, a server reset, or `raw`. */
-    const failed = (raw: unknown): void => {
-      if (finished) return;
-      if (timedOut) return end(new ConnscopeError('CONNSCOPE_ERR_TIMEOUT', `no response within ${o.timeoutMs} ms`, { layer: 'h2' }));
-      const rst = s.rstCode;
-      const aboveGoaway = slot.goawayLastStreamId !== undefined && s.id !== undefined && s.id > slot.goawayLastStreamId;
-      const refused = rst === http2.constants.NGHTTP2_REFUSED_STREAM || aboveGoaway;
-      if (refused && status === undefined && w.retries < MAX_RETRIES && !this.closed) return retry(aboveGoaway);
-      // a stream closed because its whole session failed (or the pool closed) is not a reset of that stream
-      const sessionGone = slot.session.destroyed && rst !== http2.constants.NGHTTP2_REFUSED_STREAM;
-      if (rst === undefined || this.closed || sessionGone) return end(raw ?? new ConnscopeError('ERR_HTTP2_STREAM_ERROR', 'the stream closed before a complete response', { layer: 'h2' }));
-      const code = h2ErrorCode(rst);
-      this.resets[code] = (this.resets[code] ?? 0) + 1;
-      end(new ConnscopeError(code, `the server reset the stream (RST_STREAM ${code.slice(8)})`, { layer: 'h2', cause: raw }));
-    };
-    s.once('response', (headers) => {
-      firstByte = performance.now();
-      step.headers = true;
-      // the deadline is per step, as before with stream.setTimeout: the head came, the body gets its own
-      step.since = firstByte;
-      status = Number(headers[':status']);
-      if (o.discardBody) {
-        s.pause();
-        end(undefined);
+    const marks: RequestMarks = { start: w.start, end: now, sent: s.assigned, firstByte: s.firstByte || undefined };
+    if ((index === 1 && w.start <= slot.connectStart + 0.001) || joinedSetup) {
+      if (slot.dnsEnd !== undefined) {
+        marks.dnsStart = slot.connectStart;
+        marks.dnsEnd = slot.dnsEnd;
       }
-    });
-    // the body is read and dropped (no listener to call per DATA frame)
-    s.resume();
-    // a cancelled stream (the deadline) also ends its readable side: without a response head that is no success
-    s.once('end', () => (status !== undefined && !timedOut ? end(undefined) : failed(undefined)));
-    s.once('error', failed);
-    s.once('close', () => {
-      // the last DATA frame can close the stream before 'end' is emitted
-      if (!finished && s.rstCode === http2.constants.NGHTTP2_NO_ERROR && status !== undefined) return end(undefined);
-      failed(undefined);
-    });
+      marks.connectStart = slot.dnsEnd ?? slot.connectStart;
+      marks.connectEnd = slot.connectEnd;
+      if (slot.secure) {
+        marks.tlsStart = slot.connectEnd;
+        marks.tlsEnd = slot.tlsEnd;
+      }
+    } else marks.assigned = s.assigned;
+    const t: RequestTrace = {
+      id: '',
+      connectionId: slot.id,
+      origin: this.origin,
+      method: this.ctx.options.method,
+      path: this.path,
+      source: 'http2',
+      poolId: 'h2#1',
+      startedAt: w.start,
+      startedAtEpoch: 0,
+      phases: phasesFromMarks(marks),
+      reused: index > 1,
+      requestIndexOnConnection: index,
+      httpVersion: '2.0',
+    };
+    if (s.idleBefore !== undefined) t.idleBeforeMs = s.idleBefore;
+    if (status !== undefined) t.status = status;
+    if (err !== undefined) t.error = classifyError(err, index > 1);
+    this.closeIfDrained(slot);
+    this.ctx.sink.request(t);
+    w.done(err === undefined ? status : undefined, err);
+    this.pump();
   }
 
   /** A session that received GOAWAY and has no stream left is closed here: it would otherwise linger open. */
@@ -444,20 +521,45 @@ export class H2Engine implements Engine {
     if (slot.state === 'draining' && slot.active === 0) this.finish(slot, slot.close ?? { closedBy: 'server', reason: 'goaway' });
   }
 
-  private finish(slot: Slot, close: CloseInfo): void {
+  /** @internal ends a session; its streams still open fail (or are retried when the server never processed them). */
+  finish(slot: Slot, close: CloseInfo): void {
     if (slot.state === 'closed') return;
     const wasConnecting = slot.state === 'connecting';
     slot.state = 'closed';
     slot.close = close;
+    clearTimeout(slot.connectTimer);
+    clearTimeout(slot.idleTimer);
     this.slots.delete(slot);
-    if (!slot.session.destroyed) slot.session.destroy();
+    // a polite GOAWAY when the client ends a working session (idle timeout, end of the run)
+    if (close.closedBy === 'client' && slot.failure === undefined && !wasConnecting) slot.conn.goodbye();
+    // a protocol error: the GOAWAY just written gets out before the socket goes
+    if (slot.failure instanceof H2ProtocolError) {
+      slot.socket.end();
+      setTimeout(() => slot.socket.destroy(), 1000).unref();
+    } else slot.socket.destroy();
+    const left = [...slot.conn.streams.values()];
     if (slot.record) {
       slot.record.closedAt = performance.now();
       slot.record.close = close;
-      this.ctx.sink.close(slot.record, slot.active === 0 ? performance.now() - slot.lastActivity : undefined);
+      this.ctx.sink.close(slot.record, left.length === 0 ? performance.now() - slot.lastActivity : undefined);
+    }
+    if (!this.closed) {
+      const goaway = slot.conn.goawayLastStreamId;
+      for (const s of left) {
+        if (goaway !== undefined && s.id > goaway) this.refused(s, slot.conn.goawayCode);
+        else this.end(s, this.streamFailure(slot, s));
+      }
     }
     if (!this.closed && !wasConnecting) this.pump();
     else if (!this.closed && wasConnecting) setImmediate(() => this.pump());
+  }
+
+  /** The error of a stream whose session ended under it. */
+  private streamFailure(slot: Slot, s: BenchStream): unknown {
+    if (slot.failure !== undefined) return slot.failure;
+    const code = slot.conn.goawayCode;
+    if (slot.conn.goawayLastStreamId !== undefined && code !== 0) return new H2SessionError(H2_CODE_NAMES[code] ?? `error ${code}`);
+    return new SocketResetError(`the server closed the HTTP/2 connection with the stream ${s.firstByte ? 'receiving its body' : 'waiting for its response head'}`, { layer: 'h2' });
   }
 
   async close(): Promise<void> {

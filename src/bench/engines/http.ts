@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { TimeoutError } from '../../errors.js';
 import type { Facts } from '../../model/facts.js';
 import { pathOf, requestHeaders, type Engine, type EngineContext, type RequestDone } from '../engine.js';
 
@@ -65,7 +66,7 @@ export class HttpEngine implements Engine {
       res.on('error', (err) => done(undefined, err));
       res.resume();
     });
-    req.setTimeout(o.timeoutMs, () => req.destroy(Object.assign(new Error(`no response within ${o.timeoutMs} ms`), { code: 'CONNSCOPE_ERR_TIMEOUT' })));
+    req.setTimeout(o.timeoutMs, () => req.destroy(new TimeoutError(`no response within ${o.timeoutMs} ms`)));
     req.on('error', (err) => done(undefined, err));
     this.inflight.add(req);
     req.on('close', () => this.inflight.delete(req));

@@ -3,10 +3,14 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { CloseInfo, ConnectionRecord } from '../../model/connection.js';
 import { newIdleStats, addIdlePeriod, parseKeepAliveHeader } from '../../model/connection.js';
+import { chargeEstablishment, establishmentFromMarks, type EstablishmentMarks } from '../../model/establishment.js';
 import type { Facts } from '../../model/facts.js';
 import { phasesFromMarks, type RequestMarks } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
-import { classifyError, ConnscopeError, ResponseParseError } from '../../errors.js';
+import { classifyError, ConnectionResetError, ConnectTimeoutError, ResponseParseError, TimeoutError, UsageError } from '../../errors.js';
+import { epochOf } from '../../trace/clock.js';
+import { RecordIds } from '../../trace/ids.js';
+import { tlsInfoOf } from '../../trace/tls-info.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone, type StepCounts } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
@@ -23,8 +27,6 @@ interface Pending {
 
 type ConnState = 'connecting' | 'open' | 'closed';
 
-let rawSeq = 0;
-
 /** One socket of the raw pool, with its own accounting. */
 class RawConnection {
   readonly id: string;
@@ -36,10 +38,8 @@ class RawConnection {
   serverAskedClose = false;
   /** Requests assigned but not yet written (flushed once per loop turn). */
   unwritten = 0;
-  readonly connectStart = performance.now();
-  dnsEnd: number | undefined;
-  connectEnd: number | undefined;
-  tlsEnd: number | undefined;
+  /** Establishment marks; the model turns them into the record's phases (model/establishment.ts). */
+  readonly marks: EstablishmentMarks;
   record: ConnectionRecord | undefined;
   readonly parser: ResponseParser;
 
@@ -47,8 +47,10 @@ class RawConnection {
     readonly engine: RawEngine,
     readonly socket: net.Socket,
     readonly secure: boolean,
+    lookup: boolean,
   ) {
-    this.id = `raw${++rawSeq}`;
+    this.id = engine.ids.connection();
+    this.marks = { created: performance.now(), lookup, handshake: secure };
     this.parser = new ResponseParser({
       onHead: (h) => engine.onHead(this, h),
       onComplete: () => engine.onComplete(this),
@@ -79,6 +81,8 @@ export class RawEngine implements Engine {
   private readonly sweep: NodeJS.Timeout;
   private toFlush: RawConnection[] = [];
   private flushScheduled = false;
+  /** @internal pool, connection and request ids (the tracer's numbering) */
+  readonly ids = new RecordIds(this, 'raw');
 
   constructor(ctx: EngineContext) {
     this.o = ctx.options;
@@ -111,7 +115,7 @@ export class RawEngine implements Engine {
 
   send(done: RequestDone): void {
     if (this.closed) {
-      setImmediate(done, undefined, new ConnscopeError('CONNSCOPE_ERR_USAGE', 'engine closed'));
+      setImmediate(done, undefined, new UsageError('engine closed'));
       return;
     }
     this.queue.push({ start: performance.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
@@ -185,59 +189,49 @@ export class RawEngine implements Engine {
       socket = net.connect({ host, port });
     }
     socket.setNoDelay(true);
-    const conn = new RawConnection(this, socket, secure);
+    const conn = new RawConnection(this, socket, secure, !net.isIP(host));
     conn.parser.noBody = this.o.method === 'HEAD';
     this.conns.add(conn);
     this.connecting++;
-    if (!net.isIP(host)) socket.once('lookup', () => (conn.dnsEnd = performance.now()));
+    if (conn.marks.lookup) socket.once('lookup', () => (conn.marks.dnsEnd = performance.now()));
     socket.once('connect', () => {
-      conn.connectEnd = performance.now();
+      conn.marks.connectEnd = performance.now();
       if (!secure) this.established(conn);
     });
     if (secure) socket.once('secureConnect', () => {
-      conn.tlsEnd = performance.now();
+      conn.marks.tlsEnd = performance.now();
       this.established(conn);
     });
     socket.on('data', (chunk: Buffer) => conn.parser.feed(chunk));
     socket.on('end', () => this.onEnd(conn));
     socket.on('error', (err) => this.fail(conn, err, undefined));
-    socket.on('close', () => this.fail(conn, Object.assign(new Error('socket closed'), { code: 'ECONNRESET' }), undefined));
+    socket.on('close', () => this.fail(conn, new ConnectionResetError('socket closed'), undefined));
   }
 
   private established(conn: RawConnection): void {
     if (conn.state !== 'connecting') return;
     this.connecting--;
     conn.state = 'open';
-    const now = performance.now();
-    conn.lastActivity = now;
+    conn.lastActivity = performance.now();
     const s = conn.socket;
-    const e = { dns: conn.dnsEnd !== undefined ? conn.dnsEnd - conn.connectStart : undefined, connect: 0, tls: undefined as number | undefined, total: now - conn.connectStart };
-    const tcpStart = conn.dnsEnd ?? conn.connectStart;
-    e.connect = (conn.connectEnd ?? now) - tcpStart;
-    if (conn.secure) e.tls = now - (conn.connectEnd ?? tcpStart);
-    const establishment: ConnectionRecord['establishment'] = { connect: e.connect, total: e.total };
-    if (e.dns !== undefined) establishment.dns = e.dns;
-    if (e.tls !== undefined) establishment.tls = e.tls;
     const record: ConnectionRecord = {
       id: conn.id,
       origin: this.origin,
       source: 'raw',
-      poolId: 'raw#1',
+      poolId: this.ids.poolId,
       protocol: 'http/1.1',
       remoteAddress: s.remoteAddress,
       remotePort: s.remotePort,
       localAddress: s.localAddress,
       localPort: s.localPort,
-      openedAt: conn.connectStart,
-      openedAtEpoch: Date.now() - (now - conn.connectStart),
-      establishment,
+      openedAt: conn.marks.created,
+      openedAtEpoch: epochOf(conn.marks.created),
+      establishment: establishmentFromMarks(conn.marks),
       requests: 0,
       idle: newIdleStats(),
     };
-    if (conn.secure) {
-      const t = s as tls.TLSSocket;
-      record.tls = { resumed: t.isSessionReused(), version: t.getProtocol() ?? undefined, cipher: t.getCipher()?.name, alpn: t.alpnProtocol ?? undefined };
-    }
+    // no certificate facts: reading them would cost a load run up to a millisecond per new connection (tls-info.ts)
+    if (conn.secure) record.tls = tlsInfoOf(s as tls.TLSSocket, undefined, false);
     conn.record = record;
     this.sink.connection(record);
     this.free.push(conn);
@@ -288,7 +282,7 @@ export class RawEngine implements Engine {
       const reason = max !== undefined && conn.served >= max ? 'server-max-requests' : conn.served > 0 ? 'server-idle-timeout' : 'server-closed';
       this.finish(conn, { closedBy: 'server', reason }, undefined);
     } else {
-      const err = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      const err = new ConnectionResetError('socket hang up');
       this.finish(conn, { closedBy: 'server', reason: 'error:ECONNRESET', errorCode: 'ECONNRESET' }, err);
     }
   }
@@ -336,31 +330,21 @@ export class RawEngine implements Engine {
 
   private trace(conn: RawConnection, p: Pending, end: number, err: unknown): RequestTrace {
     const marks: RequestMarks = { start: p.start, end };
-    const fresh = p.index === 1 && p.start <= conn.connectStart + 0.001;
-    if (fresh) {
-      marks.connectStart = conn.dnsEnd ?? conn.connectStart;
-      if (conn.dnsEnd !== undefined) {
-        marks.dnsStart = conn.connectStart;
-        marks.dnsEnd = conn.dnsEnd;
-      }
-      marks.connectEnd = conn.connectEnd;
-      if (conn.secure) {
-        marks.tlsStart = conn.connectEnd;
-        marks.tlsEnd = conn.tlsEnd;
-      }
-    } else if (p.assigned) marks.assigned = p.assigned;
+    // the request this connection was opened for pays its establishment (all of it, or up to the step it failed in)
+    if (p.index === 1 && p.start <= conn.marks.created + 0.001) chargeEstablishment(marks, conn.marks, conn.record === undefined);
+    else if (p.assigned) marks.assigned = p.assigned;
     if (p.assigned) marks.sent = p.assigned;
     if (p.firstByte) marks.firstByte = p.firstByte;
     const t: RequestTrace = {
-      id: '',
+      id: this.ids.request(),
       connectionId: conn.record ? conn.id : undefined,
       origin: this.origin,
       method: this.o.method,
       path: this.path,
       source: 'raw',
-      poolId: 'raw#1',
+      poolId: this.ids.poolId,
       startedAt: p.start,
-      startedAtEpoch: 0,
+      startedAtEpoch: epochOf(p.start),
       phases: phasesFromMarks(marks),
       reused: p.index > 1,
     };
@@ -374,11 +358,11 @@ export class RawEngine implements Engine {
   private sweepDeadlines(): void {
     const now = performance.now();
     for (const conn of this.conns) {
-      if (conn.state === 'connecting' && now - conn.connectStart > this.o.connectTimeoutMs) {
-        const err = Object.assign(new Error(`connect timed out after ${this.o.connectTimeoutMs} ms`), { code: 'UND_ERR_CONNECT_TIMEOUT' });
+      if (conn.state === 'connecting' && now - conn.marks.created > this.o.connectTimeoutMs) {
+        const err = new ConnectTimeoutError(`connect timed out after ${this.o.connectTimeoutMs} ms`);
         this.finish(conn, { closedBy: 'client', reason: 'error:UND_ERR_CONNECT_TIMEOUT', errorCode: 'UND_ERR_CONNECT_TIMEOUT' }, err);
       } else if (conn.inflight.length > 0 && now - conn.inflight[0]!.assigned > this.o.timeoutMs) {
-        const err = Object.assign(new Error(`no response within ${this.o.timeoutMs} ms`), { code: 'CONNSCOPE_ERR_TIMEOUT' });
+        const err = new TimeoutError(`no response within ${this.o.timeoutMs} ms`);
         this.finish(conn, { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_TIMEOUT', errorCode: 'CONNSCOPE_ERR_TIMEOUT' }, err);
       }
     }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { addIdlePeriod, newIdleStats, type CloseInfo, type ConnectionRecord, type Protocol, type TlsInfo } from '../../model/connection.js';
+import { establishmentFromMarks } from '../../model/establishment.js';
 
 let nextConnection = 0;
 let nextRequest = 0;
@@ -54,7 +55,8 @@ export function newConnState(args: {
   socket: Endpoints;
   acceptedAt: number;
   acceptedAtEpoch: number;
-  tlsMs?: number;
+  /** When the TLS handshake completed (the server's establishment is accept → secure). */
+  tlsEnd?: number;
   tls?: TlsInfo;
 }): ConnState {
   const s = args.socket;
@@ -69,7 +71,7 @@ export function newConnState(args: {
     remotePort: s.remotePort,
     openedAt: args.acceptedAt,
     openedAtEpoch: args.acceptedAtEpoch,
-    establishment: args.tlsMs === undefined ? { total: 0 } : { tls: args.tlsMs, total: args.tlsMs },
+    establishment: establishmentFromMarks({ created: args.acceptedAt, tlsEnd: args.tlsEnd }),
     requests: 0,
     idle: newIdleStats(),
   };

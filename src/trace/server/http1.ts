@@ -37,7 +37,7 @@ export function attachHttp1(
       socket,
       acceptedAt,
       acceptedAtEpoch,
-      tlsMs: tls && handshakeSeen ? performance.now() - acceptedAt : undefined,
+      tlsEnd: tls && handshakeSeen ? performance.now() : undefined,
       tls: tls ? serverTlsInfo(tls) : undefined,
     });
     open.set(socket, state);

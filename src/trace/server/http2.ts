@@ -43,7 +43,7 @@ export function attachHttp2(server: H2Server, emitter: SafeEmitter, open: Map<So
         socket,
         acceptedAt: t.at,
         acceptedAtEpoch: t.epoch,
-        tlsMs: tls ? performance.now() - t.at : undefined,
+        tlsEnd: tls ? performance.now() : undefined,
         tls: tls ? serverTlsInfo(tls) : undefined,
       });
       sessions.set(session, state);

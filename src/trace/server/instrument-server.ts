@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
+import { UsageError } from '../../errors.js';
 import type { ConnState } from './conn-state.js';
 import { SafeEmitter } from './emitter.js';
 import { attachHttp1 } from './http1.js';
@@ -29,7 +30,7 @@ class ServerTracerImpl extends SafeEmitter implements ServerTracer {
     let a: Attached;
     if (isHttp2Server(server)) a = attachHttp2(server, this, this.open, options);
     else if (isHttp1Server(server)) a = attachHttp1(server, this, this.open, options);
-    else throw new TypeError('instrumentServer: expected a node:http, node:https or node:http2 server');
+    else throw new UsageError('instrumentServer: expected a node:http, node:https or node:http2 server');
     this.attached.push(a);
     return a;
   }
