@@ -7,11 +7,19 @@
  * --memory N: afterwards, one N-second undici run with RSS sampled every second
  * in a fresh child process, from dist/ when built (`npm run build`; or --dist <dir>), undici by default
  * (--memory-raw: the raw engine). --memory-only skips the comparison runs.
+ *
+ * --wrk-rounds N: instead, the raw engine against `wrk -t1` alone, interleaved round by round (the
+ * machine is shared: load drift hits both alike): `wrk -t1 -cC -dDs` and the compiled CLI
+ * `connscope bench --client raw -c C -d Ds --json` in fresh processes, each under /usr/bin/time for
+ * its CPU (start-up included). Prints each round, the median of the same-round ratios, CPU per
+ * request of each process, and the load average before and after. Needs `npm run build`.
+ * --prof <dir>: the CLI runs under `node --cpu-prof` into <dir>. --base <other build's cli/main.js>
+ * adds that build as a third column (A/B a change in one run).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bench } from '../src/bench/run.js';
@@ -28,6 +36,11 @@ const CONNECTIONS = arg('connections', 50);
 const MEMORY_S = arg('memory', 0);
 // --memory-only: the memory run alone, in a fresh process (earlier runs would raise the baseline)
 const MEMORY_ONLY = args.includes('--memory-only');
+const WRK_ROUNDS = arg('wrk-rounds', 0);
+const sarg = (name: string): string | undefined => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -188,7 +201,103 @@ async function memoryRun(url: string): Promise<void> {
   process.stdout.write(out);
 }
 
+interface Round {
+  reqPerSec: number;
+  requests: number;
+  errors: number;
+  /** CPU (user + system) of the whole process per request, µs. */
+  cpuUs: number;
+  note?: string;
+}
+
+/** CPU seconds (user + system) from /usr/bin/time -f 'CPU %U %S' on stderr. */
+function cpuOf(stderr: string): number {
+  const t = /CPU ([\d.]+) ([\d.]+)/.exec(stderr);
+  return t ? Number(t[1]) + Number(t[2]) : NaN;
+}
+
+function runTimed(argv: string[], timeoutMs: number): Promise<{ out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', 'CPU %U %S', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve({ out, err });
+    });
+  });
+}
+
+async function wrkRound(url: string): Promise<Round> {
+  const { out, err } = await runTimed(['wrk', '-t1', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, url], (DURATION_S + 30) * 1000);
+  const m = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(out);
+  const requests = Number(m?.[1]);
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) + (/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)?.slice(1).reduce((a, b) => a + Number(b), 0) ?? 0);
+  return { reqPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), requests, errors, cpuUs: (cpuOf(err) * 1e6) / requests };
+}
+
+async function cliRound(url: string, cli: string, prof: string | undefined): Promise<Round> {
+  const node = [process.execPath, ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), cli];
+  const { out, err } = await runTimed([...node, 'bench', url, '--client', 'raw', '-c', String(CONNECTIONS), '-d', `${DURATION_S}s`, '--json'], (DURATION_S + 60) * 1000);
+  let j: { stats: { reqPerSec: number; requests: number; errors: number; connectionsOpened: number; reuseRate: number | null; latency: { p50: number; p99: number } | null }; warmup?: { requests: number } };
+  try {
+    j = JSON.parse(out);
+  } catch {
+    throw new Error(`connscope bench printed no JSON: ${err.slice(0, 300)}`);
+  }
+  const s = j.stats;
+  // the whole process's CPU over every request it made (a warm-up's included)
+  const all = s.requests + (j.warmup?.requests ?? 0);
+  return { reqPerSec: s.reqPerSec, requests: s.requests, errors: s.errors, cpuUs: (cpuOf(err) * 1e6) / all, note: `${s.connectionsOpened} conns, reuse ${(s.reuseRate ?? 0).toFixed(4)}, p50 ${s.latency?.p50.toFixed(2)} ms, p99 ${s.latency?.p99.toFixed(2)} ms` };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** raw engine (compiled CLI) against wrk -t1, interleaved rounds, median same-round ratios. */
+async function versusWrk(url: string): Promise<void> {
+  const cli = join(here, '..', 'dist', 'cli', 'main.js');
+  if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: npm run build first');
+  if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is missing (Debian package time)');
+  const base = sarg('base');
+  const prof = sarg('prof');
+  const load0 = loadavg();
+  console.log(`raw engine (${cli}${base ? `; base ${base}` : ''}) against wrk -t1, ${WRK_ROUNDS} interleaved rounds, ${CONNECTIONS} connections, ${DURATION_S} s each`);
+  console.log(`load average before: ${load0.map((x) => x.toFixed(2)).join(' ')}\n`);
+  const tools: Record<string, () => Promise<Round>> = { wrk: () => wrkRound(url), raw: () => cliRound(url, cli, prof) };
+  if (base) tools.base = () => cliRound(url, base, undefined);
+  const results: Record<string, Round[]> = {};
+  for (let r = 0; r < WRK_ROUNDS; r++) {
+    for (const [name, fn] of Object.entries(tools)) {
+      const res = await fn();
+      (results[name] ??= []).push(res);
+      console.log(`round ${r + 1} ${name.padEnd(4)} ${res.reqPerSec.toFixed(0).padStart(7)} req/s  ${res.requests} req, ${res.errors} errors, ${res.cpuUs.toFixed(2)} µs CPU/req${res.note ? `, ${res.note}` : ''}  (load ${loadavg()[0]!.toFixed(2)})`);
+    }
+  }
+  const ratio = (a: string, b: string): string => median(results[a]!.map((x, i) => x.reqPerSec / results[b]![i]!.reqPerSec)).toFixed(2);
+  const cpu = (a: string, b: string): string => median(results[a]!.map((x, i) => results[b]![i]!.cpuUs / x.cpuUs)).toFixed(2);
+  console.log(`\nmedian req/s: ${Object.entries(results).map(([k, v]) => `${k} ${median(v.map((x) => x.reqPerSec)).toFixed(0)}`).join(', ')}`);
+  console.log(`median CPU per request: ${Object.entries(results).map(([k, v]) => `${k} ${median(v.map((x) => x.cpuUs)).toFixed(2)} µs`).join(', ')}`);
+  console.log(`median same-round ratios: raw/wrk ${ratio('raw', 'wrk')} (goal >= 0.85)${base ? `, base/wrk ${ratio('base', 'wrk')}, raw/base ${ratio('raw', 'base')}` : ''}`);
+  console.log(`median same-round CPU efficiency (wrk's CPU per request / raw's): ${cpu('raw', 'wrk')}${base ? `, base ${cpu('base', 'wrk')}` : ''}`);
+  console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
+
 const nginx = await startNginx();
+if (WRK_ROUNDS > 0) {
+  try {
+    await versusWrk(nginx.url);
+  } finally {
+    nginx.stop();
+  }
+  process.exit(0);
+}
 try {
   console.log(`target ${nginx.url}: nginx, 1 worker, return 200; ${CONNECTIONS} connections, ${DURATION_S} s each, run one after the other\n`);
   const rows: Row[] = [];

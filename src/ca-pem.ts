@@ -1,4 +1,3 @@
-import { X509Certificate } from 'node:crypto';
 import { UsageError } from './errors.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -9,6 +8,8 @@ const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
  * (a private key, a DER file, nothing); `source` names it in the message (e.g. "--ca file ./ca.pem").
  */
 export function checkCa(ca: string | Buffer | readonly (string | Buffer)[], source = '--ca'): void {
+  // node:crypto (17 internal modules) loads only when a --ca is checked: every CLI command imports this file
+  const { X509Certificate } = process.getBuiltinModule('node:crypto');
   const texts = (typeof ca === 'string' || Buffer.isBuffer(ca) ? [ca] : ca).map((t) => (typeof t === 'string' ? t : t.toString('latin1')));
   let certificates = 0;
   const others = new Set<string>();

@@ -44,6 +44,11 @@ export interface Engine {
   facts(): Facts;
   /** Requests in flight right now, by the step they are in (engines with their own accounting). */
   stuckSteps?(): StepCounts;
+  /**
+   * The time of the I/O event being handled (one clock read per event, see EventClock); the scheduler
+   * reads it for the request that event completed and the one it sends next. Absent: performance.now().
+   */
+  now?(): number;
   /** Destroys every connection; in-flight requests are abandoned (their `done` may never be called). */
   close(): Promise<void>;
 }

@@ -104,11 +104,11 @@ export class Tally {
     this.session.totals = this.acc;
   }
 
-  /** One finished request as the caller saw it. */
-  outcome(latencyMs: number, status: number | undefined, errorCode: string | undefined): void {
+  /** One finished request as the caller saw it; `now` when the caller has read the clock already. */
+  outcome(latencyMs: number, status: number | undefined, errorCode: string | undefined, now = performance.now()): void {
     this.completed++;
     this.latency.recordMs(latencyMs);
-    this.perSecond.request(errorCode !== undefined, performance.now());
+    this.perSecond.request(errorCode !== undefined, now);
     if (errorCode !== undefined) {
       this.errors++;
       this.errorsByCode[errorCode] = (this.errorsByCode[errorCode] ?? 0) + 1;

@@ -1,5 +1,4 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { diagnose } from '../diagnose/index.js';
 import type { Thresholds } from '../diagnose/thresholds.js';
 import { CaptureFormatError, UsageError } from '../errors.js';
@@ -64,7 +63,8 @@ function hostFilter(host: string | undefined): { filter: FlowFilter; name?: stri
  * are only kept while a handshake or HTTP head is being read, and record lists are capped.
  */
 export async function analyzeCapture(input: CaptureInput, options: AnalyzeOptions = {}): Promise<CaptureSession> {
-  const began = performance.now();
+  // process.hrtime, not perf_hooks: loading perf_hooks costs a `connscope pcap` run more than it measures
+  const began = process.hrtime.bigint();
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) {
     throw new UsageError(`invalid port ${options.port}`);
   }
@@ -162,7 +162,7 @@ export async function analyzeCapture(input: CaptureInput, options: AnalyzeOption
     truncated,
     firstPacketEpochMs: table.firstTs,
     durationMs,
-    elapsedMs: performance.now() - began,
+    elapsedMs: Number(process.hrtime.bigint() - began) / 1e6,
   };
   if (options.diagnose !== false) session.findings = diagnose(session, { thresholds: options.thresholds });
   return session;

@@ -26,47 +26,75 @@ export interface FlowTableOptions {
 }
 
 /**
- * Connections by their two endpoints, either order. IPv4 endpoints are exact integers (ip * 65536 + port),
- * so IPv4 lookups are two numeric Map lookups with no string built per packet; IPv6 uses a string key.
+ * A bucket number for an IPv4 connection, the same for both directions: endpoints are ip * 65536 + port
+ * (exact integers), folded into a small integer so the map's key is a small integer (no boxed number per lookup).
+ */
+function bucketOf(a: number, b: number): number {
+  const ipA = Math.floor(a / 65536);
+  const ipB = Math.floor(b / 65536);
+  const ports = (a - ipA * 65536) ^ (b - ipB * 65536);
+  return (Math.imul(ipA ^ ipB, 0x9e3779b1) ^ Math.imul(ports, 0x85ebca6b)) & 0x3fffffff;
+}
+
+const sameEnds = (c: TcpConnection, a: number | string, b: number | string): boolean =>
+  (c.clientKey === a && c.serverKey === b) || (c.clientKey === b && c.serverKey === a);
+
+/**
+ * Connections by their two endpoints, either order. IPv4: a map from bucketOf() to a chain of connections
+ * (linked through nextInBucket, checked endpoint by endpoint), one lookup and no string per packet.
+ * IPv6 uses a string key.
  */
 class ConnectionIndex {
-  private readonly v4 = new Map<number, Map<number, TcpConnection>>();
+  private readonly v4 = new Map<number, TcpConnection>();
   private readonly v6 = new Map<string, TcpConnection>();
   size = 0;
 
   get(a: number | string, b: number | string): TcpConnection | undefined {
-    if (typeof a === 'number' && typeof b === 'number') return a < b ? this.v4.get(a)?.get(b) : this.v4.get(b)?.get(a);
+    if (typeof a === 'number' && typeof b === 'number') {
+      let c = this.v4.get(bucketOf(a, b));
+      while (c !== undefined && !sameEnds(c, a, b)) c = c.nextInBucket;
+      return c;
+    }
     return this.v6.get(a < b ? `${a}|${b}` : `${b}|${a}`);
   }
 
   set(a: number | string, b: number | string, c: TcpConnection): void {
-    if (this.get(a, b) === undefined) this.size++;
+    this.delete(a, b);
+    this.size++;
     if (typeof a === 'number' && typeof b === 'number') {
-      const lo = a < b ? a : b;
-      const hi = a < b ? b : a;
-      let inner = this.v4.get(lo);
-      if (!inner) this.v4.set(lo, (inner = new Map()));
-      inner.set(hi, c);
+      const bucket = bucketOf(a, b);
+      c.nextInBucket = this.v4.get(bucket);
+      this.v4.set(bucket, c);
     } else {
       this.v6.set(a < b ? `${a}|${b}` : `${b}|${a}`, c);
     }
   }
 
   delete(a: number | string, b: number | string): void {
-    if (this.get(a, b) === undefined) return;
-    this.size--;
     if (typeof a === 'number' && typeof b === 'number') {
-      const lo = a < b ? a : b;
-      const inner = this.v4.get(lo);
-      inner?.delete(a < b ? b : a);
-      if (inner?.size === 0) this.v4.delete(lo);
+      const bucket = bucketOf(a, b);
+      let prev: TcpConnection | undefined;
+      let c = this.v4.get(bucket);
+      while (c !== undefined && !sameEnds(c, a, b)) {
+        prev = c;
+        c = c.nextInBucket;
+      }
+      if (c === undefined) return;
+      if (prev) prev.nextInBucket = c.nextInBucket;
+      else if (c.nextInBucket) this.v4.set(bucket, c.nextInBucket);
+      else this.v4.delete(bucket);
+      c.nextInBucket = undefined;
     } else {
-      this.v6.delete(a < b ? `${a}|${b}` : `${b}|${a}`);
+      const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+      if (!this.v6.delete(key)) return;
     }
+    this.size--;
   }
 
   *values(): IterableIterator<TcpConnection> {
-    for (const inner of this.v4.values()) yield* inner.values();
+    for (const head of this.v4.values()) {
+      for (let c: TcpConnection | undefined = head; c !== undefined; c = c.nextInBucket) yield c;
+    }
     yield* this.v6.values();
   }
 }

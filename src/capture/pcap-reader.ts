@@ -29,9 +29,7 @@ export class PcapReader extends RecordSplitter implements CaptureFileReader {
   protected recordLength(buf: Buffer, pos: number): number {
     if (!this.headerDone) return FILE_HEADER;
     const caplen = this.le ? u32le(buf, pos + 8) : buf.readUInt32BE(pos + 8);
-    if (caplen > MAX_PACKET_BYTES) {
-      throw new CaptureFormatError(`pcap packet ${this.packets + 1} claims ${caplen} captured bytes (more than ${MAX_PACKET_BYTES})`, this.offset + 8);
-    }
+    if (caplen > MAX_PACKET_BYTES) this.tooLong(caplen);
     return RECORD_HEADER + caplen;
   }
 
@@ -45,6 +43,42 @@ export class PcapReader extends RecordSplitter implements CaptureFileReader {
     const frac = le ? u32le(buf, pos + 4) : buf.readUInt32BE(pos + 4);
     this.packets++;
     this.sink(buf, pos + RECORD_HEADER, pos + length, sec * 1000 + frac * this.fracToMs, this.linkType, fileOffset);
+  }
+
+  /**
+   * The packet loop: one pass over the chunk's record headers straight into the sink, without the generic
+   * splitter's three calls per record (a capture has a million packets per GB).
+   */
+  protected override scan(chunk: Buffer, from: number): number {
+    if (!this.headerDone) {
+      if (chunk.length - from < FILE_HEADER) return from;
+      this.readFileHeader(chunk, from);
+      from += FILE_HEADER;
+      this.offset += FILE_HEADER;
+    }
+    const n = chunk.length;
+    const le = this.le;
+    const fracToMs = this.fracToMs;
+    const linkType = this.linkType;
+    const sink = this.sink;
+    let pos = from;
+    while (n - pos >= RECORD_HEADER) {
+      const caplen = le ? u32le(chunk, pos + 8) : chunk.readUInt32BE(pos + 8);
+      if (caplen > MAX_PACKET_BYTES) this.tooLong(caplen);
+      const end = pos + RECORD_HEADER + caplen;
+      if (end > n) break;
+      const sec = le ? u32le(chunk, pos) : chunk.readUInt32BE(pos);
+      const frac = le ? u32le(chunk, pos + 4) : chunk.readUInt32BE(pos + 4);
+      this.packets++;
+      sink(chunk, pos + RECORD_HEADER, end, sec * 1000 + frac * fracToMs, linkType, this.offset);
+      this.offset += end - pos;
+      pos = end;
+    }
+    return pos;
+  }
+
+  private tooLong(caplen: number): never {
+    throw new CaptureFormatError(`pcap packet ${this.packets + 1} claims ${caplen} captured bytes (more than ${MAX_PACKET_BYTES})`, this.offset + 8);
   }
 
   private readFileHeader(buf: Buffer, pos: number): void {

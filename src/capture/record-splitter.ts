@@ -22,7 +22,17 @@ export abstract class RecordSplitter {
       if (done < 0) return;
       chunk = chunk.subarray(done);
     }
-    let pos = 0;
+    const pos = this.scan(chunk, 0);
+    // copy the tail so the (large) chunk it came from can be collected
+    if (pos < chunk.length) this.pending = Buffer.from(chunk.subarray(pos));
+  }
+
+  /**
+   * Hands over the complete records in chunk from pos on; returns where the first incomplete one starts.
+   * A format may override it with a loop specialised for its records.
+   */
+  protected scan(chunk: Buffer, from: number): number {
+    let pos = from;
     const n = chunk.length;
     for (;;) {
       if (n - pos < this.headerBytes()) break;
@@ -32,8 +42,7 @@ export abstract class RecordSplitter {
       pos += len;
       this.offset += len;
     }
-    // copy the tail so the (large) chunk it came from can be collected
-    if (pos < n) this.pending = Buffer.from(chunk.subarray(pos));
+    return pos;
   }
 
   /** Completes the record that started in an earlier chunk; returns bytes used from chunk, or -1 if still incomplete. */

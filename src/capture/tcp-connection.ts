@@ -49,6 +49,8 @@ export class TcpConnection {
   c2s = new TcpDirection();
   s2c = new TcpDirection();
   packets = 0;
+  /** Either side sent RST, or both sent FIN (a field, set when it happens: read for every packet). */
+  closed = false;
   synAt: number | undefined;
   synAckAt: number | undefined;
   ackAt: number | undefined;
@@ -66,13 +68,16 @@ export class TcpConnection {
   onExchange: ((c: TcpConnection, x: HttpExchange) => void) | undefined;
   /** End of the previous exchange, for the next request's idleBeforeMs. */
   previousExchangeEndAt: number | undefined;
+  /** The next connection in the flow table's bucket (see ConnectionIndex). */
+  nextInBucket: TcpConnection | undefined;
   /** An unexpected failure inside a payload parser: the connection keeps its TCP facts. */
   parserError: string | undefined;
   private lastSynAt: number | undefined;
   /** SYN → ACK as tshark measures it for its out-of-order rule (0 = not seen). */
   private initialRttMs = 0;
   private lastPayloadFromClient: boolean | undefined;
-  private lastServerPayloadAt: number | undefined;
+  /** -Infinity until the server sends payload (a number, updated in place: see TcpDirection.lastPayloadAt). */
+  private lastServerPayloadAt = -Infinity;
   private countingTurns = false;
 
   constructor(
@@ -93,10 +98,6 @@ export class TcpConnection {
       this.c2s.consumer = this.sniffer(true);
       this.s2c.consumer = this.sniffer(false);
     }
-  }
-
-  get closed(): boolean {
-    return this.c2s.rstAt !== undefined || this.s2c.rstAt !== undefined || (this.c2s.finAt !== undefined && this.s2c.finAt !== undefined);
   }
 
   segment(seg: TcpSegment, fromClient: boolean, ts: number): void {
@@ -130,8 +131,10 @@ export class TcpConnection {
       const rst = (f & TCP_FLAG.rst) !== 0;
       if (rst) dir.rstAt ??= ts;
       else dir.finAt ??= ts;
+      // closed once either side resets or both have sent FIN
+      if (rst || (dir === this.c2s ? this.s2c : this.c2s).finAt !== undefined) this.closed = true;
       if (!this.firstClose) {
-        const last = Math.max(this.c2s.lastPayloadAt ?? -Infinity, this.s2c.lastPayloadAt ?? -Infinity);
+        const last = Math.max(this.c2s.lastPayloadAt, this.s2c.lastPayloadAt);
         this.firstClose = { side: fromClient ? 'client' : 'server', flag: rst ? 'RST' : 'FIN', at: ts, lastPayloadAt: Number.isFinite(last) ? last : undefined };
       }
       dir.flush(ts);
@@ -148,7 +151,7 @@ export class TcpConnection {
     if (fromClient) {
       if (this.lastPayloadFromClient !== true) {
         this.turns++;
-        if (this.turns > 1 && this.lastServerPayloadAt !== undefined) addIdlePeriod(this.idle, ts - this.lastServerPayloadAt);
+        if (this.turns > 1 && this.lastServerPayloadAt !== -Infinity) addIdlePeriod(this.idle, ts - this.lastServerPayloadAt);
       }
       this.lastPayloadFromClient = true;
     } else {

@@ -43,8 +43,11 @@ export class TcpDirection {
   gaps = 0;
   /** Retransmissions and out-of-order segments as tshark counts them (fed by TcpConnection). */
   readonly analysis = new SequenceAnalysis();
-  firstPayloadAt: number | undefined;
-  lastPayloadAt: number | undefined;
+  /**
+   * Last payload's time; -Infinity before the first. Always a number, so V8 updates it in place: an
+   * `undefined`-able field would get a fresh heap number for every packet (garbage, and a write barrier).
+   */
+  lastPayloadAt = -Infinity;
   finAt: number | undefined;
   rstAt: number | undefined;
   consumer: StreamConsumer | undefined;
@@ -79,7 +82,6 @@ export class TcpDirection {
         this.high = segEnd;
       }
     }
-    this.firstPayloadAt ??= tsMs;
     this.lastPayloadAt = tsMs;
     if (this.consumer) this.reassemble(seq, length, data, start, end, tsMs);
   }

@@ -1,4 +1,4 @@
-import { MalformedError } from './byte-cursor.js';
+import { MalformedError } from './malformed.js';
 import type { StreamConsumer } from './tcp-direction.js';
 import {
   parseCertificateList, parseClientHello, parseEcdheGroup, parseServerHello, type ClientHelloInfo, type ServerHelloInfo,
@@ -156,15 +156,27 @@ export class TlsHandshakeParser {
   }
 }
 
-/** Record layer of one direction: headers across segment boundaries, handshake bodies assembled, application data skipped. */
+const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
+
+/**
+ * Record layer of one direction: headers across segment boundaries, handshake bodies assembled, application
+ * data skipped. A handshake message that arrives whole in one segment (the usual ClientHello) is parsed in
+ * place; only one that straddles records or segments is copied.
+ */
 class TlsRecordReader implements StreamConsumer {
-  private readonly header = Buffer.alloc(5);
+  /** Header bytes read so far (a header may straddle two segments), and the header's fields. */
   private headerFill = 0;
-  private bodyLeft = 0;
   private type = 0;
+  private major = 0;
+  private minor = 0;
+  private length = 0;
+  private bodyLeft = 0;
   private ccsSeen = false;
-  private hs: Buffer = Buffer.alloc(0);
-  private alertBytes: number[] = [];
+  /** The start of a handshake message whose end has not arrived yet (null: none). */
+  private hs: Buffer | null = null;
+  /** Alert bytes seen in the current alert record (level, then description). */
+  private alertFill = 0;
+  private alertLevel = 0;
 
   constructor(
     private readonly p: TlsHandshakeParser,
@@ -180,10 +192,7 @@ class TlsRecordReader implements StreamConsumer {
     try {
       while (s < end && !this.p.finished) {
         if (this.bodyLeft === 0) {
-          const take = Math.min(5 - this.headerFill, end - s);
-          buf.copy(this.header, this.headerFill, s, s + take);
-          this.headerFill += take;
-          s += take;
+          while (this.headerFill < 5 && s < end) this.headerByte(buf[s++]!);
           if (this.headerFill < 5) break;
           this.headerFill = 0;
           this.startRecord(tsMs);
@@ -200,44 +209,62 @@ class TlsRecordReader implements StreamConsumer {
     }
   }
 
+  private headerByte(b: number): void {
+    switch (this.headerFill++) {
+      case 0: this.type = b; break;
+      case 1: this.major = b; break;
+      case 2: this.minor = b; break;
+      case 3: this.length = b << 8; break;
+      default: this.length |= b;
+    }
+  }
+
   private startRecord(tsMs: number): void {
-    const h = this.header;
-    const type = h[0]!;
-    const len = (h[3]! << 8) | h[4]!;
-    if (type < RECORD.ccs || type > RECORD.heartbeat || h[1] !== 3 || h[2]! > 4 || len > MAX_RECORD) {
-      this.p.fail(`not a TLS record (bytes ${h.toString('hex')})`);
+    const type = this.type;
+    const len = this.length;
+    if (type < RECORD.ccs || type > RECORD.heartbeat || this.major !== 3 || this.minor > 4 || len > MAX_RECORD) {
+      this.p.fail(`not a TLS record (bytes ${[type, this.major, this.minor, len >> 8, len & 255].map(hex2).join('')})`);
       return;
     }
-    this.type = type;
     this.bodyLeft = len;
-    if (type === RECORD.handshake && this.fromClient && this.hs.length === 0) this.p.markClientHelloTime(tsMs);
+    if (type === RECORD.handshake && this.fromClient && this.hs === null) this.p.markClientHelloTime(tsMs);
     this.p.recordStart(this.fromClient, type, tsMs);
     if (type === RECORD.ccs && !this.p.handshakeReadableAfterCcs()) this.ccsSeen = true;
-    if (type === RECORD.alert) this.alertBytes = [];
+    if (type === RECORD.alert) this.alertFill = 0;
   }
 
   private body(buf: Buffer, s: number, e: number, tsMs: number): void {
     if (this.type === RECORD.handshake && !this.ccsSeen) {
-      this.hs = this.hs.length === 0 ? Buffer.from(buf.subarray(s, e)) : Buffer.concat([this.hs, buf.subarray(s, e)]);
-      this.drainHandshake(tsMs);
-    } else if (this.type === RECORD.alert && !this.ccsSeen && this.alertBytes.length < 2) {
-      for (let i = s; i < e && this.alertBytes.length < 2; i++) this.alertBytes.push(buf[i]!);
-      if (this.alertBytes.length === 2) this.p.alert(this.fromClient, this.alertBytes[0]!, this.alertBytes[1]!);
+      const hs = this.hs;
+      if (hs === null) {
+        const pos = this.drainHandshake(buf, s, e, tsMs);
+        // a copy: buf is the reader's chunk, reused for the next read
+        this.hs = pos === e ? null : Buffer.from(buf.subarray(pos, e));
+      } else {
+        const joined = Buffer.concat([hs, buf.subarray(s, e)]);
+        const pos = this.drainHandshake(joined, 0, joined.length, tsMs);
+        this.hs = pos === joined.length ? null : joined.subarray(pos);
+      }
+    } else if (this.type === RECORD.alert && !this.ccsSeen && this.alertFill < 2) {
+      for (let i = s; i < e && this.alertFill < 2; i++) {
+        if (this.alertFill++ === 0) this.alertLevel = buf[i]!;
+        else this.p.alert(this.fromClient, this.alertLevel, buf[i]!);
+      }
     }
   }
 
-  private drainHandshake(tsMs: number): void {
-    let pos = 0;
-    const hs = this.hs;
-    while (hs.length - pos >= 4) {
-      const type = hs[pos]!;
-      const len = (hs[pos + 1]! << 16) | (hs[pos + 2]! << 8) | hs[pos + 3]!;
+  /** Hands over the complete handshake messages in buf[from, to); returns where the first incomplete one starts. */
+  private drainHandshake(buf: Buffer, from: number, to: number, tsMs: number): number {
+    let pos = from;
+    while (to - pos >= 4) {
+      const type = buf[pos]!;
+      const len = (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!;
       if (len > MAX_HANDSHAKE_MESSAGE) throw new MalformedError(`handshake message of ${len} bytes`);
-      if (hs.length - pos < 4 + len) break;
-      this.p.handshakeMessage(this.fromClient, type, hs, pos + 4, pos + 4 + len, tsMs);
+      if (to - pos < 4 + len) break;
+      this.p.handshakeMessage(this.fromClient, type, buf, pos + 4, pos + 4 + len, tsMs);
       pos += 4 + len;
       if (this.p.finished) break;
     }
-    this.hs = pos === hs.length ? Buffer.alloc(0) : hs.subarray(pos);
+    return pos;
   }
 }

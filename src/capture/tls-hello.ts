@@ -1,4 +1,4 @@
-import { ByteCursor, MalformedError } from './byte-cursor.js';
+import { MalformedError } from './malformed.js';
 
 export const EXT = {
   serverName: 0,
@@ -49,60 +49,96 @@ export interface ServerHelloInfo {
 
 const HRR_RANDOM = Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex');
 
+/*
+ * The parsers read with plain indexes over buf (no cursor objects, no subarrays): a capture has one or two
+ * hellos per connection, so this code runs thousands of times, mostly before the JIT has optimised it,
+ * and every object or string it makes is paid per connection. Bounds are checked before each read;
+ * `what` names the field in the error (built only when it is thrown).
+ */
+
+/** Throws unless n bytes from p stay within end. */
+function need(p: number, n: number, end: number, what: string): void {
+  if (p + n > end) throw new MalformedError(`${what} runs past its bounds`);
+}
+
+function needExtension(p: number, n: number, end: number, type: number): void {
+  if (p + n > end) throw new MalformedError(`extension ${type} runs past its bounds`);
+}
+
+const u16 = (buf: Buffer, p: number): number => (buf[p]! << 8) | buf[p + 1]!;
+
 /** Parses a ClientHello body (after the 4-byte handshake header). Throws MalformedError on nonsense. */
 export function parseClientHello(buf: Buffer, start: number, end: number): ClientHelloInfo {
-  const c = new ByteCursor(buf, start, end);
+  need(start, 2, end, 'client_version');
   const info: ClientHelloInfo = {
-    legacyVersion: c.u16('client_version'), versions: [], alpn: [], groups: [], keyShareGroups: [], sessionIdHex: '',
+    legacyVersion: u16(buf, start), versions: [], alpn: [], groups: [], keyShareGroups: [], sessionIdHex: '',
     sessionTicketExt: false, ticketBytes: 0, pskOffered: false, earlyData: false, statusRequest: false,
   };
-  c.bytes(32, 'random');
-  const sidLen = c.u8('session_id length');
+  let p = start + 2;
+  need(p, 32, end, 'random');
+  p += 32;
+  need(p, 1, end, 'session_id length');
+  const sidLen = buf[p++]!;
   if (sidLen > 32) throw new MalformedError(`session_id of ${sidLen} bytes`);
-  info.sessionIdHex = c.bytes(sidLen, 'session_id').toString('hex');
-  const suites = c.u16('cipher_suites length');
+  need(p, sidLen, end, 'session_id');
+  if (sidLen > 0) info.sessionIdHex = buf.toString('hex', p, p + sidLen);
+  p += sidLen;
+  need(p, 2, end, 'cipher_suites length');
+  const suites = u16(buf, p);
+  p += 2;
   if (suites % 2 !== 0 || suites === 0) throw new MalformedError('odd cipher_suites length');
-  c.bytes(suites, 'cipher_suites');
-  c.bytes(c.u8('compression length'), 'compression_methods');
-  if (c.remaining === 0) return info; // no extensions (very old clients)
-  const exts = c.sub(c.u16('extensions length'), 'extensions');
-  while (exts.remaining > 0) {
-    const type = exts.u16('extension type');
-    const body = exts.sub(exts.u16('extension length'), `extension ${type}`);
+  need(p, suites, end, 'cipher_suites');
+  p += suites;
+  need(p, 1, end, 'compression length');
+  const compression = buf[p++]!;
+  need(p, compression, end, 'compression_methods');
+  p += compression;
+  if (p === end) return info; // no extensions (very old clients)
+  need(p, 2, end, 'extensions length');
+  const extsLen = u16(buf, p);
+  p += 2;
+  need(p, extsLen, end, 'extensions');
+  const extsEnd = p + extsLen;
+  while (p < extsEnd) {
+    need(p, 2, extsEnd, 'extension type');
+    const type = u16(buf, p);
+    need(p + 2, 2, extsEnd, 'extension length');
+    const len = u16(buf, p + 2);
+    p += 4;
+    needExtension(p, len, extsEnd, type);
+    const bodyEnd = p + len;
     switch (type) {
       case EXT.serverName: {
-        const list = body.sub(body.u16('server_name_list length'));
-        while (list.remaining > 0) {
-          const nameType = list.u8('name_type');
-          const name = list.bytes(list.u16('host_name length'), 'host_name');
-          if (nameType === 0 && info.sni === undefined) info.sni = name.toString('latin1');
-        }
+        const sni = readServerName(buf, p, bodyEnd);
+        if (info.sni === undefined) info.sni = sni;
         break;
       }
       case EXT.alpn:
-        info.alpn = readAlpnList(body);
+        info.alpn = readAlpnList(buf, p, bodyEnd);
         break;
-      case EXT.supportedGroups: {
-        const list = body.sub(body.u16('supported_groups length'));
-        while (list.remaining >= 2) info.groups.push(list.u16());
+      case EXT.supportedGroups:
+        readU16List(buf, p, bodyEnd, 2, 'supported_groups length', info.groups);
         break;
-      }
       case EXT.keyShare: {
-        const list = body.sub(body.u16('client_shares length'));
-        while (list.remaining > 0) {
-          info.keyShareGroups.push(list.u16('key_share group'));
-          list.bytes(list.u16('key_exchange length'), 'key_exchange');
+        need(p, 2, bodyEnd, 'client_shares length');
+        const listEnd = p + 2 + u16(buf, p);
+        need(p + 2, listEnd - p - 2, bodyEnd, 'vector');
+        for (let q = p + 2; q < listEnd;) {
+          need(q, 2, listEnd, 'key_share group');
+          info.keyShareGroups.push(u16(buf, q));
+          need(q + 2, 2, listEnd, 'key_exchange length');
+          const n = u16(buf, q + 2);
+          need(q + 4, n, listEnd, 'key_exchange');
+          q += 4 + n;
         }
         break;
       }
-      case EXT.supportedVersions: {
-        const list = body.sub(body.u8('supported_versions length'));
-        while (list.remaining >= 2) info.versions.push(list.u16());
+      case EXT.supportedVersions:
+        readU16List(buf, p, bodyEnd, 1, 'supported_versions length', info.versions);
         break;
-      }
       case EXT.sessionTicket:
         info.sessionTicketExt = true;
-        info.ticketBytes = body.remaining;
+        info.ticketBytes = len;
         break;
       case EXT.preSharedKey:
         info.pskOffered = true;
@@ -116,39 +152,103 @@ export function parseClientHello(buf: Buffer, start: number, end: number): Clien
       default:
         break;
     }
+    p = bodyEnd;
   }
   return info;
 }
 
+/** The first host_name of a server_name extension body, or undefined. */
+function readServerName(buf: Buffer, p: number, end: number): string | undefined {
+  need(p, 2, end, 'server_name_list length');
+  const listEnd = p + 2 + u16(buf, p);
+  need(p + 2, listEnd - p - 2, end, 'vector');
+  let sni: string | undefined;
+  for (let q = p + 2; q < listEnd;) {
+    need(q, 1, listEnd, 'name_type');
+    const nameType = buf[q]!;
+    need(q + 1, 2, listEnd, 'host_name length');
+    const n = u16(buf, q + 1);
+    need(q + 3, n, listEnd, 'host_name');
+    if (nameType === 0 && sni === undefined) sni = buf.toString('latin1', q + 3, q + 3 + n);
+    q += 3 + n;
+  }
+  return sni;
+}
+
+/** A vector of 16-bit values with a lenBytes-byte length prefix, appended to out (an odd trailing byte is ignored). */
+function readU16List(buf: Buffer, p: number, end: number, lenBytes: 1 | 2, what: string, out: number[]): void {
+  need(p, lenBytes, end, what);
+  const listStart = p + lenBytes;
+  const listEnd = listStart + (lenBytes === 1 ? buf[p]! : u16(buf, p));
+  need(listStart, listEnd - listStart, end, 'vector');
+  for (let q = listStart; listEnd - q >= 2; q += 2) out.push(u16(buf, q));
+}
+
+function readAlpnList(buf: Buffer, p: number, end: number): string[] {
+  const out: string[] = [];
+  need(p, 2, end, 'ALPN list length');
+  const listEnd = p + 2 + u16(buf, p);
+  need(p + 2, listEnd - p - 2, end, 'vector');
+  for (let q = p + 2; q < listEnd;) {
+    need(q, 1, listEnd, 'ALPN protocol length');
+    const n = buf[q]!;
+    need(q + 1, n, listEnd, 'ALPN protocol');
+    out.push(buf.toString('latin1', q + 1, q + 1 + n));
+    q += 1 + n;
+  }
+  return out;
+}
+
+function isHelloRetryRandom(buf: Buffer, p: number): boolean {
+  for (let i = 0; i < 32; i++) if (buf[p + i] !== HRR_RANDOM[i]) return false;
+  return true;
+}
+
 /** Parses a ServerHello (or HelloRetryRequest) body. Throws MalformedError on nonsense. */
 export function parseServerHello(buf: Buffer, start: number, end: number): ServerHelloInfo {
-  const c = new ByteCursor(buf, start, end);
-  const legacyVersion = c.u16('server_version');
-  const random = c.bytes(32, 'random');
-  const sidLen = c.u8('session_id length');
+  need(start, 2, end, 'server_version');
+  const legacyVersion = u16(buf, start);
+  let p = start + 2;
+  need(p, 32, end, 'random');
+  const helloRetry = isHelloRetryRandom(buf, p);
+  p += 32;
+  need(p, 1, end, 'session_id length');
+  const sidLen = buf[p++]!;
   if (sidLen > 32) throw new MalformedError(`session_id of ${sidLen} bytes`);
-  const info: ServerHelloInfo = {
-    legacyVersion, helloRetry: random.equals(HRR_RANDOM), sessionIdHex: c.bytes(sidLen, 'session_id').toString('hex'),
-    cipher: c.u16('cipher_suite'), pskAccepted: false, sessionTicketExt: false,
-  };
-  c.u8('compression_method');
-  if (c.remaining === 0) return info;
-  const exts = c.sub(c.u16('extensions length'), 'extensions');
-  while (exts.remaining > 0) {
-    const type = exts.u16('extension type');
-    const body = exts.sub(exts.u16('extension length'), `extension ${type}`);
+  need(p, sidLen, end, 'session_id');
+  const sessionIdHex = sidLen > 0 ? buf.toString('hex', p, p + sidLen) : '';
+  p += sidLen;
+  need(p, 2, end, 'cipher_suite');
+  const info: ServerHelloInfo = { legacyVersion, helloRetry, sessionIdHex, cipher: u16(buf, p), pskAccepted: false, sessionTicketExt: false };
+  p += 2;
+  need(p, 1, end, 'compression_method');
+  p += 1;
+  if (p === end) return info;
+  need(p, 2, end, 'extensions length');
+  const extsEnd = p + 2 + u16(buf, p);
+  need(p + 2, extsEnd - p - 2, end, 'extensions');
+  p += 2;
+  while (p < extsEnd) {
+    need(p, 2, extsEnd, 'extension type');
+    const type = u16(buf, p);
+    need(p + 2, 2, extsEnd, 'extension length');
+    const len = u16(buf, p + 2);
+    p += 4;
+    needExtension(p, len, extsEnd, type);
     switch (type) {
       case EXT.supportedVersions:
-        info.selectedVersion = body.u16('selected_version');
+        need(p, 2, p + len, 'selected_version');
+        info.selectedVersion = u16(buf, p);
         break;
       case EXT.keyShare:
-        info.group = body.u16('key_share group');
+        need(p, 2, p + len, 'key_share group');
+        info.group = u16(buf, p);
         break;
       case EXT.preSharedKey:
         info.pskAccepted = true;
         break;
       case EXT.alpn:
-        info.alpn = readAlpnList(body)[0];
+        info.alpn = readAlpnList(buf, p, p + len)[0];
         break;
       case EXT.sessionTicket:
         info.sessionTicketExt = true;
@@ -156,26 +256,23 @@ export function parseServerHello(buf: Buffer, start: number, end: number): Serve
       default:
         break;
     }
+    p += len;
   }
   return info;
 }
 
-function readAlpnList(body: ByteCursor): string[] {
-  const out: string[] = [];
-  const list = body.sub(body.u16('ALPN list length'));
-  while (list.remaining > 0) out.push(list.bytes(list.u8('ALPN protocol length'), 'ALPN protocol').toString('latin1'));
-  return out;
-}
-
 /** Certificate message (TLS <= 1.2, in the clear): how many certificates and their total DER bytes. */
 export function parseCertificateList(buf: Buffer, start: number, end: number): { depth: number; bytes: number } {
-  const c = new ByteCursor(buf, start, end);
-  const list = c.sub(c.u24('certificate_list length'));
+  need(start, 3, end, 'certificate_list length');
+  const listEnd = start + 3 + ((buf[start]! << 16) | u16(buf, start + 1));
+  need(start + 3, listEnd - start - 3, end, 'vector');
   let depth = 0;
   let bytes = 0;
-  while (list.remaining > 0) {
-    const n = list.u24('certificate length');
-    list.bytes(n, 'certificate');
+  for (let q = start + 3; q < listEnd;) {
+    need(q, 3, listEnd, 'certificate length');
+    const n = (buf[q]! << 16) | u16(buf, q + 1);
+    need(q + 3, n, listEnd, 'certificate');
+    q += 3 + n;
     depth++;
     bytes += n;
   }
@@ -184,6 +281,8 @@ export function parseCertificateList(buf: Buffer, start: number, end: number): {
 
 /** ServerKeyExchange for ECDHE: the named curve (curve_type 3). */
 export function parseEcdheGroup(buf: Buffer, start: number, end: number): number | undefined {
-  const c = new ByteCursor(buf, start, end);
-  return c.u8('curve_type') === 3 ? c.u16('named_curve') : undefined;
+  need(start, 1, end, 'curve_type');
+  if (buf[start] !== 3) return undefined;
+  need(start + 1, 2, end, 'named_curve');
+  return u16(buf, start + 1);
 }

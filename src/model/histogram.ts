@@ -43,7 +43,12 @@ const SIZE = LINEAR + (MAX_EXP - LINEAR_EXP + 1) * SUB;
 function indexOf(us: number): number {
   if (us < LINEAR) return us;
   // floor(log2(us)) for us up to 2^37: Math.clz32 only sees 32 bits
-  const exp = us < 2 ** 31 ? 31 - Math.clz32(us) : 31 + (31 - Math.clz32(Math.floor(us / 2 ** 31)));
+  if (us < 2 ** 31) {
+    // the common case in integer operations: `2 ** n` with a variable n compiles to a call to pow()
+    const exp = 31 - Math.clz32(us);
+    return LINEAR + (exp - LINEAR_EXP) * SUB + (us >>> (exp - SUB_BITS)) - SUB;
+  }
+  const exp = 31 + (31 - Math.clz32(Math.floor(us / 2 ** 31)));
   const sub = Math.floor(us / 2 ** (exp - SUB_BITS)) - SUB;
   return LINEAR + (exp - LINEAR_EXP) * SUB + sub;
 }

@@ -1,9 +1,9 @@
-/** What the raw engine needs from a response head. */
+/** What the raw engine needs from a response head. The parser reuses one object: read it in onHead, don't keep it. */
 export interface ResponseHead {
   status: number;
   /** The server asked to close (Connection: close, or HTTP/1.0 without keep-alive). */
   close: boolean;
-  keepAlive?: string;
+  keepAlive: string | undefined;
 }
 
 export interface ParserEvents {
@@ -48,7 +48,15 @@ const enum State {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const CR = 13;
 const LF = 10;
+const COLON = 58;
+
+/** Lower-case field names the parser reads, as bytes (compared without a string per line). */
+const CONTENT_LENGTH = Buffer.from('content-length');
+const TRANSFER_ENCODING = Buffer.from('transfer-encoding');
+const CONNECTION = Buffer.from('connection');
+const KEEP_ALIVE = Buffer.from('keep-alive');
 
 class ParseError {
   constructor(
@@ -62,7 +70,8 @@ class ParseError {
  * chunked framing and the Connection / Keep-Alive headers, with llhttp's limits and rejections.
  * Each byte is scanned once: an unfinished head or line is kept (bounded by the limits above) and
  * the search resumes where it stopped, so an endless header or chunk-size line is rejected after
- * at most 16 KiB, in time linear in what arrived.
+ * at most 16 KiB, in time linear in what arrived. The head is read from the bytes: no string is
+ * made for a field the parser does not need (at load, this is most of a response's cost here).
  */
 export class ResponseParser {
   private state = State.Head;
@@ -74,6 +83,8 @@ export class ResponseParser {
   private bodyless = false;
   /** The request was HEAD: the response has no body whatever its headers say. */
   noBody = false;
+  /** Handed to onHead, refilled for each response. */
+  private readonly head: ResponseHead = { status: 0, close: false, keepAlive: undefined };
 
   constructor(private readonly ev: ParserEvents) {}
 
@@ -97,6 +108,10 @@ export class ResponseParser {
     return false;
   }
 
+  /**
+   * The next bytes from the connection. The parser keeps no reference to `chunk` after returning
+   * (an unfinished head or line is copied), so the caller may reuse its buffer for the next read.
+   */
   feed(chunk: Buffer): void {
     if (this.state === State.Failed) return;
     try {
@@ -118,6 +133,10 @@ export class ResponseParser {
       buf = Buffer.concat([this.pending, chunk]);
       this.pending = null;
     }
+    // what is kept for the next chunk is copied when it is still the caller's buffer
+    const keep = (from: number): void => {
+      this.pending = buf === chunk ? Buffer.from(buf.subarray(from)) : buf.subarray(from);
+    };
     let i = 0;
     const len = buf.length;
     while (i < len) {
@@ -127,10 +146,10 @@ export class ResponseParser {
           scanFrom = 0;
           if (endAt < 0 || endAt + 4 - i > PARSER_LIMITS.maxHeaderBytes) {
             if (len - i > PARSER_LIMITS.maxHeaderBytes) throw new ParseError('HPE_HEADER_OVERFLOW', `response header section above ${PARSER_LIMITS.maxHeaderBytes} bytes`);
-            this.pending = buf.subarray(i);
+            keep(i);
             return;
           }
-          const head = this.parseHead(buf.toString('latin1', i, endAt));
+          const head = this.parseHead(buf, i, endAt);
           i = endAt + 4;
           if (head.status < 200) break; // interim 1xx: the final head follows
           const bodyless = this.bodyless;
@@ -153,7 +172,7 @@ export class ResponseParser {
             // an endless run of hex digits overflows as soon as it passes 13 digits, as in llhttp
             if (len - i > 13) chunkSize(buf, i, i + 14);
             if (len - i > PARSER_LIMITS.maxChunkLine) throw new ParseError('HPE_CHUNK_EXTENSIONS_OVERFLOW', `chunk-size line above ${PARSER_LIMITS.maxChunkLine} bytes`);
-            this.pending = buf.subarray(i);
+            keep(i);
             return;
           }
           if (nl + 1 - i > PARSER_LIMITS.maxChunkLine) throw new ParseError('HPE_CHUNK_EXTENSIONS_OVERFLOW', `chunk-size line above ${PARSER_LIMITS.maxChunkLine} bytes`);
@@ -193,7 +212,7 @@ export class ResponseParser {
           const lineEnd = nl < 0 ? len : nl + 1;
           if (this.trailerBytes + lineEnd - i > PARSER_LIMITS.maxHeaderBytes) throw new ParseError('HPE_HEADER_OVERFLOW', `trailer section above ${PARSER_LIMITS.maxHeaderBytes} bytes`);
           if (nl < 0) {
-            this.pending = buf.subarray(i);
+            keep(i);
             return;
           }
           const empty = nl === i || (nl === i + 1 && buf[i] === 13);
@@ -215,61 +234,126 @@ export class ResponseParser {
     this.ev.onComplete();
   }
 
-  private parseHead(text: string): ResponseHead {
+  /** The head in buf[from, to) (without its final CRLFCRLF). */
+  private parseHead(buf: Buffer, from: number, to: number): ResponseHead {
     // 'HTTP/1.x NNN': checked by position, no regex on the hot path
-    if (!text.startsWith('HTTP/')) throw new ParseError('HPE_INVALID_CONSTANT', 'expected HTTP/ at the start of the status line');
-    if (text.length < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) throw new ParseError('HPE_INVALID_VERSION', 'not an HTTP/1.x status line');
-    const minor = text[7];
-    const status = Number(text.slice(9, 12));
-    if (!(status >= 100 && status < 1000) || (text.length > 12 && text.charCodeAt(12) !== 32)) throw new ParseError('HPE_INVALID_STATUS', 'invalid response status');
-    let contentLength: string | undefined;
+    const n = to - from;
+    if (n < 5 || buf[from] !== 72 || buf[from + 1] !== 84 || buf[from + 2] !== 84 || buf[from + 3] !== 80 || buf[from + 4] !== 47) {
+      throw new ParseError('HPE_INVALID_CONSTANT', 'expected HTTP/ at the start of the status line');
+    }
+    if (n < 12 || buf[from + 5] !== 49 || buf[from + 6] !== 46 || buf[from + 8] !== 32) throw new ParseError('HPE_INVALID_VERSION', 'not an HTTP/1.x status line');
+    const minor0 = buf[from + 7] === 48;
+    const status = digit(buf[from + 9]!) * 100 + digit(buf[from + 10]!) * 10 + digit(buf[from + 11]!);
+    if (!(status >= 100) || (n > 12 && buf[from + 12] !== 32)) throw new ParseError('HPE_INVALID_STATUS', 'invalid response status');
+    // Content-Length as its digits' place in buf (a repeated field is compared byte for byte)
+    let clFrom = -1;
+    let clTo = -1;
     let te: string | undefined;
     let connection = '';
     let keepAlive: string | undefined;
     let fields = 0;
-    let at = text.indexOf('\r\n');
-    while (at >= 0) {
-      const from = at + 2;
-      at = text.indexOf('\r\n', from);
-      const to = at < 0 ? text.length : at;
+    // each field line: name up to the first colon, value trimmed; lines end at CRLF (a bare LF is part of the line)
+    let line = lineEnd(buf, from, to);
+    while (line < to) {
+      const start = line + 2;
+      line = lineEnd(buf, start, to);
       if (++fields > PARSER_LIMITS.maxHeaders) throw new ParseError('HPE_HEADER_OVERFLOW', `more than ${PARSER_LIMITS.maxHeaders} header fields`);
-      const colon = text.indexOf(':', from);
-      if (colon < 0 || colon >= to || colon === from) throw new ParseError('HPE_INVALID_HEADER_TOKEN', 'header line without a field name and colon');
-      const nameLength = colon - from;
-      // only the few fields that frame the response are read; length and first letter skip the rest cheaply
-      if (nameLength !== 10 && nameLength !== 14 && nameLength !== 17) continue;
-      const first = text.charCodeAt(from) | 0x20;
-      if (first !== 99 && first !== 107 && first !== 116) continue; // c, k, t
-      const name = text.slice(from, colon).toLowerCase();
-      const value = text.slice(colon + 1, to).trim();
-      if (name === 'content-length') {
-        if (!/^\d{1,15}$/.test(value)) throw new ParseError('HPE_INVALID_CONTENT_LENGTH', 'invalid Content-Length');
+      let colon = start;
+      while (colon < line && buf[colon] !== COLON) colon++;
+      if (colon >= line || colon === start) throw new ParseError('HPE_INVALID_HEADER_TOKEN', 'header line without a field name and colon');
+      // only the few fields that frame the response are read; length and first letter pick the one candidate
+      const nameLength = colon - start;
+      const first = buf[start]! | 0x20;
+      let field: Buffer;
+      if (nameLength === 14 && first === 99) field = CONTENT_LENGTH;
+      else if (nameLength === 10 && first === 99) field = CONNECTION;
+      else if (nameLength === 10 && first === 107) field = KEEP_ALIVE;
+      else if (nameLength === 17 && first === 116) field = TRANSFER_ENCODING;
+      else continue;
+      if (!nameIs(buf, start, field)) continue;
+      let vFrom = colon + 1;
+      let vTo = line;
+      while (vFrom < vTo && isSpace(buf[vFrom]!)) vFrom++;
+      while (vTo > vFrom && isSpace(buf[vTo - 1]!)) vTo--;
+      if (field === CONTENT_LENGTH) {
+        if (vTo - vFrom < 1 || vTo - vFrom > 15 || !allDigits(buf, vFrom, vTo)) throw new ParseError('HPE_INVALID_CONTENT_LENGTH', 'invalid Content-Length');
         // RFC 9112 §6.3: differing values are unrecoverable; a repeated equal value is the same length
-        if (contentLength !== undefined && contentLength !== value) throw new ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'two different Content-Length values');
+        if (clFrom >= 0 && buf.compare(buf, vFrom, vTo, clFrom, clTo) !== 0) throw new ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'two different Content-Length values');
         if (te !== undefined) throw new ParseError('HPE_UNEXPECTED_CONTENT_LENGTH', 'Content-Length with Transfer-Encoding');
-        contentLength = value;
-      } else if (name === 'transfer-encoding') {
-        if (contentLength !== undefined) throw new ParseError('HPE_INVALID_TRANSFER_ENCODING', 'Transfer-Encoding with Content-Length');
-        te = te === undefined ? value.toLowerCase() : `${te}, ${value.toLowerCase()}`;
-      } else if (name === 'connection') connection += value.toLowerCase();
-      else if (name === 'keep-alive') keepAlive = value.toLowerCase();
+        clFrom = vFrom;
+        clTo = vTo;
+      } else if (field === TRANSFER_ENCODING) {
+        if (clFrom >= 0) throw new ParseError('HPE_INVALID_TRANSFER_ENCODING', 'Transfer-Encoding with Content-Length');
+        const value = buf.toString('latin1', vFrom, vTo).toLowerCase();
+        te = te === undefined ? value : `${te}, ${value}`;
+      } else if (field === CONNECTION) {
+        // the usual value needs no string
+        connection += vTo - vFrom === 10 && nameIs(buf, vFrom, KEEP_ALIVE) ? 'keep-alive' : buf.toString('latin1', vFrom, vTo).toLowerCase();
+      } else keepAlive = buf.toString('latin1', vFrom, vTo).toLowerCase();
     }
-    if (status < 200) return { status, close: false };
-    const close = connection.includes('close') || (minor === '0' && !connection.includes('keep-alive'));
+    const head = this.head;
+    head.status = status;
+    head.close = false;
+    head.keepAlive = undefined;
+    if (status < 200) return head;
+    head.close = connection === 'keep-alive' ? false : connection.includes('close') || (minor0 && !connection.includes('keep-alive'));
+    head.keepAlive = keepAlive;
     // RFC 9112 §6.3: chunked only when it is the final coding; any other coding reads until close
     const chunked = te !== undefined && /(^|,)\s*chunked\s*$/.test(te);
     if (this.noBody || status === 204 || status === 304) {
       this.bodyless = true;
     } else if (chunked) this.state = State.ChunkSize;
     else if (te !== undefined) this.state = State.UntilClose;
-    else if (contentLength !== undefined) {
-      const n = Number(contentLength);
-      this.remaining = n;
-      if (n === 0) this.bodyless = true;
+    else if (clFrom >= 0) {
+      let length = 0;
+      for (let k = clFrom; k < clTo; k++) length = length * 10 + buf[k]! - 48;
+      this.remaining = length;
+      if (length === 0) this.bodyless = true;
       else this.state = State.FixedBody;
     } else this.state = State.UntilClose;
-    return { status, close, keepAlive };
+    return head;
   }
+}
+
+/**
+ * Where the line starting at `from` ends (the CR of its CRLF), or `to`. Buffer.indexOf (memchr) per
+ * line: a byte-by-byte loop in JavaScript cost more than the rest of the parse.
+ */
+function lineEnd(buf: Buffer, from: number, to: number): number {
+  let lf = buf.indexOf(LF, from + 1);
+  while (lf >= 0 && lf <= to) {
+    if (buf[lf - 1] === CR) return lf - 1;
+    lf = buf.indexOf(LF, lf + 1);
+  }
+  return to;
+}
+
+/** The field name at `at` is `lower` (ASCII case-insensitive: letters match either case, other bytes exactly). */
+function nameIs(buf: Buffer, at: number, lower: Buffer): boolean {
+  for (let k = 0; k < lower.length; k++) {
+    const c = lower[k]!;
+    const b = buf[at + k]!;
+    if (b !== c && (c < 97 || c > 122 || b !== c - 32)) return false;
+  }
+  return true;
+}
+
+/** What String.prototype.trim removes, in latin1: tab, LF, VT, FF, CR, space, no-break space. */
+function isSpace(b: number): boolean {
+  return (b >= 9 && b <= 13) || b === 32 || b === 160;
+}
+
+function allDigits(buf: Buffer, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const b = buf[k]!;
+    if (b < 48 || b > 57) return false;
+  }
+  return true;
+}
+
+/** A decimal digit's value, or NaN (so a status with any other byte is not a number). */
+function digit(b: number): number {
+  return b >= 48 && b <= 57 ? b - 48 : NaN;
 }
 
 /** The size on a chunk-size line (hex digits, then optional ';extensions' and CRLF). */

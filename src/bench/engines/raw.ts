@@ -13,6 +13,7 @@ import { RecordIds } from '../../trace/ids.js';
 import { tlsInfoOf } from '../../trace/tls-info.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone, type StepCounts } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
+import { EventClock } from '../event-clock.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
 
 interface Pending {
@@ -34,7 +35,6 @@ class RawConnection {
   readonly inflight: Pending[] = [];
   served = 0;
   lastActivity = 0;
-  idleTimer: NodeJS.Timeout | undefined;
   serverAskedClose = false;
   /** Requests assigned but not yet written (flushed once per loop turn). */
   unwritten = 0;
@@ -43,9 +43,16 @@ class RawConnection {
   record: ConnectionRecord | undefined;
   readonly parser: ResponseParser;
 
+  private readonly feed = (chunk: Buffer): void => this.parser.feed(chunk);
+
+  /** Set by the engine right after connecting, before any event can arrive. */
+  socket!: net.Socket;
+  /** net/tls `onread`: every read lands in the engine's one buffer and goes straight to the parser. */
+  readonly onread: net.OnReadOpts;
+
   constructor(
     readonly engine: RawEngine,
-    readonly socket: net.Socket,
+    readBuffer: Buffer,
     readonly secure: boolean,
     lookup: boolean,
   ) {
@@ -56,6 +63,15 @@ class RawConnection {
       onComplete: () => engine.onComplete(this),
       onError: (code, m) => engine.fail(this, new ResponseParseError(code, m), { closedBy: 'client', reason: `error:${code}`, errorCode: code }),
     });
+    this.onread = {
+      buffer: readBuffer,
+      // `readBuffer` is where the bytes are: readView(n) is its first n bytes
+      callback: (n: number) => {
+        // one event: the heads, completions and next requests of this read share one clock read
+        engine.clock.run(this.feed, engine.readView(n));
+        return true;
+      },
+    };
   }
 }
 
@@ -81,6 +97,15 @@ export class RawEngine implements Engine {
   private readonly sweep: NodeJS.Timeout;
   private toFlush: RawConnection[] = [];
   private flushScheduled = false;
+  /**
+   * Every socket reads into this one buffer (net/tls `onread`): the callback runs synchronously and
+   * the parser copies what it keeps, so no read allocates, and no stream machinery runs per read.
+   */
+  private readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
+  /** The last view of readBuffer handed to a parser: a load of same-size responses makes no view per read. */
+  private view = this.readBuffer.subarray(0, 0);
+  /** @internal the time of the read being handled (connections run their reads through it) */
+  readonly clock = new EventClock();
   /** @internal pool, connection and request ids (the tracer's numbering) */
   readonly ids = new RecordIds(this, 'raw');
 
@@ -90,8 +115,21 @@ export class RawEngine implements Engine {
     this.origin = originOf(this.o.url);
     this.path = pathOf(this.o.url);
     this.requestBuffer = serializeRequest(this.o);
-    this.sweep = setInterval(() => this.sweepDeadlines(), 250);
+    // one sweep for every deadline (connect, response, client idle close), never a timer per request:
+    // each fires at most an eighth of the shortest (10-250 ms) late
+    const shortest = Math.min(this.o.connectTimeoutMs, this.o.timeoutMs, this.o.idleTimeoutMs ?? Infinity);
+    this.sweep = setInterval(() => this.sweepDeadlines(), Math.min(250, Math.max(10, shortest / 8)));
     this.sweep.unref();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** @internal the first `n` bytes of the shared read buffer (what the last read put there) */
+  readView(n: number): Buffer {
+    if (this.view.length !== n) this.view = this.readBuffer.subarray(0, n);
+    return this.view;
   }
 
   facts(): Facts {
@@ -118,7 +156,7 @@ export class RawEngine implements Engine {
       setImmediate(done, undefined, new UsageError('engine closed'));
       return;
     }
-    this.queue.push({ start: performance.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
+    this.queue.push({ start: this.clock.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
     this.pump();
   }
 
@@ -134,12 +172,8 @@ export class RawEngine implements Engine {
   }
 
   private assign(conn: RawConnection, p: Pending): void {
-    const now = performance.now();
+    const now = this.clock.now();
     p.assigned = now;
-    if (conn.idleTimer) {
-      clearTimeout(conn.idleTimer);
-      conn.idleTimer = undefined;
-    }
     if (conn.served > 0 && conn.inflight.length === 0) {
       p.idleBefore = now - conn.lastActivity;
       if (conn.record) addIdlePeriod(conn.record.idle, p.idleBefore);
@@ -173,9 +207,12 @@ export class RawEngine implements Engine {
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const secure = url.protocol === 'https:';
     const port = Number(url.port || (secure ? 443 : 80));
+    const conn = new RawConnection(this, this.readBuffer, secure, !net.isIP(host));
+    const onread = conn.onread;
     let socket: net.Socket;
     if (secure) {
-      socket = tls.connect({
+      const options: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
+        onread,
         host,
         port,
         servername: net.isIP(host) ? undefined : host,
@@ -183,13 +220,14 @@ export class RawEngine implements Engine {
         rejectUnauthorized: !this.o.insecure,
         session: this.o.tlsSessionCache > 0 ? this.session : undefined,
         ALPNProtocols: ['http/1.1'],
-      });
+      };
+      socket = tls.connect(options);
       if (this.o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.session = s));
     } else {
-      socket = net.connect({ host, port });
+      socket = net.connect({ host, port, onread });
     }
     socket.setNoDelay(true);
-    const conn = new RawConnection(this, socket, secure, !net.isIP(host));
+    conn.socket = socket;
     conn.parser.noBody = this.o.method === 'HEAD';
     this.conns.add(conn);
     this.connecting++;
@@ -202,7 +240,6 @@ export class RawEngine implements Engine {
       conn.marks.tlsEnd = performance.now();
       this.established(conn);
     });
-    socket.on('data', (chunk: Buffer) => conn.parser.feed(chunk));
     socket.on('end', () => this.onEnd(conn));
     socket.on('error', (err) => this.fail(conn, err, undefined));
     socket.on('close', () => this.fail(conn, new ConnectionResetError('socket closed'), undefined));
@@ -242,7 +279,7 @@ export class RawEngine implements Engine {
   onHead(conn: RawConnection, head: ResponseHead): void {
     const p = conn.inflight[0];
     if (!p) return;
-    p.firstByte = performance.now();
+    p.firstByte = this.clock.now();
     p.status = head.status;
     if (head.close) conn.serverAskedClose = true;
     if (head.keepAlive !== undefined && conn.record && !conn.record.keepAliveHint) {
@@ -254,7 +291,7 @@ export class RawEngine implements Engine {
   onComplete(conn: RawConnection): void {
     const p = conn.inflight.shift();
     if (!p) return;
-    const now = performance.now();
+    const now = this.clock.now();
     conn.lastActivity = now;
     if (conn.record) conn.record.requests++;
     const fast = p.index > 1 && this.sink.reusedOk?.(p.assigned - p.start, p.firstByte - p.assigned, now - p.start, p.index);
@@ -265,9 +302,6 @@ export class RawEngine implements Engine {
         : { closedBy: 'client', reason: 'client-connection-close' };
       this.finish(conn, close, undefined);
     } else if (conn.state === 'open') {
-      if (conn.inflight.length === 0 && this.o.idleTimeoutMs !== undefined) {
-        conn.idleTimer = setTimeout(() => this.finish(conn, { closedBy: 'client', reason: 'client-idle-timeout' }, undefined), this.o.idleTimeoutMs);
-      }
       if (conn.inflight.length === this.o.pipelining - 1) this.free.push(conn);
     }
     p.done(p.status, undefined);
@@ -299,7 +333,6 @@ export class RawEngine implements Engine {
     const wasConnecting = conn.state === 'connecting';
     conn.state = 'closed';
     if (wasConnecting) this.connecting--;
-    clearTimeout(conn.idleTimer);
     this.conns.delete(conn);
     conn.socket.destroy();
     const now = performance.now();
@@ -357,6 +390,7 @@ export class RawEngine implements Engine {
 
   private sweepDeadlines(): void {
     const now = performance.now();
+    const idleMs = this.o.idleTimeoutMs;
     for (const conn of this.conns) {
       if (conn.state === 'connecting' && now - conn.marks.created > this.o.connectTimeoutMs) {
         const err = new ConnectTimeoutError(`connect timed out after ${this.o.connectTimeoutMs} ms`);
@@ -364,6 +398,8 @@ export class RawEngine implements Engine {
       } else if (conn.inflight.length > 0 && now - conn.inflight[0]!.assigned > this.o.timeoutMs) {
         const err = new TimeoutError(`no response within ${this.o.timeoutMs} ms`);
         this.finish(conn, { closedBy: 'client', reason: 'error:CONNSCOPE_ERR_TIMEOUT', errorCode: 'CONNSCOPE_ERR_TIMEOUT' }, err);
+      } else if (idleMs !== undefined && conn.state === 'open' && conn.served > 0 && conn.inflight.length === 0 && now - conn.lastActivity >= idleMs) {
+        this.finish(conn, { closedBy: 'client', reason: 'client-idle-timeout' }, undefined);
       }
     }
   }
