@@ -1,11 +1,12 @@
 import type { BenchOptions } from './options.js';
 import type { BenchResult } from './run.js';
 
-export type { BenchSettings } from './run.js';
+export type { BenchSettings } from './options.js';
 export { benchMatrix, parseMatrix, combinations, type MatrixAxis, type MatrixResult, type MatrixRow, type MatrixOptions, type Combination } from './matrix.js';
 export { parseDuration, CLIENT_KINDS, LIMITS as BENCH_LIMITS, type BenchOptions, type BenchProgress, type ClientKind } from './options.js';
 export type { BenchStats, PhaseSummary } from './tally.js';
-export type { LatencySummary } from './histogram.js';
+/** @deprecated the model's `Distribution` (one summary type for every source); kept so library code that named it still compiles. */
+export type { Distribution as LatencySummary } from '../model/histogram.js';
 export type { BenchResult };
 
 /**

@@ -108,6 +108,31 @@ export interface ResolvedBenchOptions {
   thresholds?: BenchOptions['thresholds'];
 }
 
+/**
+ * The resolved options a run reports back in its result and JSON (`settings`), in this order; with
+ * the URL, credentials removed. Absent optional ones are left out.
+ */
+export const SETTINGS_KEYS = [
+  'client',
+  'concurrency',
+  'connections',
+  'durationMs',
+  'warmupMs',
+  'method',
+  'keepAlive',
+  'pipelining',
+  'tlsSessionCache',
+  'discardBody',
+  'insecure',
+  'requests',
+  'rate',
+  'idleTimeoutMs',
+  'maxConcurrentStreams',
+] as const satisfies ReadonlyArray<keyof ResolvedBenchOptions>;
+
+/** The settings a run used, safe to print: the SETTINGS_KEYS of the resolved options, the URL as a redacted string. */
+export type BenchSettings = Pick<ResolvedBenchOptions, (typeof SETTINGS_KEYS)[number]> & { url: string };
+
 // Errors name the option keys of BenchOptions; the CLI renames them to its flags (cli/options/flags.ts).
 
 function positiveInt(key: keyof BenchOptions, v: number | undefined, max: number): number | undefined {

@@ -8,31 +8,11 @@ import type { Engine, RecordSink, StepCounts } from './engine.js';
 import { createEngine } from './engines/index.js';
 import { describeBenchError, meaningOf } from './error-codes.js';
 import { effectiveIdleTimeout } from './engines/idle-timeout.js';
-import { resolveOptions, type BenchOptions, type ClientKind, type ResolvedBenchOptions } from './options.js';
+import { resolveOptions, SETTINGS_KEYS, type BenchOptions, type BenchSettings, type ResolvedBenchOptions } from './options.js';
 import { preflight } from './preflight.js';
 import { runLoad } from './scheduler.js';
 import { Tally, type BenchStats } from './tally.js';
 import { attachTracer } from './trace-source.js';
-
-/** The settings a run used, safe to print (credentials removed). */
-export interface BenchSettings {
-  url: string;
-  client: ClientKind;
-  concurrency: number;
-  connections: number;
-  requests?: number;
-  durationMs: number;
-  rate?: number;
-  warmupMs: number;
-  method: string;
-  keepAlive: boolean;
-  idleTimeoutMs?: number;
-  pipelining: number;
-  maxConcurrentStreams?: number;
-  tlsSessionCache: number;
-  discardBody: boolean;
-  insecure: boolean;
-}
 
 export interface BenchResult {
   settings: BenchSettings;
@@ -167,7 +147,6 @@ function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: 
   f.poolSize ??= o.connections;
   f.keepAliveEnabled ??= o.keepAlive;
   f.durationMs = stats.durationMs;
-  if (stats.blockedShare !== null) f.blockedShare = stats.blockedShare;
   // every response is counted, while the session keeps a sample of requests: the 5xx rules read these
   if (Object.keys(stats.statusCodes).length > 0) f.statusCounts = { ...stats.statusCodes };
   if (tally.hintedIdleTimeoutMs !== undefined) f.hintedIdleTimeoutMs = tally.hintedIdleTimeoutMs;
@@ -192,23 +171,7 @@ function runFacts(o: ResolvedBenchOptions, engine: Engine, tally: Tally, stats: 
 }
 
 function settingsOf(o: ResolvedBenchOptions): BenchSettings {
-  const s: BenchSettings = {
-    url: redactUrl(o.url),
-    client: o.client,
-    concurrency: o.concurrency,
-    connections: o.connections,
-    durationMs: o.durationMs,
-    warmupMs: o.warmupMs,
-    method: o.method,
-    keepAlive: o.keepAlive,
-    pipelining: o.pipelining,
-    tlsSessionCache: o.tlsSessionCache,
-    discardBody: o.discardBody,
-    insecure: o.insecure,
-  };
-  if (o.requests !== undefined) s.requests = o.requests;
-  if (o.rate !== undefined) s.rate = o.rate;
-  if (o.idleTimeoutMs !== undefined) s.idleTimeoutMs = o.idleTimeoutMs;
-  if (o.maxConcurrentStreams !== undefined) s.maxConcurrentStreams = o.maxConcurrentStreams;
-  return s;
+  const s: Record<string, unknown> = { url: redactUrl(o.url) };
+  for (const k of SETTINGS_KEYS) if (o[k] !== undefined) s[k] = o[k];
+  return s as BenchSettings;
 }

@@ -1,8 +1,10 @@
-import type { ConnectionRecord } from '../model/connection.js';
+import { performance } from 'node:perf_hooks';
+import { StatsAccumulator, resumptionEarlyLate } from '../model/accumulator.js';
+import { parseKeepAliveHeader, type ConnectionRecord } from '../model/connection.js';
+import type { Distribution } from '../model/histogram.js';
 import type { RequestTrace } from '../model/request.js';
 import { Session } from '../model/session.js';
-import { performance } from 'node:perf_hooks';
-import { DurationHistogram, type HistogramBin, type LatencySummary, type PercentilePoint } from './histogram.js';
+import { DurationHistogram, type HistogramBin, type PercentilePoint } from './histogram.js';
 import { PerSecond, type SecondSample } from './per-second.js';
 
 /** Mean and p99 of one phase (ms) over the requests where it was present. */
@@ -26,7 +28,7 @@ export interface BenchStats {
   errorsOnReusedSockets: number;
   statusCodes: Record<string, number>;
   /** Latency from the intended send time (open model) or the send time (closed model). */
-  latency: LatencySummary | null;
+  latency: Distribution | null;
   phases: Partial<Record<BenchPhase, PhaseSummary>>;
   connectionsOpened: number;
   /** Share of requests that ran on a reused connection (0..1). */
@@ -64,58 +66,42 @@ const SAMPLE_CONNECTIONS = 5_000;
 const TIMELINE_MAX = 200_000;
 
 /**
- * Everything a bench run counts, in constant memory: HDR histograms for latency and phases,
- * counters for statuses, errors, reuse, handshakes and closes, and a bounded sample of records
- * for the diagnosis.
+ * Everything a bench run counts, in constant memory: the model's StatsAccumulator for what the
+ * records say (phases, reuse, handshakes, closes, blocked share: model/accumulator.ts), the caller's
+ * latency (HDR) and outcome counters, and a bounded sample of records for the diagnosis, whose
+ * Session reads its stats from the same accumulator.
  */
 export class Tally {
+  /** Latency as the caller saw it (from the intended send time in the open model). */
   readonly latency = new DurationHistogram();
-  private readonly phaseHist: Record<BenchPhase, DurationHistogram> = {
-    blocked: new DurationHistogram(),
-    connect: new DurationHistogram(),
-    tls: new DurationHistogram(),
-    wait: new DurationHistogram(),
-  };
-  private readonly setup = new DurationHistogram();
+  /** The records' figures over the whole measured window (phases of BENCH_PHASES only). */
+  readonly acc = new StatsAccumulator({ phases: BENCH_PHASES });
   completed = 0;
   errors = 0;
   readonly errorsByCode: Record<string, number> = {};
   readonly statusCodes: Record<string, number> = {};
-  private traced = 0;
-  private reused = 0;
-  private errorsReused = 0;
-  private maxIndex = 0;
-  private blockedSum = 0;
-  private loopQueueSum = 0;
-  private loopQueueSeen = 0;
-  private totalSum = 0;
-  private opened = 0;
-  private full = 0;
-  private resumed = 0;
-  readonly closes: Record<string, number> = {};
-  /** [openedAt, resumed] of TLS connections in order, for resumption early/late. */
-  readonly tlsTimeline: Array<[number, boolean]> = [];
+  /** Resumed or not per TLS connection in order, for resumption early/late (bounded). */
+  private readonly resumedSeries: boolean[] = [];
   /** Idle time before each server-side idle close (ms), bounded. */
   readonly serverIdleCloses: number[] = [];
+  /** The server's Keep-Alive timeout hint (ms), the first one seen. */
   hintedIdleTimeoutMs: number | undefined;
   h2Goaways = 0;
-  h2StreamsQueued = 0;
   readonly session = new Session({ maxRequests: SAMPLE_REQUESTS + SAMPLE_ERRORS });
   private sampledOk = 0;
   private sampledErr = 0;
-
-  /**
-   * @param since monotonic ms (performance.now()) where this tally's window starts: requests and
-   *   connections that started before it belong to the warm-up and are not counted here.
-   */
   /** Requests, errors and open connections per second, from this tally's start. */
   readonly perSecond: PerSecond;
 
   /**
+   * @param since monotonic ms (performance.now()) where this tally's window starts: requests and
+   *   connections that started before it belong to the warm-up and are not counted here.
    * @param openConnections connections already open when this tally starts (left by a warm-up)
    */
   constructor(private readonly since = 0, openConnections = 0) {
     this.perSecond = new PerSecond(since || performance.now(), openConnections);
+    // the rules read the run's totals, not the sample's
+    this.session.totals = this.acc;
   }
 
   /** One finished request as the caller saw it; `now` when the caller has read the clock already. */
@@ -134,26 +120,9 @@ export class Tally {
   /** A request's connection accounting (from the tracer or an engine's own records). */
   request(r: RequestTrace): void {
     if (r.startedAt < this.since) return;
-    this.traced++;
-    if (r.reused) this.reused++;
-    if (r.error && (r.error.onReusedSocket || r.reused)) this.errorsReused++;
-    if (r.requestIndexOnConnection !== undefined && r.requestIndexOnConnection > this.maxIndex) this.maxIndex = r.requestIndexOnConnection;
-    const p = r.phases;
-    if (p.blocked !== undefined) {
-      this.phaseHist.blocked.recordMs(p.blocked);
-      this.blockedSum += p.blocked;
-    }
-    if (r.loopQueueMs !== undefined) {
-      this.loopQueueSum += r.loopQueueMs;
-      this.loopQueueSeen++;
-    }
-    if (p.connect !== undefined) this.phaseHist.connect.recordMs(p.connect);
-    if (p.tls !== undefined) this.phaseHist.tls.recordMs(p.tls);
-    if (p.wait !== undefined) this.phaseHist.wait.recordMs(p.wait);
-    this.totalSum += p.total;
+    this.acc.addRequest(r);
     if (r.responseHeaders?.keepAlive && this.hintedIdleTimeoutMs === undefined) {
-      const m = /timeout=(\d+)/i.exec(r.responseHeaders.keepAlive);
-      if (m) this.hintedIdleTimeoutMs = Number(m[1]) * 1000;
+      this.hintedIdleTimeoutMs = parseKeepAliveHeader(r.responseHeaders.keepAlive).timeoutMs;
     }
     if (r.error) {
       if (this.sampledErr < SAMPLE_ERRORS) {
@@ -172,26 +141,15 @@ export class Tally {
    */
   reusedOk(blockedMs: number, waitMs: number, totalMs: number, index: number): boolean {
     if (this.sampledOk < SAMPLE_REQUESTS) return false;
-    this.traced++;
-    this.reused++;
-    if (index > this.maxIndex) this.maxIndex = index;
-    this.phaseHist.blocked.recordMs(blockedMs);
-    this.phaseHist.wait.recordMs(waitMs);
-    this.blockedSum += blockedMs;
-    this.totalSum += totalMs;
+    this.acc.addReusedOk(blockedMs, waitMs, totalMs, index);
     return true;
   }
 
   connection(c: ConnectionRecord): void {
     this.perSecond.connection(1, performance.now());
     if (c.openedAt < this.since) return;
-    this.opened++;
-    this.setup.recordMs(c.establishment.total);
-    if (c.tls) {
-      if (c.tls.resumed) this.resumed++;
-      else this.full++;
-      if (this.tlsTimeline.length < TIMELINE_MAX) this.tlsTimeline.push([c.openedAt, c.tls.resumed]);
-    }
+    this.acc.connectionOpened(c);
+    if (c.tls && this.resumedSeries.length < TIMELINE_MAX) this.resumedSeries.push(c.tls.resumed);
     if (c.keepAliveHint?.timeoutMs !== undefined && this.hintedIdleTimeoutMs === undefined) this.hintedIdleTimeoutMs = c.keepAliveHint.timeoutMs;
     if (this.session.connections.size < SAMPLE_CONNECTIONS) this.session.addConnection(c);
   }
@@ -199,51 +157,48 @@ export class Tally {
   /** A connection closed; `idleMs` is how long it had been idle when the server closed it, when known. */
   close(c: ConnectionRecord, idleMs?: number): void {
     this.perSecond.connection(-1, performance.now());
-    const key = `${c.close?.closedBy ?? 'unknown'}:${c.close?.reason ?? 'unknown'}`;
-    this.closes[key] = (this.closes[key] ?? 0) + 1;
+    this.acc.connectionClosed(c);
     if (c.close?.reason === 'goaway') this.h2Goaways++;
     if (c.keepAliveHint?.timeoutMs !== undefined && this.hintedIdleTimeoutMs === undefined) this.hintedIdleTimeoutMs = c.keepAliveHint.timeoutMs;
     if (idleMs !== undefined && c.close?.reason === 'server-idle-timeout' && this.serverIdleCloses.length < 10_000) this.serverIdleCloses.push(idleMs);
     if (this.session.connections.has(c.id) || this.session.connections.size < SAMPLE_CONNECTIONS) this.session.addConnection(c);
   }
 
-  /** Resumption rate over the first and last third of the run's TLS handshakes (the very first excluded: nothing to resume yet). */
+  /** Resumption rate over the first and last third of the run's TLS handshakes (model/accumulator.ts). */
   resumptionEarlyLate(): { early: number; late: number; handshakes: number } | undefined {
-    const t = this.tlsTimeline.slice(1);
-    if (t.length < 6) return undefined;
-    const third = Math.floor(t.length / 3);
-    const rate = (xs: Array<[number, boolean]>): number => xs.filter((x) => x[1]).length / xs.length;
-    return { early: rate(t.slice(0, third)), late: rate(t.slice(t.length - third)), handshakes: t.length };
+    return resumptionEarlyLate(this.resumedSeries);
   }
 
   stats(durationMs: number): BenchStats {
+    const a = this.acc;
     const phases: BenchStats['phases'] = {};
     const phaseCurves: BenchStats['phaseCurves'] = {};
     for (const name of BENCH_PHASES) {
-      const s = this.phaseHist[name].summary();
-      if (s) phases[name] = { count: s.count, mean: s.mean, p99: s.p99 };
-      if (s) phaseCurves[name] = this.phaseHist[name].curve();
+      const s = a.phase(name);
+      if (!s) continue;
+      phases[name] = { count: s.count, mean: s.mean, p99: s.p99 };
+      phaseCurves[name] = a.phaseCurve(name);
     }
-    const setup = this.setup.summary();
+    const setup = a.establishment('total');
     return {
       requests: this.completed,
       durationMs,
       reqPerSec: durationMs > 0 ? (this.completed * 1000) / durationMs : 0,
       errors: this.errors,
       errorsByCode: { ...this.errorsByCode },
-      errorsOnReusedSockets: this.errorsReused,
+      errorsOnReusedSockets: a.errorsOnReusedSockets,
       statusCodes: { ...this.statusCodes },
       latency: this.latency.summary() ?? null,
       phases,
-      connectionsOpened: this.opened,
-      reuseRate: this.traced ? this.reused / this.traced : null,
-      requestsPerConnection: this.opened ? { mean: this.traced / this.opened, max: this.maxIndex } : null,
+      connectionsOpened: a.connections,
+      reuseRate: a.reuseRate(),
+      requestsPerConnection: a.requestsPerConnection(),
       connectionSetup: setup ? { count: setup.count, mean: setup.mean, p99: setup.p99 } : null,
-      handshakes: { full: this.full, resumed: this.resumed },
-      closes: { ...this.closes },
-      blockedShare: this.totalSum > 0 ? this.blockedSum / this.totalSum : null,
-      loopQueueShare: this.totalSum > 0 && this.loopQueueSeen > 0 ? this.loopQueueSum / this.totalSum : null,
-      tracedRequests: this.traced,
+      handshakes: { ...a.handshakes },
+      closes: a.closes(),
+      blockedShare: a.blockedShare(),
+      loopQueueShare: a.loopQueueShare(),
+      tracedRequests: a.requests,
       latencyCurve: this.latency.curve(),
       latencyBins: this.latency.bins(),
       phaseCurves,

@@ -1,14 +1,8 @@
+import { resumptionEarlyLate } from '../model/accumulator.js';
 import type { Facts } from '../model/facts.js';
 import type { SummaryBuilder } from './summary.js';
 
 const median = (d: { p50: number } | undefined): number | undefined => d?.p50;
-
-function rate(series: readonly number[]): number | undefined {
-  if (series.length === 0) return undefined;
-  let s = 0;
-  for (const v of series) s += v;
-  return s / series.length;
-}
 
 /** What the whole capture says about client and server behaviour, in the shared Facts the rules read. */
 export function captureFacts(b: SummaryBuilder, summary: ReturnType<SummaryBuilder['build']>, durationMs: number): Facts {
@@ -25,11 +19,10 @@ export function captureFacts(b: SummaryBuilder, summary: ReturnType<SummaryBuild
     else if (t.resumptionAttempted > 0) facts.tls.resumptionSupported = false;
     if (b.alpnOffered.size > 0) facts.tls.alpnOffered = [...b.alpnOffered];
     // thirds of the handshakes after the first one (nothing to resume before it), as resumption-lost reads them
-    const series = b.resumedSeries.slice(1);
-    if (series.length >= 6) {
-      const third = Math.floor(series.length / 3);
-      facts.tls.resumptionRateEarly = rate(series.slice(0, third));
-      facts.tls.resumptionRateLate = rate(series.slice(series.length - third));
+    const res = resumptionEarlyLate(b.resumedSeries);
+    if (res) {
+      facts.tls.resumptionRateEarly = res.early;
+      facts.tls.resumptionRateLate = res.late;
     }
   }
   const serverIdle = b.idleBeforeClose.server.min();

@@ -1,5 +1,5 @@
-import type { Distribution } from '../model/stats.js';
-import { BoundedSample } from './bounded-sample.js';
+import { StatsAccumulator, type HandshakeSeen } from '../model/accumulator.js';
+import { DurationHistogram, type Distribution } from '../model/histogram.js';
 import type { PcapConnectionRecord } from './pcap-record.js';
 
 /** The capture at a glance: what `connscope pcap` prints above the findings. */
@@ -35,71 +35,69 @@ export interface CaptureSummary {
   bytes: { clientToServer: number; serverToClient: number };
 }
 
-/** Builds the summary one finished connection at a time (bounded memory). */
+/**
+ * Builds the summary one finished connection at a time, in constant memory: connections, requests
+ * per connection, handshakes (full/resumed, with their times) and closes go through the model's
+ * StatsAccumulator like every source's; the rest is what only a capture sees (TCP flags, RTT,
+ * retransmissions, ClientHello details).
+ */
 export class SummaryBuilder {
-  private n = 0;
+  /** Connection-level figures only: the capture's requests are counted by their connections. */
+  private readonly acc = new StatsAccumulator({ phases: [] });
   private byApp = { tls: 0, http: 0, other: 0, none: 0 };
-  private requests = 0;
-  private maxRequests = 0;
   private tlsConns = 0;
   private attempted = 0;
-  private resumed = 0;
-  private fullCount = 0;
   private helloRetries = 0;
   private unparsable = 0;
-  private full = new BoundedSample();
-  private resumedHs = new BoundedSample();
-  private rtt = new BoundedSample();
+  private rtt = new DurationHistogram();
   private versions: Record<string, number> = {};
   private alpn: Record<string, number> = {};
-  private closes = { client: { fin: 0, rst: 0 }, server: { fin: 0, rst: 0 }, open: 0, reasons: {} as Record<string, number> };
+  private flags = { client: { fin: 0, rst: 0 }, server: { fin: 0, rst: 0 }, open: 0 };
   private retrans = 0;
   private outOfOrder = 0;
   private c2s = 0;
   private s2c = 0;
-  /** Resumed (1) or not (0) per TLS connection in order, for early vs late resumption rates. */
-  readonly resumedSeries: number[] = [];
+  /** Resumed or not per TLS connection in order, for early vs late resumption rates (bounded). */
+  readonly resumedSeries: boolean[] = [];
   /** Idle before close, per close reason (facts: measured idle timeouts). */
-  readonly idleBeforeClose = { server: new BoundedSample(), client: new BoundedSample() };
+  readonly idleBeforeClose = { server: new DurationHistogram(), client: new DurationHistogram() };
   /** Requests served by connections the server closed right after a response. */
   readonly requestsAtServerClose = new Map<number, number>();
   /** Idle time after which clients reused connections the server had already closed (the race, on the wire). */
-  readonly reuseAfterServerClose = new BoundedSample();
+  readonly reuseAfterServerClose = new DurationHistogram();
   keepAliveHintMs: number | undefined;
   alpnOffered = new Set<string>();
   reusedConnections = 0;
 
   add(r: PcapConnectionRecord): void {
     const p = r.pcap;
-    this.n++;
+    const t = p.tls;
+    // a handshake counts once the ServerHello said which version: full or resumed, with its time
+    const handshake: HandshakeSeen | undefined = t?.selectedVersion !== undefined ? { resumed: t.resumed, ms: t.handshakeMs } : undefined;
+    this.acc.addConnection(r, handshake);
     this.byApp[p.app]++;
-    this.requests += r.requests;
-    if (r.requests > this.maxRequests) this.maxRequests = r.requests;
     if (r.requests > 1) this.reusedConnections++;
-    if (p.rttMs !== undefined) this.rtt.add(p.rttMs);
+    if (p.rttMs !== undefined) this.rtt.recordMs(p.rttMs);
     this.retrans += p.retransmissions.client + p.retransmissions.server;
     this.outOfOrder += p.outOfOrder.client + p.outOfOrder.server;
     this.c2s += r.bytesSent ?? 0;
     this.s2c += r.bytesReceived ?? 0;
     if (p.firstClose) {
-      const side = this.closes[p.firstClose.side];
+      const side = this.flags[p.firstClose.side];
       if (p.firstClose.flag === 'FIN') side.fin++;
       else side.rst++;
     } else {
-      this.closes.open++;
+      this.flags.open++;
     }
     if (r.close) {
-      const key = `${r.close.closedBy}:${r.close.reason}`;
-      this.closes.reasons[key] = (this.closes.reasons[key] ?? 0) + 1;
       if (p.idleBeforeCloseMs !== undefined) {
-        if (r.close.reason === 'server-idle-timeout') this.idleBeforeClose.server.add(p.idleBeforeCloseMs);
-        if (r.close.reason === 'client-idle-timeout') this.idleBeforeClose.client.add(p.idleBeforeCloseMs);
+        if (r.close.reason === 'server-idle-timeout') this.idleBeforeClose.server.recordMs(p.idleBeforeCloseMs);
+        if (r.close.reason === 'client-idle-timeout') this.idleBeforeClose.client.recordMs(p.idleBeforeCloseMs);
       }
       if (r.close.reason === 'server-connection-close') this.requestsAtServerClose.set(r.requests, (this.requestsAtServerClose.get(r.requests) ?? 0) + 1);
     }
-    if (p.reuseIdleAfterServerCloseMs !== undefined) this.reuseAfterServerClose.add(p.reuseIdleAfterServerCloseMs);
+    if (p.reuseIdleAfterServerCloseMs !== undefined) this.reuseAfterServerClose.recordMs(p.reuseIdleAfterServerCloseMs);
     if (r.keepAliveHint?.timeoutMs !== undefined) this.keepAliveHintMs = r.keepAliveHint.timeoutMs;
-    const t = p.tls;
     if (!t) return;
     this.tlsConns++;
     for (const a of t.alpnOffered) this.alpnOffered.add(a);
@@ -108,42 +106,31 @@ export class SummaryBuilder {
     if (t.unparsable) this.unparsable++;
     if (r.tls?.version) this.versions[r.tls.version] = (this.versions[r.tls.version] ?? 0) + 1;
     if (t.alpn) this.alpn[t.alpn] = (this.alpn[t.alpn] ?? 0) + 1;
-    if (t.selectedVersion !== undefined) {
-      if (this.resumedSeries.length < 1_000_000) this.resumedSeries.push(t.resumed ? 1 : 0);
-      if (t.resumed) this.resumed++;
-      else this.fullCount++;
-    }
-    if (t.handshakeMs !== undefined) (t.resumed ? this.resumedHs : this.full).add(t.handshakeMs);
-  }
-
-  fullHandshakeSample(): BoundedSample {
-    return this.full;
-  }
-
-  resumedHandshakeSample(): BoundedSample {
-    return this.resumedHs;
+    if (handshake && this.resumedSeries.length < 1_000_000) this.resumedSeries.push(handshake.resumed);
   }
 
   build(): CaptureSummary {
+    const a = this.acc;
+    const handshakeMs = a.handshakeMs();
     return {
-      connections: this.n,
+      connections: a.connections,
       byApp: this.byApp,
-      requests: this.requests,
-      requestsPerConnection: this.n ? { mean: this.requests / this.n, max: this.maxRequests } : null,
+      requests: a.requestsServed(),
+      requestsPerConnection: a.requestsPerConnection(),
       tls: {
         connections: this.tlsConns,
         resumptionAttempted: this.attempted,
-        resumed: this.resumed,
-        fullHandshakes: this.fullCount,
+        resumed: a.handshakes.resumed,
+        fullHandshakes: a.handshakes.full,
         helloRetries: this.helloRetries,
         unparsable: this.unparsable,
-        fullHandshakeMs: this.full.distribution(),
-        resumedHandshakeMs: this.resumedHs.distribution(),
+        fullHandshakeMs: handshakeMs.full,
+        resumedHandshakeMs: handshakeMs.resumed,
         versions: this.versions,
         alpn: this.alpn,
       },
-      closes: this.closes,
-      rttMs: this.rtt.distribution(),
+      closes: { ...this.flags, reasons: a.closes() },
+      rttMs: this.rtt.summary(),
       retransmissions: this.retrans,
       outOfOrder: this.outOfOrder,
       bytes: { clientToServer: this.c2s, serverToClient: this.s2c },

@@ -6,6 +6,7 @@ import { getScenario, listScenarios, runScenario } from '../lab/runner.js';
 import type { Scenario, ScenarioResult } from '../lab/scenario.js';
 import { renderLabHtml } from '../report/html/lab.js';
 import { parseDuration } from '../options/grammar.js';
+import { schemaHeader } from '../report/schema.js';
 import { useColor, type CliIO } from './io.js';
 import { checkWritable, writeOutputFile } from './output-file.js';
 import { COMMANDS, VERSION, type CommandResult } from './commands.js';
@@ -30,7 +31,7 @@ export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promi
   if (names.length === 0 && !flags.all) {
     if (flags.html !== undefined) throw new UsageError('--html needs scenarios to run', 'name them or give --all');
     const list = listScenarios();
-    io.stdout(flags.json ? JSON.stringify({ scenarios: list }, null, 2) + '\n' : renderList(list, color));
+    io.stdout(flags.json ? JSON.stringify({ ...schemaHeader('lab-list'), scenarios: list }, null, 2) + '\n' : renderList(list, color));
     return EXIT.ok;
   }
   // every name is checked before anything runs
@@ -53,7 +54,7 @@ export async function runLab(names: string[], flags: LabFlags, io: CliIO): Promi
   }
   if (flags.json) {
     const passed = results.filter((r) => r.passed).length;
-    io.stdout(JSON.stringify({ passed, failed: results.length - passed, interrupted: io.signal.aborted, scenarios: results }) + '\n');
+    io.stdout(JSON.stringify({ ...schemaHeader('lab'), passed, failed: results.length - passed, interrupted: io.signal.aborted, scenarios: results }) + '\n');
   } else if (results.length > 1 || io.signal.aborted) {
     io.stdout(renderSummary(results, color));
   }

@@ -9,6 +9,7 @@ import { exceeds } from '../diagnose/engine.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Severity } from '../model/finding.js';
 import { useColor, type CliIO } from './io.js';
+import { schemaHeader } from '../report/schema.js';
 import { checkWritable, writeOutputFile } from './output-file.js';
 import { COMMANDS, VERSION, type CommandResult } from './commands.js';
 
@@ -123,7 +124,7 @@ const WRITE_BATCH_CHARS = 256 * 1024;
 /** The session's JSON, written record by record so a big capture never becomes one huge string. */
 export function writeJson(session: CaptureSession, write: (text: string) => void): void {
   const j = session.toJSON();
-  let out = `{"capture":${JSON.stringify(j.capture)},"summary":${JSON.stringify(j.summary)}`;
+  let out = `${JSON.stringify(schemaHeader('pcap')).slice(0, -1)},"capture":${JSON.stringify(j.capture)},"summary":${JSON.stringify(j.summary)}`;
   const array = (name: string, items: readonly unknown[]): void => {
     out += `,${JSON.stringify(name)}:[`;
     for (let i = 0; i < items.length; i++) {

@@ -1,12 +1,28 @@
 import type { Finding, FindingFix, Severity } from '../model/finding.js';
 import { SEVERITY_RANK } from '../model/finding.js';
 import type { Session } from '../model/session.js';
+import { computeStats, type SessionStats } from '../model/stats.js';
 import { CATALOG, docsAnchor, type FindingId } from './catalog.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './thresholds.js';
 
 export interface RuleContext {
-  session: Pick<Session, 'connections' | 'requests' | 'facts'>;
+  session: Pick<Session, 'connections' | 'requests' | 'facts'> & Partial<Pick<Session, 'stats'>>;
   thresholds: Thresholds;
+  /** The session's stats, computed on first read by runRules(); rules read them through statsOf(). */
+  readonly stats?: SessionStats;
+}
+
+/**
+ * The session's stats (model/accumulator.ts), shared by every rule of one diagnosis: a rule reads
+ * derived figures (blocked share, reuse rate, ...) here and never computes them again.
+ */
+export function statsOf(ctx: RuleContext): SessionStats {
+  return ctx.stats ?? summarise(ctx.session);
+}
+
+/** A Session knows its totals (bench's whole run); a bare set of records is summarised from its records. */
+function summarise(s: RuleContext['session']): SessionStats {
+  return s.stats ? s.stats() : computeStats(s.connections.values(), s.requests, s.facts);
 }
 
 /** One rule per file; a rule reads the model and returns what it found, never throws on missing data. */
@@ -42,7 +58,15 @@ export interface DiagnoseOptions {
  * diagnosis is missing one rule's answer.
  */
 export function runRules(rules: readonly Rule[], session: RuleContext['session'], options: DiagnoseOptions = {}): Finding[] {
-  const ctx: RuleContext = { session: oneSide(session), thresholds: { ...DEFAULT_THRESHOLDS, ...options.thresholds } };
+  const side = oneSide(session);
+  let stats: SessionStats | undefined;
+  const ctx: RuleContext = {
+    session: side,
+    thresholds: { ...DEFAULT_THRESHOLDS, ...options.thresholds },
+    get stats() {
+      return (stats ??= summarise(side));
+    },
+  };
   const out: Finding[] = [];
   for (const rule of rules) {
     if (options.only && !options.only.includes(rule.id)) continue;

@@ -1,5 +1,4 @@
-import { ownTime, totalStall } from '../model/stall.js';
-import { finding, type Rule } from './engine.js';
+import { finding, statsOf, type Rule } from './engine.js';
 
 export const h2StreamLimit: Rule = {
   id: 'h2-stream-limit',
@@ -7,18 +6,12 @@ export const h2StreamLimit: Rule = {
     const { facts, requests } = ctx.session;
     const queued = facts.http2?.streamsQueued ?? 0;
     if (queued === 0) return undefined;
+    // own time, over every request the source counted, with the stream-slot wait a client measured
+    // that its records do not show (model/accumulator.ts)
+    const share = statsOf(ctx).blockedShare;
+    if (share === null || share < ctx.thresholds.poolBlockedShare) return undefined;
     let h2 = 0;
-    let blocked = 0;
-    let total = 0;
-    for (const r of requests) {
-      if (r.httpVersion !== '2.0' && r.source !== 'http2') continue;
-      h2++;
-      // own time: queueing behind a stalled loop is not the stream limit (model/stall.ts)
-      blocked += ownTime(r.phases.blocked ?? 0, r.stalls?.blocked);
-      total += ownTime(r.phases.total, totalStall(r.stalls));
-    }
-    const share = facts.blockedShare ?? (total > 0 ? blocked / total : undefined);
-    if (share === undefined || share < ctx.thresholds.poolBlockedShare) return undefined;
+    for (const r of requests) if (r.httpVersion === '2.0' || r.source === 'http2') h2++;
     let sessions = 0;
     for (const c of ctx.session.connections.values()) if (c.protocol === 'h2') sessions++;
     return finding('h2-stream-limit', {

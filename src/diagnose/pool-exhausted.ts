@@ -1,35 +1,19 @@
-import type { RequestTrace } from '../model/request.js';
-import { ownTime, totalStall } from '../model/stall.js';
-import { finding, type Rule } from './engine.js';
+import { finding, statsOf, type Rule } from './engine.js';
 
-/** Share of total request time spent blocked, from the requests when no source measured it. */
-function blockedShareOf(requests: readonly RequestTrace[]): { share: number; p99: number } | undefined {
-  let blocked = 0;
-  let total = 0;
-  const values: number[] = [];
-  for (const r of requests) {
-    // own time: a request queued behind a stalled loop did not wait for the pool (model/stall.ts)
-    total += ownTime(r.phases.total, totalStall(r.stalls));
-    if (r.phases.blocked !== undefined) {
-      const own = ownTime(r.phases.blocked, r.stalls?.blocked);
-      blocked += own;
-      values.push(own);
-    }
-  }
-  if (values.length < 10 || total <= 0) return undefined;
-  values.sort((a, b) => a - b);
-  return { share: blocked / total, p99: values[Math.min(values.length - 1, Math.ceil(values.length * 0.99) - 1)]! };
-}
+/** With fewer requests timed for their blocked phase than this, a share says nothing. */
+const MIN_BLOCKED_REQUESTS = 10;
 
 export const poolExhausted: Rule = {
   id: 'pool-exhausted',
   evaluate(ctx) {
-    const { facts, requests } = ctx.session;
+    const { facts } = ctx.session;
     // HTTP/2 queueing behind the stream limit is h2-stream-limit, not a pool of sockets
     if (facts.http2?.used) return undefined;
-    const measured = blockedShareOf(requests);
-    const share = facts.blockedShare ?? measured?.share;
-    if (share === undefined || share < ctx.thresholds.poolBlockedShare) return undefined;
+    // own time, over every request the source counted (model/accumulator.ts)
+    const stats = statsOf(ctx);
+    const share = stats.blockedShare;
+    const blocked = stats.phases.blocked;
+    if (share === null || !blocked || blocked.count < MIN_BLOCKED_REQUESTS || share < ctx.thresholds.poolBlockedShare) return undefined;
     // a pool as large as the work in flight cannot make requests queue unless sockets are held by unread bodies;
     // the wait then comes from a busy event loop, not from the pool
     if (facts.poolSize !== undefined && facts.concurrency !== undefined && facts.poolSize >= facts.concurrency && !facts.unconsumedBodies) return undefined;
@@ -39,7 +23,7 @@ export const poolExhausted: Rule = {
         thresholdShare: ctx.thresholds.poolBlockedShare,
         poolSize: facts.poolSize ?? null,
         concurrency: facts.concurrency ?? null,
-        blockedP99Ms: measured ? Math.round(measured.p99 * 10) / 10 : null,
+        blockedP99Ms: Math.round(blocked.p99 * 10) / 10,
         unconsumedBodies: facts.unconsumedBodies ?? null,
       },
       fix: {

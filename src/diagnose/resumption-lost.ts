@@ -1,3 +1,4 @@
+import { resumptionEarlyLate } from '../model/accumulator.js';
 import type { ConnectionRecord } from '../model/connection.js';
 import { finding, type Rule } from './engine.js';
 
@@ -5,13 +6,9 @@ function tlsConnections(connections: Iterable<ConnectionRecord>): ConnectionReco
   return [...connections].filter((c) => c.tls).sort((a, b) => a.openedAt - b.openedAt);
 }
 
-/** Resumption rate of the first and last third of the TLS handshakes (the first one excluded: nothing to resume yet). */
+/** Resumption early/late from the records, in the order the connections opened (model/accumulator.ts). */
 function earlyLate(connections: Iterable<ConnectionRecord>): { early: number; late: number; handshakes: number } | undefined {
-  const tls = tlsConnections(connections).slice(1);
-  if (tls.length < 6) return undefined;
-  const third = Math.floor(tls.length / 3);
-  const rate = (xs: ConnectionRecord[]): number => xs.filter((c) => c.tls!.resumed).length / xs.length;
-  return { early: rate(tls.slice(0, third)), late: rate(tls.slice(tls.length - third)), handshakes: tls.length };
+  return resumptionEarlyLate(tlsConnections(connections).map((c) => c.tls!.resumed));
 }
 
 /**

@@ -153,23 +153,23 @@ export class H2Client {
   }
 
   /**
-   * Share of stream time spent held back by the peer's concurrent-stream limit. nghttp2 keeps
-   * streams above the limit and sends them in submission order without telling Node when, so a
-   * stream's send time is when the stream `limit` places ahead of it closed.
+   * Streams held back by the peer's concurrent-stream limit, and the time they waited (ms, summed).
+   * nghttp2 keeps streams above the limit and sends them in submission order without telling Node
+   * when, so a stream's send time is when the stream `limit` places ahead of it closed. The tracer
+   * times such a stream from its creation (the wait shows in `wait`): this is the observation the
+   * stats add to the blocked share (facts.http2.queuedMs).
    */
-  queuedShare(limit: number): { queued: number; share: number } {
-    let blocked = 0;
-    let total = 0;
+  queuedTime(limit: number): { queued: number; ms: number } {
+    let ms = 0;
     let queued = 0;
     this.streams.forEach((s, k) => {
       if (s.closed === undefined) return;
       const ahead = k >= limit ? this.streams[k - limit]!.closed : undefined;
       const sent = ahead !== undefined && ahead > s.created ? ahead : s.created;
       if (sent > s.created) queued++;
-      blocked += sent - s.created;
-      total += s.closed - s.created;
+      ms += sent - s.created;
     });
-    return { queued, share: total > 0 ? blocked / total : 0 };
+    return { queued, ms };
   }
 
   close(): void {

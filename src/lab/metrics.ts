@@ -36,24 +36,17 @@ export interface RunMetrics {
 
 export type MetricKey = Exclude<keyof RunMetrics, 'durationMs'>;
 
+/** The lab's numbers, read from the session's stats (model/accumulator.ts) plus what only the lab counts. */
 export function metricsOf(session: Session, serverConnections: number, durationMs: number): RunMetrics {
-  const stats = session.stats();
+  const acc = session.accumulator();
+  const stats = acc.sessionStats();
   let serverErrors = 0;
-  let blocked = 0;
-  let total = 0;
-  for (const r of session.requests) {
-    if (!r.error && r.status !== undefined && r.status >= 500) serverErrors++;
-    blocked += r.phases.blocked ?? 0;
-    total += r.phases.total;
-  }
-  const tls: number[] = [];
+  for (const r of session.requests) if (!r.error && r.status !== undefined && r.status >= 500) serverErrors++;
   let chainBytes: number | null = null;
   for (const c of session.connections.values()) {
-    if (c.establishment.tls !== undefined) tls.push(c.establishment.tls);
     const bytes = c.tls?.chain?.bytes;
     if (bytes !== undefined && !c.tls?.resumed) chainBytes = Math.max(chainBytes ?? 0, bytes);
   }
-  tls.sort((a, b) => a - b);
   return {
     requests: stats.requests,
     ok: stats.requests - stats.errors - serverErrors,
@@ -68,11 +61,11 @@ export function metricsOf(session: Session, serverConnections: number, durationM
     resumedHandshakes: stats.handshakes.resumed,
     p50: stats.phases.total?.p50 ?? null,
     p99: stats.phases.total?.p99 ?? null,
-    tlsP50: tls.length ? tls[Math.floor((tls.length - 1) / 2)]! : null,
+    tlsP50: acc.establishment('tls')?.p50 ?? null,
     chainBytes,
     waitP50: stats.phases.wait?.p50 ?? null,
     waitP99: stats.phases.wait?.p99 ?? null,
-    blockedShare: total > 0 ? blocked / total : null,
+    blockedShare: stats.blockedShare,
     durationMs,
   };
 }

@@ -2,21 +2,14 @@ import { InterruptedError, UsageError } from '../errors.js';
 import { makeCertChain, type CertChain, type CertChainOptions } from './certs.js';
 import type { Measured } from './measure.js';
 import type { RunMetrics } from './metrics.js';
-import type { RunRecord, Scenario, ScenarioContext, ScenarioMetric, ScenarioResult, Variant } from './scenario.js';
+import { describeScenario, type RunRecord, type Scenario, type ScenarioContext, type ScenarioInfo, type ScenarioMetric, type ScenarioResult, type Variant } from './scenario.js';
 import { SCENARIOS } from './scenarios/index.js';
 
-export interface ScenarioInfo {
-  name: string;
-  title: string;
-  reproduces: string;
-  expected: string;
-  beforeConfig: string;
-  afterConfig: string;
-}
+export type { ScenarioInfo } from './scenario.js';
 
 /** The lab's scenarios, in the order `lab --all` runs them. */
 export function listScenarios(): ScenarioInfo[] {
-  return SCENARIOS.map((s) => ({ name: s.name, title: s.title, reproduces: s.reproduces, expected: s.expected, beforeConfig: s.beforeConfig, afterConfig: s.afterConfig }));
+  return SCENARIOS.map(describeScenario);
 }
 
 export function getScenario(name: string): Scenario {
@@ -59,12 +52,7 @@ export async function runScenario(nameOrScenario: string | Scenario, options: Ru
   };
   const started = performance.now();
   const result: ScenarioResult = {
-    name: scenario.name,
-    title: scenario.title,
-    reproduces: scenario.reproduces,
-    expected: scenario.expected,
-    beforeConfig: scenario.beforeConfig,
-    afterConfig: scenario.afterConfig,
+    ...describeScenario(scenario),
     metric: scenario.metric,
     expectedAppeared: false,
     expectedGone: false,

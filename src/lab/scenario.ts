@@ -58,14 +58,11 @@ export interface RunRecord {
   requests: RequestTrace[];
 }
 
-export interface ScenarioResult {
-  name: string;
-  title: string;
-  reproduces: string;
-  expected: FindingId;
-  beforeConfig: string;
-  afterConfig: string;
-  metric: ScenarioMetric;
+/** What a scenario is, without how it runs: what `connscope lab` lists. */
+export type ScenarioInfo = Omit<Scenario, 'run' | 'metric'>;
+
+/** A scenario's outcome: the scenario as described (with its metric), then what its two runs showed. */
+export interface ScenarioResult extends Omit<Scenario, 'run'> {
   before?: RunRecord;
   after?: RunRecord;
   /** The expected finding was reported on the before-run. */
@@ -78,4 +75,9 @@ export interface ScenarioResult {
   /** Why the scenario could not run to the end (one line). */
   error?: string;
   durationMs: number;
+}
+
+/** The description of a scenario (its fields but run()), in the order lab's JSON prints them. */
+export function describeScenario(s: Scenario): ScenarioInfo {
+  return { name: s.name, title: s.title, reproduces: s.reproduces, expected: s.expected, beforeConfig: s.beforeConfig, afterConfig: s.afterConfig };
 }

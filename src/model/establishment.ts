@@ -1,4 +1,4 @@
-import type { ConnectionPhases, RequestMarks } from './phases.js';
+import type { ConnectionPhases, RequestMarks, SetupMarks } from './phases.js';
 
 /**
  * Establishment marks of one connection, on the same monotonic clock as the request marks
@@ -6,15 +6,9 @@ import type { ConnectionPhases, RequestMarks } from './phases.js';
  * bench's raw engine) records these and leaves the arithmetic to the two functions below, so a
  * connection's dns/connect/tls are the same numbers whichever source saw it.
  */
-export interface EstablishmentMarks {
+export interface EstablishmentMarks extends SetupMarks {
   /** Creation started (socket created / connector called). */
   created: number;
-  dnsStart?: number;
-  dnsEnd?: number;
-  connectStart?: number;
-  connectEnd?: number;
-  tlsStart?: number;
-  tlsEnd?: number;
   /** A DNS lookup is part of establishing (host name, not an IP literal). */
   lookup?: boolean;
   /** A TLS handshake is part of establishing. */

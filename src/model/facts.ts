@@ -1,7 +1,8 @@
 /**
  * Observations a source makes beyond connection and request records (what a probe learned about
  * the server, how a client pool was configured, ...). Rules read them; any field may be absent.
- * Sources that learn something new add an optional field here.
+ * Sources that learn something new add an optional field here. Only observations: figures derived
+ * from records (reuse rate, blocked share, ...) come from the stats (model/accumulator.ts).
  */
 export interface Facts {
   /** Client-side idle timeout of the pool in use (undici keepAliveTimeout, Agent timeout). */
@@ -73,6 +74,13 @@ export interface Facts {
     maxConcurrentStreams?: number;
     goaways?: number;
     streamsQueued?: number;
+    /**
+     * Time (ms, summed over streams) streams waited for a stream slot, as the source's own client
+     * measured it, when its records cannot show that wait (a traced node:http2 stream is timed from its
+     * creation, so the wait lands in `wait`). The stats add it to the blocked share; sources whose
+     * records carry it as `blocked` (bench's h2 engine) leave this out.
+     */
+    queuedMs?: number;
     /** Streams started (bench's h2 engine). */
     streams?: number;
     /** Streams the server reset (RST_STREAM) before a complete response, and by code (NGHTTP2_*). */
@@ -110,8 +118,6 @@ export interface Facts {
    * in flight when it stopped and the step each was in (blocked, connecting, sending, waiting, receiving).
    */
   load?: { succeeded: number; failed: number; abandoned: number; stuck: Record<string, number>; topError?: string; durationMs: number };
-  /** Share of total request time spent in the pool queue (0..1). */
-  blockedShare?: number;
   /**
    * Responses per status code over the whole observation, when the source counted every response
    * (bench; its session keeps only a bounded sample of requests). Rules fall back to the requests.

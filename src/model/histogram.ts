@@ -1,5 +1,9 @@
-/** Latency summary in milliseconds. */
-export interface LatencySummary {
+/**
+ * A distribution of durations in milliseconds: how many, mean, extremes and percentiles. One type for
+ * every summary connscope prints (session phases, bench latency, capture handshakes, run totals),
+ * always read from a DurationHistogram.
+ */
+export interface Distribution {
   count: number;
   mean: number;
   min: number;
@@ -86,6 +90,16 @@ export class DurationHistogram {
     return this.total;
   }
 
+  /** The smallest value recorded (ms, to the microsecond); undefined when empty. */
+  min(): number | undefined {
+    return this.total === 0 ? undefined : this.minUs / 1000;
+  }
+
+  /** The largest value recorded (ms, to the microsecond); undefined when empty. */
+  max(): number | undefined {
+    return this.total === 0 ? undefined : this.maxUs / 1000;
+  }
+
   /** The value (ms) at or below which p % of the recorded values fall, as HdrHistogram reports it. */
   percentileMs(p: number): number {
     if (this.total === 0) return NaN;
@@ -98,7 +112,7 @@ export class DurationHistogram {
     return this.maxUs / 1000;
   }
 
-  summary(): LatencySummary | undefined {
+  summary(): Distribution | undefined {
     if (this.total === 0) return undefined;
     return {
       count: this.total,

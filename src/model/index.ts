@@ -5,6 +5,7 @@ export * from './request.js';
 export * from './finding.js';
 export * from './facts.js';
 export * from './stats.js';
+export * from './accumulator.js';
 export * from './session.js';
 export * from './stall.js';
 export * from './ring-buffer.js';

@@ -25,20 +25,27 @@ export interface ConnectionPhases {
 }
 
 /**
- * Raw marks on one monotonic clock (performance.now() milliseconds). Sources record the marks
- * they see; phasesFromMarks() turns them into phases.
+ * The dns/connect/tls marks a connection and the request that opened it share, on one monotonic
+ * clock (performance.now() milliseconds): RequestMarks and the connection's EstablishmentMarks
+ * (model/establishment.ts) both extend these.
  */
-export interface RequestMarks {
-  /** Request created by the caller. */
-  start: number;
-  /** A connection was assigned (reuse) or creation of a new one started. */
-  assigned?: number;
+export interface SetupMarks {
   dnsStart?: number;
   dnsEnd?: number;
   connectStart?: number;
   connectEnd?: number;
   tlsStart?: number;
   tlsEnd?: number;
+}
+
+/**
+ * Raw marks of one request. Sources record the marks they see; phasesFromMarks() turns them into phases.
+ */
+export interface RequestMarks extends SetupMarks {
+  /** Request created by the caller. */
+  start: number;
+  /** A connection was assigned (reuse) or creation of a new one started. */
+  assigned?: number;
   /** Request fully written. */
   sent?: number;
   /** First response byte (headers). */

@@ -3,7 +3,7 @@ import type { Facts } from './facts.js';
 import type { Finding } from './finding.js';
 import type { RequestTrace } from './request.js';
 import { RingBuffer } from './ring-buffer.js';
-import { computeStats, type SessionStats } from './stats.js';
+import { StatsAccumulator, type SessionStats } from './accumulator.js';
 
 /** Anything that emits the tracer's events (the tracer handle, a pcap reader, a bench run). */
 export interface RecordSource {
@@ -25,6 +25,11 @@ export class Session {
   /** Oldest requests are dropped past this many (bounded memory for long observations). */
   readonly maxRequests: number;
   droppedRequests = 0;
+  /**
+   * Set by a source that counted more than it kept (bench counts every request, keeps a sample): the
+   * figures over everything it saw. Without it, stats are those of the kept records.
+   */
+  totals: StatsAccumulator | undefined;
 
   constructor(options: { maxRequests?: number } = {}) {
     this.maxRequests = options.maxRequests ?? 100_000;
@@ -72,8 +77,13 @@ export class Session {
     };
   }
 
+  /** The one accumulator the stats and the rules' derived figures come from (docs/model.md#stats). */
+  accumulator(): StatsAccumulator {
+    return this.totals ?? StatsAccumulator.of(this.connections.values(), this.requests, this.facts);
+  }
+
   stats(): SessionStats {
-    return computeStats(this.connections.values(), this.requests);
+    return this.accumulator().sessionStats();
   }
 
   toJSON(): { connections: ConnectionRecord[]; requests: readonly RequestTrace[]; facts: Facts; stats: SessionStats; findings: Finding[] } {

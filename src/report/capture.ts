@@ -1,6 +1,6 @@
 import type { CaptureSession } from '../capture/capture-session.js';
 import type { PcapConnectionRecord } from '../capture/pcap-record.js';
-import type { Distribution } from '../model/stats.js';
+import type { Distribution } from '../model/histogram.js';
 import { fmtBytes, fmtMs } from './terminal/style.js';
 
 /** The parts of `connscope pcap`'s report that the terminal and the HTML report print alike. */

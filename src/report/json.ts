@@ -1,6 +1,7 @@
 import { PHASE_NAMES, type PhaseName } from '../model/phases.js';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { ProbeResult } from '../probe/types.js';
+import { schemaHeader } from './schema.js';
 
 type Nullable<T> = { [K in keyof T]: T[K] | null };
 
@@ -23,7 +24,7 @@ export interface ProbeJsonRequest {
 /** `--json` of `connscope probe` (schema: docs/probe-schema.json). Absent measurements are null. */
 export function probeToJson(r: ProbeResult): Record<string, unknown> {
   return {
-    schema: 'connscope-probe/1',
+    ...schemaHeader('probe'),
     url: r.url,
     remoteAddress: r.remoteAddress,
     startedAt: r.startedAt,

@@ -1,4 +1,5 @@
-import { DurationHistogram, type LatencySummary } from '../bench/histogram.js';
+import { StatsAccumulator } from '../model/accumulator.js';
+import type { Distribution } from '../model/histogram.js';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { RequestTrace } from '../model/request.js';
 import { RingBuffer } from '../model/ring-buffer.js';
@@ -29,7 +30,7 @@ export interface SideTotals {
   handshakes: { full: number; resumed: number };
   closes: Record<string, number>;
   /** Request duration over every request (traced or counted). */
-  duration?: LatencySummary;
+  duration?: Distribution;
 }
 
 /** The process as a client (its outgoing requests) and as a server (the requests it answered). */
@@ -38,23 +39,29 @@ export interface LiveTotals {
   server: SideTotals;
 }
 
+/** One side's exact totals: the model's StatsAccumulator (request total time only), plus what only `run` counts. */
 class Side {
   readonly open = new Map<string, ConnectionRecord>();
-  readonly duration = new DurationHistogram();
-  readonly t: Omit<SideTotals, 'duration' | 'connectionsOpen'> = {
-    requests: 0,
-    failed: 0,
-    reused: 0,
-    status: {},
-    errors: {},
-    connectionsOpened: 0,
-    connectionsClosed: 0,
-    handshakes: { full: 0, resumed: 0 },
-    closes: {},
-  };
+  readonly acc = new StatsAccumulator({ phases: ['total'] });
+  readonly status: Record<string, number> = {};
+  readonly errors: Record<string, number> = {};
+  connectionsClosed = 0;
 
   totals(): SideTotals {
-    return { ...this.t, status: { ...this.t.status }, errors: { ...this.t.errors }, closes: { ...this.t.closes }, handshakes: { ...this.t.handshakes }, connectionsOpen: this.open.size, duration: this.duration.summary() };
+    const a = this.acc;
+    return {
+      requests: a.requests,
+      failed: a.errors,
+      reused: a.reused,
+      status: { ...this.status },
+      errors: { ...this.errors },
+      connectionsOpened: a.connections,
+      connectionsClosed: this.connectionsClosed,
+      handshakes: { ...a.handshakes },
+      closes: a.closes(),
+      connectionsOpen: this.open.size,
+      duration: a.phase('total'),
+    };
   }
 }
 
@@ -107,15 +114,10 @@ export class LiveSession {
    */
   count(r: RequestSummary): void {
     const side = this.side(r.source);
-    const t = side.t;
-    t.requests++;
-    if (r.reused) t.reused++;
-    if (r.status !== undefined) bump(t.status, String(r.status));
-    side.duration.recordMs(r.durationMs);
-    if (r.error) {
-      t.failed++;
-      bump(t.errors, r.error.code);
-    }
+    if (r.sampled) side.acc.addRequest(r.toTrace());
+    else side.acc.addCounted(r.reused, r.error, r.durationMs);
+    if (r.status !== undefined) bump(side.status, String(r.status));
+    if (r.error) bump(side.errors, r.error.code);
     if (!r.sampled && (r.error || this.slowest.wouldKeep(r.durationMs))) this.keep(r.toTrace());
   }
 
@@ -129,18 +131,15 @@ export class LiveSession {
   addConnection(c: ConnectionRecord): void {
     const side = this.side(c.source);
     if (side.open.has(c.id)) return;
-    const t = side.t;
-    t.connectionsOpened++;
-    if (c.tls?.resumed) t.handshakes.resumed++;
-    else if (c.tls) t.handshakes.full++;
+    side.acc.connectionOpened(c);
     if (side.open.size < MAX_OPEN) side.open.set(c.id, c);
   }
 
   closeConnection(c: ConnectionRecord): void {
     const side = this.side(c.source);
     side.open.delete(c.id);
-    side.t.connectionsClosed++;
-    if (c.close) bump(side.t.closes, `${c.close.closedBy}:${c.close.reason}`);
+    side.connectionsClosed++;
+    if (c.close) side.acc.connectionClosed(c);
     this.closed.push(c);
   }
 

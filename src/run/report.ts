@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { diagnose } from '../diagnose/index.js';
 import type { Finding } from '../model/finding.js';
 import type { SessionStats } from '../model/stats.js';
+import { schemaHeader } from '../report/schema.js';
 import type { Session } from '../model/session.js';
 import { toHar } from '../report/har.js';
 import { renderFindings } from '../report/terminal/findings.js';
@@ -14,6 +15,7 @@ export type ReportReason = 'exit' | 'signal' | 'interval' | 'uncaught-exception'
 /** One report of a running (or ending) process: exact totals, the samples' stats, the findings. */
 export interface RunReport {
   schema: 'connscope-run/1';
+  schemaVersion: 1;
   reason: ReportReason;
   process: ProcessInfo;
   startedAt: string;
@@ -42,7 +44,7 @@ export function buildRunReport(inputs: ReportInputs, reason: ReportReason): { re
   const o = inputs.live.options;
   const now = Date.now();
   const report: RunReport = {
-    schema: 'connscope-run/1',
+    ...schemaHeader('run'),
     reason,
     process: inputs.process,
     startedAt: new Date(inputs.live.startedAtEpoch).toISOString(),

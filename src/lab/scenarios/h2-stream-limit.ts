@@ -27,9 +27,9 @@ export const h2StreamLimit: Scenario = {
         await client.get('/', signal);
         client.streams.length = 0;
         await inParallel(STREAMS, STREAMS, signal, () => client.get('/', signal));
-        const { queued, share } = client.queuedShare(client.maxConcurrentStreams ?? Infinity);
+        const { queued, ms } = client.queuedTime(client.maxConcurrentStreams ?? Infinity);
         client.close();
-        return { http2: { supported: true, used: true, maxConcurrentStreams: client.maxConcurrentStreams, streamsQueued: queued }, concurrency: STREAMS, blockedShare: share };
+        return { http2: { supported: true, used: true, maxConcurrentStreams: client.maxConcurrentStreams, streamsQueued: queued, queuedMs: ms }, concurrency: STREAMS };
       });
     } finally {
       client.close();

@@ -1,7 +1,8 @@
 import { PHASE_NAMES } from '../../model/phases.js';
 import type { RequestTrace } from '../../model/request.js';
 import type { Session } from '../../model/session.js';
-import type { Distribution, SessionStats } from '../../model/stats.js';
+import type { Distribution } from '../../model/histogram.js';
+import type { SessionStats } from '../../model/stats.js';
 import { fmtMs } from '../terminal/style.js';
 import { percentilePlot, type CurveSeries } from './charts.js';
 import { closeBars, fullResumedBars } from './distributions.js';
