@@ -8,7 +8,8 @@ import { SafeEmitter } from './emitter.js';
 import type { EventLoopSampler } from './event-loop.js';
 import { Counter, PoolIds } from './ids.js';
 import { finishRequest, inflightView, newRequestState, releaseRequest, type RequestState } from './request-state.js';
-import { RequestTally, summaryOfTrace, tallyView, type InflightNode } from './tally.js';
+import type { InflightNode } from './inflight-node.js';
+import { RequestTally, summaryOfTrace, tallyView } from './tally.js';
 import type { InflightRequest } from './types.js';
 
 /** In-flight requests remembered at most (a host that leaks requests must not grow the tracer). */

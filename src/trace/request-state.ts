@@ -7,7 +7,7 @@ import type { RequestError, RequestTrace } from '../model/request.js';
 import { MIN_SPLIT_STALL_MS, phaseStalls, type StallLog } from '../model/stall.js';
 import { epochOf } from './clock.js';
 import type { ConnectionState } from './connection-state.js';
-import type { InflightNode } from './tally.js';
+import type { InflightNode } from './inflight-node.js';
 import type { InflightRequest } from './types.js';
 
 /** A request in flight; holds no reference to the host's request, nor to its socket once written. */

@@ -3,6 +3,7 @@ import type { RequestError, RequestTrace } from '../model/request.js';
 import { epochOf } from './clock.js';
 import type { ConnectionState } from './connection-state.js';
 import { pathOnly } from './request-state.js';
+import type { InflightNode } from './inflight-node.js';
 import type { InflightRequest, RequestSummary } from './types.js';
 
 /**
@@ -62,12 +63,6 @@ export class RequestTally implements RequestSummary {
   }
 }
 
-/** A node of the tracer's in-flight list: a traced request's state or a tally. */
-export interface InflightNode {
-  prev: InflightNode | undefined;
-  next: InflightNode | undefined;
-  done: boolean;
-}
 
 /** The summary of a traced request, built from its trace (sampled: a trace was emitted too). */
 export function summaryOfTrace(t: RequestTrace): RequestSummary {

@@ -1,8 +1,10 @@
 import type { ConnectionRecord } from '../model/connection.js';
 import type { BlockingFunction } from '../model/facts.js';
-import type { SourceKind } from '../model/connection.js';
-import type { RequestError, RequestTrace } from '../model/request.js';
+import type { RequestTrace } from '../model/request.js';
+import type { RequestSummary } from './request-summary.js';
 import type { InstrumentServerOptions, ServerConnectionCounts } from './server/types.js';
+
+export type { RequestSummary };
 
 export interface InstrumentOptions {
   /** node:http and node:https clients, any Agent (default true). */
@@ -61,31 +63,6 @@ export interface TracerDiagnostic {
   message: string;
   where: string;
   error?: unknown;
-}
-
-/**
- * One finished request, traced or sampled out: what exact aggregates need. Emitted as `tally` for
- * every request while anyone listens (a traced request emits `request` too). Read it in the
- * listener; a sampled-out request's summary is the tracer's own object.
- */
-export interface RequestSummary {
-  readonly source: SourceKind;
-  /** scheme://host:port */
-  readonly origin: string;
-  readonly method: string;
-  readonly status: number | undefined;
-  readonly httpVersion: string | undefined;
-  /** The connection had served a request before this one. */
-  readonly reused: boolean;
-  /** From creation to the last response byte (or the failure), ms. */
-  readonly durationMs: number;
-  readonly error: RequestError | undefined;
-  readonly connectionId: string | undefined;
-  readonly poolId: string | undefined;
-  /** A full trace of this request was emitted as `request`. */
-  readonly sampled: boolean;
-  /** The request as a trace: the emitted one when sampled, else a minimal one (phases: total only). */
-  toTrace(): RequestTrace;
 }
 
 export interface TracerEvents {

@@ -1,6 +1,6 @@
 import type { ConnectionRecord } from '../../model/connection.js';
 import type { RequestTrace } from '../../model/request.js';
-import type { RequestSummary } from '../types.js';
+import type { RequestSummary } from '../request-summary.js';
 
 /** Events of a server tracer: the same records as the client tracer, with source 'server'. */
 export interface ServerTracerEvents {
