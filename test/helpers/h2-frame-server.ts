@@ -1,6 +1,6 @@
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { Hostile } from './hostile-servers.js';
+import { rawServer } from './raw-server.js';
 
 /**
  * A raw h2c server that writes HTTP/2 frames byte by byte, for misbehaviour node:http2 will not
@@ -26,15 +26,9 @@ export function h2Frame(type: number, flags: number, streamId: number, payload: 
 const PREFACE_LENGTH = 24;
 
 export async function frameServer(onStream: (s: net.Socket, streamId: number) => void): Promise<FrameServer> {
-  let connections = 0;
   let streams = 0;
   const goaways: number[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    connections++;
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
+  const raw = await rawServer((s) => {
     let buf = Buffer.alloc(0);
     let preface = false;
     s.on('data', (chunk: Buffer) => {
@@ -60,18 +54,13 @@ export async function frameServer(onStream: (s: net.Socket, streamId: number) =>
       }
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    url: `${raw.origin}/`,
     h2: true,
-    connections: () => connections,
+    connections: () => raw.connections,
     streams: () => streams,
     goawayCodes: () => goaways,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => raw.close(),
   };
 }
 
