@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { h2EndlessContinuation, h2HpackBomb } from './h2-frame-server.js';
+import { rawServer } from './raw-server.js';
 import { testChain } from './servers.js';
 
 /**
@@ -29,26 +30,12 @@ export type HostileFactory = () => Promise<Hostile>;
 
 /** A raw TCP server: `onSocket` gets each socket and writes whatever bytes it likes. */
 async function tcp(onSocket: (s: net.Socket) => void, scheme = 'http'): Promise<Hostile> {
-  let connections = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    connections++;
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-    onSocket(s);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const raw = await rawServer(onSocket);
   return {
-    url: `${scheme}://127.0.0.1:${port}/`,
-    connections: () => connections,
+    url: `${scheme}://127.0.0.1:${raw.port}/`,
+    connections: () => raw.connections,
     streams: () => 0,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
+    close: () => raw.close(),
   };
 }
 
