@@ -81,17 +81,7 @@ export class EventLoopSampler implements StallLog {
 
   /** Stall time inside [from, to], summed over the stalls and clipped to the interval (0 when none). */
   overlap(from: number, to: number): number {
-    let sum = this.pending(from, to);
-    const n = Math.min(this.count, this.ring);
-    // Newest first; stalls are in time order, so stop at the first one that ended before `from`.
-    for (let k = 0; k < n; k++) {
-      const i = (this.count - 1 - k) % this.ring;
-      const end = this.ends[i]!;
-      if (end < from) break;
-      const o = Math.min(end, to) - Math.max(end - this.lags[i]!, from);
-      if (o > 0) sum += o;
-    }
-    return sum;
+    return this.clipped(from, to, true);
   }
 
   /**
@@ -118,16 +108,22 @@ export class EventLoopSampler implements StallLog {
 
   /** Longest single stall inside [from, to], clipped to the interval (0 when none). */
   longest(from: number, to: number): number {
-    let max = this.pending(from, to);
+    return this.clipped(from, to, false);
+  }
+
+  /** The stalls inside [from, to], each clipped to the interval: their sum, or the longest. */
+  private clipped(from: number, to: number, sum: boolean): number {
+    let acc = this.pending(from, to);
     const n = Math.min(this.count, this.ring);
+    // Newest first; stalls are in time order, so stop at the first one that ended before `from`.
     for (let k = 0; k < n; k++) {
       const i = (this.count - 1 - k) % this.ring;
       const end = this.ends[i]!;
       if (end < from) break;
       const o = Math.min(end, to) - Math.max(end - this.lags[i]!, from);
-      if (o > max) max = o;
+      if (o > 0) acc = sum ? acc + o : Math.max(acc, o);
     }
-    return max;
+    return acc;
   }
 
   /** Stalls of at least `minMs` still in the ring, oldest first. */
