@@ -171,6 +171,7 @@ export class TracerCore {
     this.unlink(t);
     t.durationMs = end - t.startedAt;
     t.conn = undefined;
+    this.eventLoop?.seen(end);
     this.events.emit('tally', t);
   }
 
@@ -227,6 +228,7 @@ export class TracerCore {
   complete(st: RequestState, end = now()): void {
     if (st.done) return;
     this.unlink(st);
+    this.eventLoop?.seen(end);
     // Nobody listens for requests (connection-only consumers): skip building the trace.
     const tally = this.events.has('tally');
     if (!tally && !this.events.has('request')) return releaseRequest(st, end);

@@ -14,6 +14,11 @@ export interface EventLoopOptions {
 const RING = 512;
 /** Lag below this is scheduling noise, not worth remembering. */
 const NOISE_MS = 2;
+/**
+ * seen() moves the tick on once this share of the interval has passed since the last one: often
+ * enough that a busy loop's timer never comes due, rarely enough that the refresh costs nothing per request.
+ */
+const REFRESH_AT = 0.75;
 
 
 /** One stall: the loop ran no callback in [from, to] (monotonic ms). */
@@ -35,7 +40,11 @@ export class EventLoopSampler implements StallLog {
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
   private expected = 0;
+  /** From this time on a callback that saw the loop alive moves the next tick on (see seen()). */
+  private refreshAt = Infinity;
   maxLagMs = 0;
+  /** Times the probe's timer callback ran (a busy loop whose requests call seen() runs it rarely). */
+  timerTicks = 0;
 
   constructor(readonly options: EventLoopOptions) {
     this.ring = Math.max(16, options.ring ?? RING);
@@ -44,9 +53,27 @@ export class EventLoopSampler implements StallLog {
   }
 
   start(): void {
-    this.expected = now() + this.options.intervalMs;
+    const t = now();
+    this.expected = t + this.options.intervalMs;
+    this.refreshAt = t + this.options.intervalMs * REFRESH_AT;
     this.timer = setInterval(() => this.tick(), this.options.intervalMs);
     this.timer.unref();
+  }
+
+  /**
+   * A callback ran at `t` (monotonic ms, a clock read the caller took anyway): the tracer's sources call
+   * this as each request ends. Most calls are one comparison. Late in an interval it does the tick's
+   * work here and pushes the timer one interval on (`refresh()`, far cheaper than a timer callback
+   * entering JavaScript), so a process busy with requests runs the probe's timer only when the loop
+   * stalls or falls quiet, and the probe's cost no longer grows with wall time at a given load. What
+   * is recorded is the same: the tick due at `expected` has not run by `t` (timers run first in each
+   * loop turn), so a `t` past it by NOISE_MS or more ends a stall [expected, t], as the tick would
+   * have, only sooner (the tick ends it at the next timers phase).
+   */
+  seen(t: number): void {
+    if (t < this.refreshAt || this.timer === undefined) return;
+    this.observe(t);
+    this.timer.refresh();
   }
 
   /** When the last tick ran (monotonic ms): a clock good to one interval; 0 when not running. */
@@ -60,9 +87,14 @@ export class EventLoopSampler implements StallLog {
   }
 
   private tick(): void {
-    const t = now();
+    this.timerTicks++;
+    this.observe(now());
+  }
+
+  private observe(t: number): void {
     const lag = t - this.expected;
     this.expected = t + this.options.intervalMs;
+    this.refreshAt = t + this.options.intervalMs * REFRESH_AT;
     if (lag < NOISE_MS) return;
     const i = this.count++ % this.ring;
     this.ends[i] = t;

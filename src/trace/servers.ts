@@ -13,6 +13,8 @@ const FORWARDED = ['connection', 'request', 'close', 'diagnostic', 'tally'] as c
 export function traceServers(core: TracerCore, options: InstrumentServerOptions): { stop: () => void; counts: () => ServerConnectionCounts } {
   const servers = new ServerTracerImpl();
   // every event carries one argument
+  const loop = core.eventLoop;
+  if (loop) servers.seen = (t) => loop.seen(t);
   for (const event of FORWARDED) servers.on(event, (arg: unknown) => (core.events.emit as (e: string, a: unknown) => void)(event, arg));
   const detach = attachToNewServers(servers, { sampleRate: core.sampleRate, ...options });
   return {

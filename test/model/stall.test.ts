@@ -63,6 +63,64 @@ test('the tracer sampler answers clipped sums, and counts a stall still in progr
   }
 });
 
+/** Runs `fn` from setImmediate callbacks (a loop busy with short callbacks) for `ms`. */
+function busyLoop(ms: number, fn: () => void): Promise<void> {
+  const end = performance.now() + ms;
+  return new Promise((resolve) => {
+    const step = (): void => {
+      fn();
+      if (performance.now() >= end) resolve();
+      else setImmediate(step);
+    };
+    setImmediate(step);
+  });
+}
+
+test('a loop busy with callbacks that call seen() runs the probe timer rarely; one without runs it every interval', async () => {
+  // a long interval: a callback the scheduler of a loaded machine holds back a quarter interval lets the timer run
+  const witnessed = new EventLoopSampler({ intervalMs: 100, blockedMs: 50 });
+  const control = new EventLoopSampler({ intervalMs: 100, blockedMs: 50 });
+  witnessed.start();
+  control.start();
+  try {
+    await busyLoop(1500, () => witnessed.seen(performance.now()));
+    // the control's timer came due about 15 times; seen() kept the witnessed one from coming due
+    assert.ok(control.timerTicks >= 5, `control ticks ${control.timerTicks}`);
+    assert.ok(witnessed.timerTicks <= control.timerTicks / 3, `witnessed ticks ${witnessed.timerTicks} vs control ${control.timerTicks}`);
+    // its clock still moves: the coarse clock is good to one interval
+    assert.ok(performance.now() - witnessed.lastTickAt <= 100 + 15, `lastTickAt ${performance.now() - witnessed.lastTickAt} ms ago`);
+  } finally {
+    witnessed.stop();
+    control.stop();
+  }
+});
+
+test('a stall ended by a callback that calls seen() is recorded once, as the tick would have', async () => {
+  const sampler = new EventLoopSampler({ intervalMs: 10, blockedMs: 50 });
+  sampler.start();
+  try {
+    await new Promise((r) => setTimeout(r, 30));
+    const from = performance.now();
+    while (performance.now() < from + 120) { /* hold the loop */ }
+    const to = performance.now();
+    sampler.seen(to);
+    assert.equal(sampler.windows(100).length, 1, 'recorded by seen()');
+    assert.ok(sampler.overlap(from, to) >= 100 && sampler.overlap(from, to) <= to - from + 0.001, `overlap ${sampler.overlap(from, to)}`);
+    assert.ok(sampler.endDelay(from - 5, to) >= 100, `end delay ${sampler.endDelay(from - 5, to)}`);
+    // the stall runs from the tick that was due (which a loaded machine may have held back a little before `from`)
+    assert.ok(sampler.maxLagMs >= 100 && sampler.maxLagMs <= to - from + 50, `max lag ${sampler.maxLagMs}`);
+    const ticks = sampler.timerTicks;
+    await new Promise((r) => setTimeout(r, 50));
+    // the timer ran again afterwards, and did not count the same stall a second time
+    assert.ok(sampler.timerTicks > ticks, 'the timer runs when nothing calls seen()');
+    assert.equal(sampler.windows(100).length, 1, 'still one stall');
+    const later = performance.now();
+    assert.ok(sampler.longest(from, later) <= to - from + 0.001, `longest after the tick ${sampler.longest(from, later)}`);
+  } finally {
+    sampler.stop();
+  }
+});
+
 function conn(id: string, establishment: ConnectionRecord['establishment']): ConnectionRecord {
   return { id, origin: 'http://h:80', source: 'pcap', protocol: 'http/1.1', openedAt: 0, openedAtEpoch: 0, establishment, requests: 1, idle: newIdleStats() };
 }

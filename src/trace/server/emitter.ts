@@ -8,6 +8,11 @@ import type { ServerTracerEvents } from './types.js';
 export class SafeEmitter extends EventEmitter {
   /** Once set (the tracer stopped) nothing is emitted any more. */
   protected muted = false;
+  /**
+   * Told the time (monotonic ms) as each request ends, when the server tracer runs inside
+   * `instrument()`: the event-loop probe's sign that the loop is alive (EventLoopSampler.seen).
+   */
+  seen: ((t: number) => void) | undefined = undefined;
 
   // Every event carries one argument: a fixed parameter, no rest array per emit (tally runs per request).
   emitSafe<E extends keyof ServerTracerEvents>(event: E, arg: ServerTracerEvents[E][0]): void {

@@ -108,6 +108,7 @@ export function attachHttp1(
     pending.delete(req);
     try {
       const end = performance.now();
+      emitter.seen?.(end);
       endRequest(ctx.state, end);
       if (!aborted) noteConnectionFate(ctx.state, req, res, server, true);
       const tally = emitter.listenerCount('tally') > 0;
@@ -133,6 +134,7 @@ export function attachHttp1(
       if (!t || t.done) return;
       t.done = true;
       const end = performance.now();
+      emitter.seen?.(end);
       const req = this.req;
       const state = open.get(req.socket);
       const finished = this.writableFinished;

@@ -79,6 +79,7 @@ export function attachHttp2(server: H2Server, emitter: SafeEmitter, open: Map<So
       stream.once('close', () =>
         emitter.guard('stream close', () => {
           const end = performance.now();
+          emitter.seen?.(end);
           endRequest(state, end);
           const total = end - startedAt;
           const status = stream.sentHeaders?.[':status'];
