@@ -7,6 +7,7 @@
 // tracer | tracer-base (the tracer of the checkout in CONNSCOPE_BASE) | production (alias run: what
 // `node --import connscope/register` does by default, client and server traced into the live session,
 // no report written) | run-client (the same, servers untraced) | run-full (production at --sample-rate 1)
+// | run-rate<r> (production at --sample-rate r: with run-full, sampling compared on both ends)
 // | metrics-noop | metrics-sdk | metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
 import { spawn } from 'node:child_process';
 import os from 'node:os';
@@ -33,13 +34,14 @@ const run = async (n: number): Promise<void> => {
 
 if (mode === 'floor') {
   subscribeEmpty(dc, TRACER_CHANNELS[client === 'undici' ? 'undici' : 'http']);
-} else if (mode === 'production' || mode === 'run' || mode === 'run-client' || mode === 'run-full') {
+} else if (mode === 'production' || mode === 'run' || mode === 'run-client' || mode === 'run-full' || mode.startsWith('run-rate')) {
   // production: exactly what `node --import connscope/register` does by default (no environment),
   // less the exit report's output; run-full: the same at --sample-rate 1
   const { attach } = await import('../src/run/attach.js');
   const { runOptionsFromEnv } = await import('../src/run/options.js');
   const options = runOptionsFromEnv({});
-  attach({ ...options, report: false, server: mode !== 'run-client', ...(mode === 'run-full' ? { sampleRate: 1 } : {}) });
+  const sampleRate = mode === 'run-full' ? 1 : mode.startsWith('run-rate') ? Number(mode.slice('run-rate'.length)) : options.sampleRate;
+  attach({ ...options, report: false, server: mode !== 'run-client', sampleRate }, process.env, true);
 } else if (mode !== 'off') {
   const base = process.env.CONNSCOPE_BASE;
   if (mode === 'tracer-base' && !base) throw new Error('tracer-base needs CONNSCOPE_BASE=<checkout>');

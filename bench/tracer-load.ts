@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     // less the exit report's output
     const { attach } = await import('../src/run/attach.js');
     const { runOptionsFromEnv } = await import('../src/run/options.js');
-    const attached = attach({ ...runOptionsFromEnv({}), report: false });
+    const attached = attach({ ...runOptionsFromEnv({}), report: false }, process.env, true);
     stopTracer = () => attached.stop();
   }
   if (mode === 'tracer' || mode === 'tracer-sampled' || mode === 'tracer-base') {

@@ -34,9 +34,10 @@ export function outputPath(path: string, info: ProcessInfo): string {
  * Starts always-on tracing of this process: client and server requests into a bounded live session,
  * reports at exit, on a signal and on an interval. Signal handling leaves the app's behaviour as it
  * was: SIGINT/SIGTERM with no handler of the app's still end the process by that signal (after the
- * report), and with a handler of the app's only the app decides.
+ * report), and with a handler of the app's only the app decides. `startedWithProcess` (register: before the
+ * app's first line): the tracer sees every connection open, so the leak watcher need not ask the pools.
  */
-export function attach(options: RunOptions, env: Record<string, string | undefined> = process.env): Attached {
+export function attach(options: RunOptions, env: Record<string, string | undefined> = process.env, startedWithProcess = false): Attached {
   const root = env[ROOT_PID_ENV] === undefined || env[ROOT_PID_ENV] === String(process.pid);
   env[ROOT_PID_ENV] ??= String(process.pid);
   const info = processInfo(root);
@@ -45,7 +46,7 @@ export function attach(options: RunOptions, env: Record<string, string | undefin
   const stopCollect = live.collect(tracer);
   let diagnostics = 0;
   tracer.on('diagnostic', () => diagnostics++);
-  const leaks = watchLeaks(tracer, { intervalMs: 1000 });
+  const leaks = watchLeaks(tracer, { intervalMs: 1000, pools: !startedWithProcess });
   let reason: ReportReason = 'exit';
   let finalWritten = false;
 

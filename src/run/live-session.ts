@@ -43,7 +43,10 @@ export interface LiveTotals {
 class Side {
   readonly open = new Map<string, ConnectionRecord>();
   readonly acc = new StatsAccumulator({ phases: ['total'] });
-  readonly status: Record<string, number> = {};
+  /** Responses per status code 100–599, indexed by the code (no string key per request). */
+  readonly statusCodes = new Float64Array(600);
+  /** Any other status a peer sent (bounded like the errors). */
+  readonly otherStatus: Record<string, number> = {};
   readonly errors: Record<string, number> = {};
   connectionsClosed = 0;
 
@@ -53,7 +56,7 @@ class Side {
       requests: a.requests,
       failed: a.errors,
       reused: a.reused,
-      status: { ...this.status },
+      status: this.status(),
       errors: { ...this.errors },
       connectionsOpened: a.connections,
       connectionsClosed: this.connectionsClosed,
@@ -62,6 +65,24 @@ class Side {
       connectionsOpen: this.open.size,
       duration: a.phase('total'),
     };
+  }
+
+  countStatus(code: number): void {
+    if (code >= 100 && code < 600) this.statusCodes[code]!++;
+    else bump(this.otherStatus, String(code));
+  }
+
+  /** Counts per status as reported: at most MAX_KEYS of them (a hostile peer sending every code gets the lowest). */
+  status(): Record<string, number> {
+    const out: Record<string, number> = {};
+    let keys = 0;
+    for (let code = 100; code < 600 && keys < MAX_KEYS; code++) {
+      if (this.statusCodes[code]! === 0) continue;
+      out[String(code)] = this.statusCodes[code]!;
+      keys++;
+    }
+    for (const [k, n] of Object.entries(this.otherStatus)) if (keys++ < MAX_KEYS) out[k] = n;
+    return out;
   }
 }
 
@@ -116,7 +137,7 @@ export class LiveSession {
     const side = this.side(r.source);
     if (r.sampled) side.acc.addRequest(r.toTrace());
     else side.acc.addCounted(r.reused, r.error, r.durationMs);
-    if (r.status !== undefined) bump(side.status, String(r.status));
+    if (r.status !== undefined) side.countStatus(r.status);
     if (r.error) bump(side.errors, r.error.code);
     if (!r.sampled && (r.error || this.slowest.wouldKeep(r.durationMs))) this.keep(r.toTrace());
   }

@@ -12,7 +12,7 @@ import { runOptionsFromEnv } from './options.js';
 export const MARKER_DIR_ENV = 'CONNSCOPE_RUN_MARKERS';
 
 try {
-  const attached = attach(runOptionsFromEnv(process.env));
+  const attached = attach(runOptionsFromEnv(process.env), process.env, true);
   // --otlp: the exporter is set up before the app's first line runs (never rejects)
   await attached.metrics.ready;
   const dir = process.env[MARKER_DIR_ENV];

@@ -17,6 +17,14 @@ export interface WatchLeaksOptions {
   durationMs?: number;
   /** Facts to keep up to date in place after every sample (e.g. a Session's facts). */
   facts?: Facts;
+  /**
+   * Also count the open sockets the process's pools report (default true): the only count of
+   * connections opened before the tracer started. A tracer started with the process (`connscope
+   * run`, `--import connscope/register`) has seen every connection open, and reading every pool's
+   * stats each second (undici walks all its clients per stat, in code that runs too seldom to be
+   * optimised) was most of a sample's cost.
+   */
+  pools?: boolean;
 }
 
 export type LeakFacts = Pick<Facts, 'poolsCreated' | 'unconsumedBodies' | 'unconsumedBodiesByOrigin' | 'socketSamples'>;
@@ -86,7 +94,7 @@ export function watchLeaks(tracer: Tracer, options: WatchLeaksOptions = {}): Lea
     }
     // pools the tracer can see give a second count of open sockets (connections opened before we started)
     const pooled = new Map<string, number>();
-    for (const p of safeSnapshot(tracer)) pooled.set(p.origin, (pooled.get(p.origin) ?? 0) + p.active + p.free);
+    if (options.pools !== false) for (const p of safeSnapshot(tracer)) pooled.set(p.origin, (pooled.get(p.origin) ?? 0) + p.active + p.free);
     const origins = new Set([...open.keys(), ...pooled.keys(), ...inflight.keys()]);
     for (const origin of origins) {
       let series = samples[origin];

@@ -70,13 +70,31 @@ function undiciEntry(origin: string, s: UndiciStats): PoolSnapshot {
   return { kind: 'undici', origin, active, free: Math.max(0, connected - active), queued };
 }
 
+/**
+ * What a dispatcher's private symbols give, found once per dispatcher: the leak watcher snapshots
+ * every pool each second, and listing an object's symbols allocates.
+ */
+const privates = new WeakMap<object, { origin: string | undefined; poolKey: object | undefined }>();
+
+function privatesOf(dispatcher: object): { origin: string | undefined; poolKey: object | undefined } {
+  let p = privates.get(dispatcher);
+  if (!p) {
+    const symbols = Object.getOwnPropertySymbols(dispatcher);
+    const read = (name: string): unknown => {
+      const key = symbols.find((s) => s.description === name);
+      return key ? (dispatcher as Record<symbol, unknown>)[key] : undefined;
+    };
+    const url = read('url');
+    const onConnect = read('onConnect');
+    p = { origin: url instanceof URL ? `${url.protocol}//${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}` : undefined, poolKey: typeof onConnect === 'function' ? onConnect : undefined };
+    privates.set(dispatcher, p);
+  }
+  return p;
+}
+
 /** A Pool or Client keeps its origin under a private `url` symbol; there is no public getter. */
 function dispatcherOrigin(dispatcher: object): string | undefined {
-  const key = Object.getOwnPropertySymbols(dispatcher).find((s) => s.description === 'url');
-  const url = key ? (dispatcher as Record<symbol, unknown>)[key] : undefined;
-  if (!(url instanceof URL)) return undefined;
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  return `${url.protocol}//${url.hostname}:${port}`;
+  return privatesOf(dispatcher).origin;
 }
 
 /**
@@ -92,9 +110,12 @@ export function dispatcherSnapshot(dispatcher: object, originHint?: string): Poo
   }
   if (!stats || typeof stats !== 'object') return [];
   const s = stats as UndiciStats & Record<string, unknown>;
-  if (typeof s.connected === 'number' || typeof s.free === 'number') {
+  // each of undici's stats getters walks the pool's clients: read each once
+  const connected = s.connected;
+  if (typeof connected === 'number' || typeof s.free === 'number') {
     const origin = originHint ?? dispatcherOrigin(dispatcher) ?? 'unknown';
-    return [undiciEntry(origin, s)];
+    const size = s.size;
+    return [undiciEntry(origin, size !== undefined ? { connected, running: s.running, size } : { connected, running: s.running, pending: s.pending, queued: s.queued })];
   }
   const out: PoolSnapshot[] = [];
   for (const [origin, v] of Object.entries(s)) if (v && typeof v === 'object') out.push(undiciEntry(origin, v as UndiciStats));
@@ -106,9 +127,7 @@ export function dispatcherSnapshot(dispatcher: object, originHint?: string): Poo
  * Pool's 'connect' handler, which it registers on each of its clients.
  */
 export function undiciPoolKey(pool: object): object | undefined {
-  const key = Object.getOwnPropertySymbols(pool).find((s) => s.description === 'onConnect');
-  const v = key ? (pool as Record<symbol, unknown>)[key] : undefined;
-  return typeof v === 'function' ? v : undefined;
+  return privatesOf(pool).poolKey;
 }
 
 export function globalAgents(): object[] {

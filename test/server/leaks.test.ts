@@ -226,3 +226,29 @@ test('sampled-out requests (counted, not traced, as at run\'s production level):
     await served.close();
   }
 });
+
+test('sockets opened before the tracer started are counted from the pools, unless the watcher is told it started with the process', T, async () => {
+  const served = await httpServer((_req, res) => res.end('ok'));
+  const pool = new Pool(served.origin, { connections: 4 });
+  try {
+    // four connections open and idle before any tracer exists: no connection record will ever name them
+    await Promise.all([0, 1, 2, 3].map(async () => (await pool.request({ path: '/', method: 'GET' })).body.dump()));
+    const tracer = instrument({ dispatchers: [pool] });
+    const asked = watchLeaks(tracer, { intervalMs: 60_000 });
+    const told = watchLeaks(tracer, { intervalMs: 60_000, pools: false });
+    try {
+      asked.sample();
+      told.sample();
+      const open = (w: typeof asked): number => w.facts().socketSamples?.[served.origin]?.at(-1)?.open ?? 0;
+      assert.equal(open(asked), 4, 'the pool reports its four sockets');
+      assert.equal(open(told), 0, 'without asking the pools, only connections seen opening count');
+    } finally {
+      asked.stop();
+      told.stop();
+      tracer.stop();
+    }
+  } finally {
+    await pool.close();
+    await served.close();
+  }
+});
