@@ -244,6 +244,32 @@ export class TracerCore {
     return out;
   }
 
+  /** Tracer.inflightByOrigin: a view only of a traced request or of a counted one stuck with its body unread. */
+  inflightByOrigin(stuckAfterMs: number): { counts: Map<string, number>; stuck: InflightRequest[] } {
+    const t = now();
+    const counts = new Map<string, number>();
+    const stuck: InflightRequest[] = [];
+    for (let st = this.head; st; st = st.next) {
+      let origin: string;
+      if (st instanceof RequestTally) {
+        if (st.status !== undefined && st.headersAt > 0 && t - st.headersAt >= stuckAfterMs) {
+          stuck.push(tallyView(st, t));
+          continue;
+        }
+        origin = st.origin;
+      } else {
+        const v = inflightView(st as RequestState, t);
+        if (v.state === 'receiving' && (v.sinceHeadersMs ?? 0) >= stuckAfterMs) {
+          stuck.push(v);
+          continue;
+        }
+        origin = v.origin;
+      }
+      counts.set(origin, (counts.get(origin) ?? 0) + 1);
+    }
+    return { counts, stuck };
+  }
+
   stop(): void {
     this.active = false;
     removeCloseWatcher(this);

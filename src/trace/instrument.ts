@@ -127,6 +127,10 @@ class TracerHandle implements Tracer {
     return this.core.inflight();
   }
 
+  inflightByOrigin(stuckAfterMs: number): { counts: Map<string, number>; stuck: InflightRequest[] } {
+    return this.core.inflightByOrigin(stuckAfterMs);
+  }
+
   serverCounts(): ServerConnectionCounts {
     return this.servers?.() ?? { active: 0, idle: 0, requests: 0 };
   }

@@ -79,18 +79,16 @@ export function watchLeaks(tracer: Tracer, options: WatchLeaksOptions = {}): Lea
   const sample = (): void => {
     if (stopped) return;
     const at = performance.now() - started;
-    const inflight = new Map<string, number>();
-    for (const r of tracer.inflight()) {
+    // counts, not a view per request: this runs every second, too seldom for its code to be optimised.
+    // (An in-flight request's pool is its connection's, which onConnection already counted.)
+    const { counts: inflight, stuck } = tracer.inflightByOrigin(unconsumedAfterMs);
+    for (const r of stuck) {
+      // a stuck body is not concurrency: it is the leak
       if (r.poolId !== undefined) pools.add(r.origin, r.poolId);
-      const stuck = r.state === 'receiving' && (r.sinceHeadersMs ?? 0) >= unconsumedAfterMs;
-      if (stuck) {
-        if (!unconsumedIds.has(r.id) && unconsumedIds.size < MAX_UNCONSUMED_IDS) {
-          unconsumedIds.add(r.id);
-          unconsumedByOrigin.add(r.origin);
-        }
-        continue; // a stuck body is not concurrency: it is the leak
+      if (!unconsumedIds.has(r.id) && unconsumedIds.size < MAX_UNCONSUMED_IDS) {
+        unconsumedIds.add(r.id);
+        unconsumedByOrigin.add(r.origin);
       }
-      inflight.set(r.origin, (inflight.get(r.origin) ?? 0) + 1);
     }
     // pools the tracer can see give a second count of open sockets (connections opened before we started)
     const pooled = new Map<string, number>();

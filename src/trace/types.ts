@@ -109,6 +109,12 @@ export interface Tracer {
   eventLoopBlockedBy(): BlockingFunction[];
   /** Requests started and not yet finished (bounded by what the host program keeps alive). */
   inflight(): InflightRequest[];
+  /**
+   * The same requests counted per origin, with a view only of those whose response headers arrived at
+   * least `stuckAfterMs` ago (`receiving`, body unread); they are not in the counts. What the leak
+   * watcher samples every second, without building a view of every request.
+   */
+  inflightByOrigin(stuckAfterMs: number): { counts: Map<string, number>; stuck: InflightRequest[] };
   /** Unsubscribes everything; idempotent. */
   stop(): void;
   readonly active: boolean;
