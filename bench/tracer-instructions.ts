@@ -71,6 +71,8 @@ interface Count {
    * request than in a real run, by an amount that depends on the machine's load.
    */
   timers: number;
+  /** The window's wall time (s): per-second work lands on requests in proportion to it. */
+  windowS: number;
 }
 
 function countOnce(client: string, mode: string): Promise<Count> {
@@ -89,7 +91,7 @@ function countOnce(client: string, mode: string): Promise<Count> {
         else if (!m) reject(new Error(`callgrind gave no window dump for ${client}/${mode}:\n${err.slice(-2000)}`));
         // instrumentation switched on too late (a loaded machine): the window is not whole
         else if (Number(m[1]) / requests < IMPOSSIBLE) reject(new ControlFailed(`${client}/${mode}: ${Math.round(Number(m[1]) / requests)} instructions per request is not a whole window`));
-        else resolve({ total: Number(m[1]) / requests, compile: inclusive(window, COMPILE) / requests, timers: inclusive(window, TIMERS) / requests });
+        else resolve({ total: Number(m[1]) / requests, compile: inclusive(window, COMPILE) / requests, timers: inclusive(window, TIMERS) / requests, windowS: Number(/WINDOW_MS (\d+)/.exec(err)?.[1] ?? NaN) / 1000 });
       } catch (e) {
         reject(e as Error);
       } finally {
@@ -120,7 +122,7 @@ const rows = jobs.map(([c, m]) => {
   const off = results.get(`${c}/off`)!;
   const per = v.total - v.compile;
   const offPer = off.total - off.compile;
-  return { client: c, mode: m, perRequest: Math.round(per), vsOff: +(per / offPer).toFixed(3), added: Math.round(per - offPer), compilePerRequest: Math.round(v.compile), timersPerRequest: Math.round(v.timers), totalVsOff: +(v.total / off.total).toFixed(3) };
+  return { client: c, mode: m, perRequest: Math.round(per), vsOff: +(per / offPer).toFixed(3), added: Math.round(per - offPer), compilePerRequest: Math.round(v.compile), timersPerRequest: Math.round(v.timers), windowS: Math.round(v.windowS), totalVsOff: +(v.total / off.total).toFixed(3) };
 });
 console.table(rows);
 console.log(JSON.stringify({ requests, results: rows }));

@@ -2,9 +2,7 @@ import type { TracerCore } from './core.js';
 import { attachToNewServers } from './server/attach-new-servers.js';
 import { ServerTracerImpl } from './server/instrument-server.js';
 import type { InstrumentServerOptions, ServerConnectionCounts } from './server/types.js';
-import type { TracerEvents } from './types.js';
-
-const FORWARDED = ['connection', 'request', 'close', 'diagnostic', 'tally'] as const satisfies readonly (keyof TracerEvents)[];
+import type { EventSink } from './server/emitter.js';
 
 /**
  * `instrument({ server: true })`: traces every node:http/https/http2 server of the process and
@@ -12,10 +10,11 @@ const FORWARDED = ['connection', 'request', 'close', 'diagnostic', 'tally'] as c
  */
 export function traceServers(core: TracerCore, options: InstrumentServerOptions): { stop: () => void; counts: () => ServerConnectionCounts } {
   const servers = new ServerTracerImpl();
-  // every event carries one argument
   const loop = core.eventLoop;
   if (loop) servers.seen = (t) => loop.seen(t);
-  for (const event of FORWARDED) servers.on(event, (arg: unknown) => (core.events.emit as (e: string, a: unknown) => void)(event, arg));
+  // the server's events go straight into the client tracer's stream (the same names, one argument each)
+  const events = core.events as unknown as EventSink;
+  servers.sink = events;
   const detach = attachToNewServers(servers, { sampleRate: core.sampleRate, ...options });
   return {
     stop: () => {

@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { ServerTracerEvents } from './types.js';
 
+/** Where a server tracer inside `instrument()` sends its events (the client tracer's SafeEmitter). */
+export interface EventSink {
+  emit(event: keyof ServerTracerEvents, arg: unknown): void;
+  has(event: keyof ServerTracerEvents): boolean;
+}
+
 /**
  * Emits tracer events so that a listener that throws becomes a 'diagnostic' event instead of an
  * exception inside the server's socket callbacks.
@@ -13,10 +19,23 @@ export class SafeEmitter extends EventEmitter {
    * `instrument()`: the event-loop probe's sign that the loop is alive (EventLoopSampler.seen).
    */
   seen: ((t: number) => void) | undefined = undefined;
+  /**
+   * Inside `instrument()`: the client tracer's emitter, which gets every event directly (one call,
+   * no listener list copied per event: `tally` runs per request) and whose listeners count as ours.
+   */
+  sink: EventSink | undefined = undefined;
+
+  override listenerCount(event: string | symbol): number {
+    const own = super.listenerCount(event);
+    return this.sink?.has(event as keyof ServerTracerEvents) ? own + 1 : own;
+  }
 
   // Every event carries one argument: a fixed parameter, no rest array per emit (tally runs per request).
   emitSafe<E extends keyof ServerTracerEvents>(event: E, arg: ServerTracerEvents[E][0]): void {
-    if (this.muted || this.listenerCount(event) === 0) return;
+    if (this.muted) return;
+    // the sink catches its own listeners' throws (they become its diagnostics)
+    this.sink?.emit(event, arg);
+    if (super.listenerCount(event) === 0) return;
     for (const listener of this.listeners(event)) {
       try {
         (listener as (a: unknown) => void)(arg);
