@@ -12,6 +12,7 @@ import { h2ErrorCode } from '../error-codes.js';
 import { ERROR } from '../h2/frames.js';
 import { H2Connection, H2Stream, type H2Events } from '../h2/connection.js';
 import { requestBlock } from '../h2/request-block.js';
+import { EventClock } from '../event-clock.js';
 import { DeadlineWatch, type Deadlined } from './deadlines.js';
 import { countStep, originOf, pathOf, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
 
@@ -84,7 +85,11 @@ class Slot implements H2Events<BenchStream> {
   failure: unknown;
   connectTimer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
+  /** The server's certificate chain as Node read it to check the host name (see connect()). */
+  peerCert: tls.DetailedPeerCertificate | undefined;
   readonly conn: H2Connection<BenchStream>;
+  /** Bytes read from the socket (one event of the engine's clock). */
+  readonly feed = (chunk: Buffer): void => this.conn.feed(chunk);
 
   constructor(
     private readonly engine: H2Engine,
@@ -152,6 +157,10 @@ export class H2Engine implements Engine {
   /** Streams open right now (each in the deadline watch; `firstByte` says whether its head arrived). */
   private readonly deadlines: DeadlineWatch;
   private readonly open = new Set<BenchStream>();
+  /** One clock read per read event: the heads, completions and next streams of one read share it. */
+  readonly clock = new EventClock();
+  /** One TLS context for every session (see connect()). */
+  private secureContext: tls.SecureContext | undefined;
 
   constructor(private readonly ctx: EngineContext) {
     const o = ctx.options;
@@ -200,6 +209,10 @@ export class H2Engine implements Engine {
     return client === undefined ? s : Math.min(client, s);
   }
 
+  now(): number {
+    return this.clock.now();
+  }
+
   stuckSteps(): StepCounts {
     const counts: StepCounts = {};
     for (const s of this.open) countStep(counts, s.firstByte ? 'receiving' : 'waiting');
@@ -209,7 +222,7 @@ export class H2Engine implements Engine {
   }
 
   send(done: RequestDone): void {
-    this.queue.push({ start: performance.now(), done, queuedByLimit: false, retries: 0, goawayRetries: 0 });
+    this.queue.push({ start: this.clock.now(), done, queuedByLimit: false, retries: 0, goawayRetries: 0 });
     this.pump();
   }
 
@@ -219,7 +232,8 @@ export class H2Engine implements Engine {
    * after another; each stream goes to the least busy session below its stream limit.
    */
   private pump(): void {
-    if (this.closed) return;
+    // nothing waits: nothing to connect or assign (the call after each completion, once its next request is placed)
+    if (this.closed || this.queue.length === 0) return;
     let connecting = 0;
     let live = 0;
     let active = 0;
@@ -267,10 +281,25 @@ export class H2Engine implements Engine {
     // bytes arrive in one buffer shared by every session (`onread`): no Buffer and no stream 'data' event per
     // read. Safe because each read is parsed to the end before the next one, and what the parser keeps (a
     // frame split over reads, a header block in CONTINUATION frames) it copies.
-    const reader: { slot?: Slot } = {};
-    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer): boolean => (reader.slot?.conn.feed(buf.subarray(0, n)), true) };
+    const reader: { slot?: Slot; cert?: tls.DetailedPeerCertificate } = {};
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Buffer): boolean => {
+        if (reader.slot) this.clock.run(reader.slot.feed, buf.subarray(0, n));
+        return true;
+      },
+    };
+    // Two costs of a TLS session's setup that fall inside the measured run are paid once here: tls.connect with
+    // `ca` builds a new context (parsing the CA) per connection, 1-5 ms of the loop each, so every session shares
+    // one; and Node reads the server's whole chain as objects (about a millisecond) to check the host name, so
+    // that reading is kept from checkServerIdentity for the connection record instead of being done again.
+    const checkServerIdentity = (name: string, cert: tls.PeerCertificate): Error | undefined => {
+      reader.cert = cert as tls.DetailedPeerCertificate;
+      return tls.checkServerIdentity(name, cert);
+    };
+    if (secure) this.secureContext ??= tls.createSecureContext({ ca: o.ca });
     const socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.tlsSession : undefined, onread } as tls.ConnectionOptions)
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, secureContext: this.secureContext, rejectUnauthorized: !o.insecure, checkServerIdentity, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.tlsSession : undefined, onread } as tls.ConnectionOptions)
       : net.connect({ host, port, onread });
     socket.setNoDelay(true);
     const slot = new Slot(this, socket, secure, this.block, o.body !== undefined);
@@ -290,6 +319,7 @@ export class H2Engine implements Engine {
     if (secure) {
       socket.once('secureConnect', () => {
         slot.tlsEnd = performance.now();
+        slot.peerCert = reader.cert;
         const t = socket as tls.TLSSocket;
         // the check before the load proved the server offers h2; a later connection could still differ
         if (t.alpnProtocol !== 'h2') return this.sessionFailed(slot, new H2ProtocolError('PROTOCOL_ERROR', `the server did not select ALPN h2 (it chose ${t.alpnProtocol || 'none'})`), 'client');
@@ -326,7 +356,7 @@ export class H2Engine implements Engine {
     if (!first || slot.state !== 'connecting') return this.pump();
     clearTimeout(slot.connectTimer);
     slot.state = 'open';
-    slot.lastActivity = slot.readyAt = performance.now();
+    slot.lastActivity = slot.readyAt = this.clock.now();
     slot.record = this.record(slot);
     this.ctx.sink.connection(slot.record);
     this.armIdle(slot);
@@ -366,12 +396,13 @@ export class H2Engine implements Engine {
       requests: 0,
       idle: newIdleStats(),
     };
-    if (slot.secure) r.tls = tlsInfoOf(s as tls.TLSSocket);
+    if (slot.secure) r.tls = tlsInfoOf(s as tls.TLSSocket, undefined, slot.peerCert ?? true);
+    slot.peerCert = undefined;
     return r;
   }
 
   private start(slot: Slot, w: Waiting): void {
-    const assigned = performance.now();
+    const assigned = this.clock.now();
     const index = ++slot.streams;
     const s = new BenchStream(this, slot, w, assigned, index);
     if (slot.active === 0) {
@@ -389,7 +420,7 @@ export class H2Engine implements Engine {
 
   /** @internal the response head of `s`. */
   onHead(s: BenchStream, status: number): void {
-    s.firstByte = performance.now();
+    s.firstByte = this.clock.now();
     s.status = status;
     // the deadline is per step: the head came, the body gets its own
     s.since = s.firstByte;
@@ -453,7 +484,7 @@ export class H2Engine implements Engine {
     const slot = s.session;
     slot.conn.forget(s);
     slot.active--;
-    slot.lastActivity = performance.now();
+    slot.lastActivity = this.clock.now();
     return true;
   }
 
@@ -479,6 +510,20 @@ export class H2Engine implements Engine {
       this.pump();
       return;
     }
+    this.endRecorded(s, err, joinedSetup);
+  }
+
+  /**
+   * The rest of end() when `s` needs a full record: an error, a session's first stream, or the tally's sample.
+   * A method of its own so the hot path above stays small for the optimising compiler (the record's code
+   * inlined into end() made it one of the largest, slowest functions to optimise, in the middle of a run).
+   */
+  private endRecorded(s: BenchStream, err: unknown, joinedSetup: boolean): void {
+    const slot = s.session;
+    const now = slot.lastActivity;
+    const w = s.w;
+    const index = s.index;
+    const status = s.status || undefined;
     const marks: RequestMarks = { start: w.start, end: now, sent: s.assigned, firstByte: s.firstByte || undefined };
     if ((index === 1 && w.start <= slot.connectStart + 0.001) || joinedSetup) {
       if (slot.dnsEnd !== undefined) {
