@@ -49,6 +49,8 @@ class BenchStream extends H2Stream implements Deadlined {
   firstByte = 0;
   status = 0;
   idleBefore: number | undefined;
+  /** Taken off its session and the deadline watch: ended, or sent again. */
+  released = false;
   constructor(
     readonly engine: H2Engine,
     readonly session: Slot,
@@ -154,9 +156,12 @@ export class H2Engine implements Engine {
   private readonly origin: string;
   private readonly path: string;
   private readonly block: Buffer;
-  /** Streams open right now (each in the deadline watch; `firstByte` says whether its head arrived). */
+  /** Streams open right now are in the deadline watch and their session's stream map; this counts them. */
   private readonly deadlines: DeadlineWatch;
-  private readonly open = new Set<BenchStream>();
+  private inflight = 0;
+  /** Sessions connecting, and sessions connecting or open (not draining, not closed): kept by setState(). */
+  private connecting = 0;
+  private live = 0;
   /** One clock read per read event: the heads, completions and next streams of one read share it. */
   readonly clock = new EventClock();
   /** One TLS context for every session (see connect()). */
@@ -215,9 +220,8 @@ export class H2Engine implements Engine {
 
   stuckSteps(): StepCounts {
     const counts: StepCounts = {};
-    for (const s of this.open) countStep(counts, s.firstByte ? 'receiving' : 'waiting');
-    const connecting = [...this.slots].some((s) => s.state === 'connecting');
-    countStep(counts, connecting ? 'connecting' : 'blocked', this.queue.length);
+    for (const slot of this.slots) for (const s of slot.conn.streams.values()) countStep(counts, s.firstByte ? 'receiving' : 'waiting');
+    countStep(counts, this.connecting > 0 ? 'connecting' : 'blocked', this.queue.length);
     return counts;
   }
 
@@ -234,21 +238,10 @@ export class H2Engine implements Engine {
   private pump(): void {
     // nothing waits: nothing to connect or assign (the call after each completion, once its next request is placed)
     if (this.closed || this.queue.length === 0) return;
-    let connecting = 0;
-    let live = 0;
-    let active = 0;
-    for (const s of this.slots) {
-      if (s.state === 'connecting') connecting++;
-      if (s.state === 'open' || s.state === 'connecting') live++;
-      active += s.active;
-    }
-    while (live < this.ctx.options.connections && this.queue.length > connecting) {
-      this.connect();
-      live++;
-      connecting++;
-    }
+    while (this.live < this.ctx.options.connections && this.queue.length > this.connecting) this.connect();
+    const connecting = this.connecting;
     // while sessions are still connecting, a ready one takes only its share of the work
-    const share = connecting > 0 ? Math.ceil((active + this.queue.length) / live) : Infinity;
+    const share = connecting > 0 ? Math.ceil((this.inflight + this.queue.length) / this.live) : Infinity;
     while (this.queue.length > 0) {
       const w = this.queue[0]!;
       let best: Slot | undefined;
@@ -305,6 +298,8 @@ export class H2Engine implements Engine {
     const slot = new Slot(this, socket, secure, this.block, o.body !== undefined);
     reader.slot = slot;
     this.slots.add(slot);
+    this.connecting++;
+    this.live++;
     if (secure && o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.tlsSession = s));
     if (!net.isIP(host)) socket.once('lookup', () => (slot.dnsEnd = performance.now()));
     slot.connectTimer = setTimeout(() => {
@@ -355,7 +350,7 @@ export class H2Engine implements Engine {
     slot.limit = this.slotLimit(server);
     if (!first || slot.state !== 'connecting') return this.pump();
     clearTimeout(slot.connectTimer);
-    slot.state = 'open';
+    this.setState(slot, 'open');
     slot.lastActivity = slot.readyAt = this.clock.now();
     slot.record = this.record(slot);
     this.ctx.sink.connection(slot.record);
@@ -413,7 +408,7 @@ export class H2Engine implements Engine {
       }
     }
     slot.active++;
-    this.open.add(s);
+    this.inflight++;
     this.deadlines.watch(s);
     slot.conn.open(s, this.ctx.options.body);
   }
@@ -450,7 +445,7 @@ export class H2Engine implements Engine {
   onGoaway(slot: Slot, lastStreamId: number, code: number): void {
     this.goaways++;
     slot.close ??= { closedBy: 'server', reason: 'goaway', errorCode: code ? `H2_${code}` : undefined };
-    if (slot.state !== 'closed') slot.state = slot.state === 'connecting' ? slot.state : 'draining';
+    if (slot.state === 'open') this.setState(slot, 'draining');
     for (const s of [...slot.conn.streams.values()]) if (s.id > lastStreamId) this.refused(s, code);
     // a GOAWAY with an error ends the session now (as node:http2 does): the streams it did process fail with it
     if (code !== ERROR.NO_ERROR) this.finish(slot, slot.close);
@@ -479,7 +474,9 @@ export class H2Engine implements Engine {
 
   /** Takes `s` off its session and the deadline watch; false when it had already ended. */
   private release(s: BenchStream): boolean {
-    if (!this.open.delete(s)) return false;
+    if (s.released) return false;
+    s.released = true;
+    this.inflight--;
     this.deadlines.unwatch(s);
     const slot = s.session;
     slot.conn.forget(s);
@@ -561,6 +558,16 @@ export class H2Engine implements Engine {
     this.pump();
   }
 
+  /** Moves `slot` to `next`, keeping the counts of connecting and live sessions that pump() reads. */
+  private setState(slot: Slot, next: Slot['state']): void {
+    const prev = slot.state;
+    if (prev === 'connecting') this.connecting--;
+    if (prev === 'connecting' || prev === 'open') this.live--;
+    if (next === 'connecting') this.connecting++;
+    if (next === 'connecting' || next === 'open') this.live++;
+    slot.state = next;
+  }
+
   /** A session that received GOAWAY and has no stream left is closed here: it would otherwise linger open. */
   private closeIfDrained(slot: Slot): void {
     if (slot.state === 'draining' && slot.active === 0) this.finish(slot, slot.close ?? { closedBy: 'server', reason: 'goaway' });
@@ -570,7 +577,7 @@ export class H2Engine implements Engine {
   finish(slot: Slot, close: CloseInfo): void {
     if (slot.state === 'closed') return;
     const wasConnecting = slot.state === 'connecting';
-    slot.state = 'closed';
+    this.setState(slot, 'closed');
     slot.close = close;
     clearTimeout(slot.connectTimer);
     clearTimeout(slot.idleTimer);
