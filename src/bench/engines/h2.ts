@@ -139,7 +139,8 @@ class Slot implements H2Events<BenchStream> {
 export class H2Engine implements Engine {
   readonly kind = 'h2' as const;
   readonly selfAccounting = true;
-  private readonly slots = new Set<Slot>();
+  /** The sessions not closed, in the order opened (an array: pump() scans it for every request). */
+  private readonly slots: Slot[] = [];
   private readonly queue: Waiting[] = [];
   private tlsSession: Buffer | undefined;
   private closed = false;
@@ -246,7 +247,8 @@ export class H2Engine implements Engine {
       const w = this.queue[0]!;
       let best: Slot | undefined;
       let avoided: Slot | undefined;
-      for (const s of this.slots) {
+      for (let i = 0; i < this.slots.length; i++) {
+        const s = this.slots[i]!;
         if (s.state !== 'open' || s.active >= Math.min(s.limit, share)) continue;
         if (s === w.avoid) avoided = s;
         else if (!best || s.active < best.active) best = s;
@@ -297,7 +299,7 @@ export class H2Engine implements Engine {
     socket.setNoDelay(true);
     const slot = new Slot(this, socket, secure, this.block, o.body !== undefined);
     reader.slot = slot;
-    this.slots.add(slot);
+    this.slots.push(slot);
     this.connecting++;
     this.live++;
     if (secure && o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.tlsSession = s));
@@ -581,7 +583,8 @@ export class H2Engine implements Engine {
     slot.close = close;
     clearTimeout(slot.connectTimer);
     clearTimeout(slot.idleTimer);
-    this.slots.delete(slot);
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
     // a polite GOAWAY when the client ends a working session (idle timeout, end of the run)
     if (close.closedBy === 'client' && slot.failure === undefined && !wasConnecting) slot.conn.goodbye();
     // a protocol error: the GOAWAY just written gets out before the socket goes
