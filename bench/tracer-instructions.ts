@@ -2,7 +2,8 @@
 // counted by valgrind's callgrind: unlike req/s on a shared machine, the same program and inputs
 // give the same count (within ~0.1 %), whatever else the machine runs. Run by hand (needs valgrind):
 //   npx tsx bench/tracer-instructions.ts [--requests 20000] [--clients undici,http] [--parallel 2]
-//     [--modes off,floor,production,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>)
+//     [--modes off,floor,production,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>;
+//     tracer-both, otel, otel-both: full tracing against OpenTelemetry, see bench/otel.ts)
 // The per-request figure leaves out V8's compilers (see bench/README.md).
 // V8 runs single-threaded and predictable (JIT and GC work lands on the counted thread in a fixed
 // order) with a fixed heap: no memory reducer (its wall-clock timers, under valgrind's slowdown,
@@ -85,7 +86,9 @@ function countOnce(client: string, mode: string): Promise<Count> {
       const window = `${out}.1`;
       try {
         const m = existsSync(window) ? /^(?:summary|totals): (\d+)/m.exec(readFileSync(window, 'utf8')) : null;
-        if (err.includes('CALLGRIND_CONTROL_FAILED')) reject(new ControlFailed(`${client}/${mode}: callgrind_control failed`));
+        const check = /BENCH_CHECK_FAILED.*/.exec(err);
+        if (check) reject(new Error(`${client}/${mode}: ${check[0]}`));
+        else if (err.includes('CALLGRIND_CONTROL_FAILED')) reject(new ControlFailed(`${client}/${mode}: callgrind_control failed`));
         else if (!m) reject(new Error(`callgrind gave no window dump for ${client}/${mode}:\n${err.slice(-2000)}`));
         // instrumentation switched on too late (a loaded machine): the window is not whole
         else if (Number(m[1]) / requests < IMPOSSIBLE) reject(new ControlFailed(`${client}/${mode}: ${Math.round(Number(m[1]) / requests)} instructions per request is not a whole window`));
