@@ -14,6 +14,7 @@ import { tlsInfoOf } from '../../trace/tls-info.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone, type StepCounts } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { EventClock } from '../event-clock.js';
+import { HandleWriter } from './handle-writer.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
 
 interface Pending {
@@ -47,6 +48,7 @@ class RawConnection {
 
   /** Set by the engine right after connecting, before any event can arrive. */
   socket!: net.Socket;
+  writer!: HandleWriter;
   /** net/tls `onread`: every read lands in the engine's one buffer and goes straight to the parser. */
   readonly onread: net.OnReadOpts;
 
@@ -198,7 +200,7 @@ export class RawEngine implements Engine {
       const n = conn.unwritten;
       conn.unwritten = 0;
       if (conn.state !== 'open') continue;
-      conn.socket.write(n === 1 ? this.requestBuffer : Buffer.concat(Array(n).fill(this.requestBuffer)));
+      conn.writer.write(n === 1 ? this.requestBuffer : Buffer.concat(Array(n).fill(this.requestBuffer)));
     }
   };
 
@@ -228,6 +230,7 @@ export class RawEngine implements Engine {
     }
     socket.setNoDelay(true);
     conn.socket = socket;
+    conn.writer = new HandleWriter(socket, (err) => this.fail(conn, err, undefined), !secure);
     conn.parser.noBody = this.o.method === 'HEAD';
     this.conns.add(conn);
     this.connecting++;
