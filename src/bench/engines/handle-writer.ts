@@ -61,12 +61,18 @@ export class HandleWriter {
   /** Writes libuv still holds (the kernel did not take them at once). */
   pending = 0;
 
+  /** Where the binding says whether the last write went async (read after every write). */
+  private readonly state: Int32Array;
+  private readonly asyncSlot: number;
+
   constructor(
     private readonly socket: net.Socket,
     private readonly onError: (err: Error) => void,
     direct: boolean,
   ) {
     this.binding = direct ? streamWrap() : null;
+    this.state = this.binding?.streamBaseState ?? new Int32Array(1);
+    this.asyncSlot = this.binding?.kLastWriteWasAsync ?? 0;
   }
 
   /** Writes go to the native handle (false: through socket.write). */
@@ -85,7 +91,7 @@ export class HandleWriter {
     if (req === null) req = this.req = this.newReq(b, handle);
     const err = handle.writeBuffer(req, data);
     if (err !== 0) return this.fail(err);
-    if (b.streamBaseState[b.kLastWriteWasAsync]) {
+    if (this.state[this.asyncSlot]) {
       // libuv holds req and the bytes until the write is done: they are its own until oncomplete
       req.buffer = data;
       req.async = true;

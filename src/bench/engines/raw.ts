@@ -158,7 +158,18 @@ export class RawEngine implements Engine {
       setImmediate(done, undefined, new UsageError('engine closed'));
       return;
     }
-    this.queue.push({ start: this.clock.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
+    const p: Pending = { start: this.clock.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 };
+    // the usual case under load, a response just freed a connection: straight to it, past the queue
+    if (this.queue.length === 0) {
+      const conn = this.free.pop();
+      // a connection that closed or filled up since it was listed is dropped, as pump() does
+      if (conn !== undefined && conn.state === 'open' && conn.inflight.length < this.o.pipelining) {
+        this.assign(conn, p);
+        if (conn.inflight.length < this.o.pipelining) this.free.push(conn);
+        return;
+      }
+    }
+    this.queue.push(p);
     this.pump();
   }
 
@@ -196,7 +207,8 @@ export class RawEngine implements Engine {
     this.flushScheduled = false;
     const list = this.toFlush;
     this.toFlush = [];
-    for (const conn of list) {
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[i]!;
       const n = conn.unwritten;
       conn.unwritten = 0;
       if (conn.state !== 'open') continue;
