@@ -3,7 +3,7 @@
 # and out-of-order counts with tshark's (run by hand, as root):
 #   bash bench/pcap-lossy-capture.sh [OUT=/tmp/connscope-lossy.pcap] [LOSS=0.03]
 #   npx tsx bench/pcap-retrans-compare.ts /tmp/connscope-lossy.pcap
-# In a network namespace made for it, bench/tun-lossy.py forwards every packet through a TUN device that
+# In a network namespace made for it, test/helpers/tun-delay.py (with LOSS and JITTER_MS set) forwards every packet through a TUN device that
 # drops LOSS of them and delays the rest by 5 ms plus 0-4 ms jitter. 40 curl clients each download
 # 300 kB twice over one connection from a node server. tcpdump keeps what the client sees: its own
 # packets before the loss, the server's after it. The capture is NOT committed: delete it when done.
@@ -25,7 +25,7 @@ trap cleanup EXIT
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 mkfifo "$WORK/tun.in"
-LOSS=$LOSS JITTER_MS=4 ip netns exec "$NS" python3 bench/tun-lossy.py tun0 10.9.0.1 10.9.0.2 5 120 < "$WORK/tun.in" > "$WORK/tun.log" &
+LOSS=$LOSS JITTER_MS=4 ip netns exec "$NS" python3 test/helpers/tun-delay.py tun0 10.9.0.1 10.9.0.2 5 120 < "$WORK/tun.in" > "$WORK/tun.log" &
 PIDS+=($!)
 exec 3> "$WORK/tun.in" # the helper exits when this closes
 until grep -q ready "$WORK/tun.log" 2>/dev/null; do sleep 0.1; done

@@ -11,11 +11,16 @@ device once: one round trip costs 2 x DELAY_MS. Swapping the two addresses leave
 checksums valid (both are one's-complement sums over them). A user-space TCP proxy cannot do
 this: the kernel completes the handshake before the proxy sees the connection.
 
+Optional loss and jitter from the environment (bench/pcap-lossy-capture.sh uses them; tests leave
+them at 0): LOSS drops each packet with that probability, JITTER_MS adds up to that many ms to each
+packet's delay, so packets also overtake each other and the kernel's TCP retransmits for real.
+
 Prints 'ready' once the device is up; exits when stdin closes or after MAX_SECONDS.
 """
 import fcntl
 import heapq
 import os
+import random
 import select
 import struct
 import subprocess
@@ -25,6 +30,8 @@ import time
 TUNSETIFF = 0x400454CA
 IFF_TUN = 0x0001
 IFF_NO_PI = 0x1000
+LOSS = float(os.environ.get('LOSS', '0'))
+JITTER = float(os.environ.get('JITTER_MS', '0')) / 1000.0
 
 
 def main() -> None:
@@ -52,8 +59,10 @@ def main() -> None:
             packet = bytearray(os.read(fd, 65535))
             if len(packet) >= 20 and packet[0] >> 4 == 4:
                 packet[12:16], packet[16:20] = packet[16:20], packet[12:16]
-                heapq.heappush(queue, (time.monotonic() + delay, seq, bytes(packet)))
-                seq += 1
+                if LOSS == 0 or random.random() >= LOSS:
+                    jitter = random.random() * JITTER if JITTER else 0.0
+                    heapq.heappush(queue, (time.monotonic() + delay + jitter, seq, bytes(packet)))
+                    seq += 1
         now = time.monotonic()
         while queue and queue[0][0] <= now:
             os.write(fd, heapq.heappop(queue)[2])
