@@ -8,6 +8,10 @@
 // `node --import connscope/register` does by default, client and server traced into the live session,
 // no report written) | run-client (the same, servers untraced) | run-full (production at --sample-rate 1)
 // | metrics-noop | metrics-sdk | metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
+// | tracer-both (instrument({ server: true }): client and server traced) | otel | otel-both
+// (OpenTelemetry's http + undici instrumentations, client only or client and server: bench/otel.ts).
+// The tracer and OpenTelemetry modes check at the end that every request was recorded (one
+// 'request' event or span per request and traced side) and fail loudly if not.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import dc from 'node:diagnostics_channel';
@@ -15,10 +19,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-client.js';
+import { enableOtel, type OtelTracing } from './otel.js';
 
 const [client = 'http', mode = 'off', nArg = '6000'] = process.argv.slice(2);
 const requests = Number(nArg);
 const WARM_UP = Number(process.env.WARM_UP ?? 4000);
+
+// OpenTelemetry patches node:http's exports and Server.prototype.emit, and listens on undici's
+// channels: set up first, as `--require` would, though the patches reach objects made before too.
+const otel: OtelTracing | undefined = mode === 'otel' || mode === 'otel-both' ? enableOtel({ server: mode === 'otel-both' }) : undefined;
+/** 'request' events the tracer modes' consumer saw (a count is all it does with them). */
+let recorded = 0;
 
 const server = http.createServer({ keepAliveTimeout: 30_000 }, (_req, res) => res.end('ok'));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,14 +51,14 @@ if (mode === 'floor') {
   const { runOptionsFromEnv } = await import('../src/run/options.js');
   const options = runOptionsFromEnv({});
   attach({ ...options, report: false, server: mode !== 'run-client', ...(mode === 'run-full' ? { sampleRate: 1 } : {}) });
-} else if (mode !== 'off') {
+} else if (mode !== 'off' && !otel) {
   const base = process.env.CONNSCOPE_BASE;
   if (mode === 'tracer-base' && !base) throw new Error('tracer-base needs CONNSCOPE_BASE=<checkout>');
   const from = mode === 'tracer-base' ? pathToFileURL(`${base}/src/trace/index.ts`).href : '../src/trace/index.js';
   const { instrument } = (await import(from)) as typeof import('../src/trace/index.js');
-  const tracer = instrument(mode.startsWith('rate') ? { sampleRate: Number(mode.slice(4)) } : {});
-  // A consumer that discards events: the cost counted is the tracer's own.
-  tracer.on('request', () => {});
+  const tracer = instrument(mode.startsWith('rate') ? { sampleRate: Number(mode.slice(4)) } : mode === 'tracer-both' ? { server: true } : {});
+  // A consumer that counts and discards events: the cost counted is the tracer's own.
+  tracer.on('request', () => void recorded++);
   if (mode.startsWith('metrics-')) await recordMetrics(tracer, mode);
 }
 
@@ -98,3 +109,9 @@ await run(requests);
 os.loadavg();
 await close();
 server.close();
+// Every request recorded on every traced side, or the count compared something else: the parent
+// fails the run on this line.
+const sides = mode.endsWith('-both') ? 2 : 1;
+const expected = sides * (WARM_UP + requests);
+const seen = otel ? await otel.flush() : mode === 'tracer' || mode === 'tracer-both' ? recorded : expected;
+if (seen !== expected) process.stderr.write(`BENCH_CHECK_FAILED ${mode}: ${seen} ${otel ? 'spans' : "'request' events"} for ${expected} expected\n`);
