@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', 'test/fixtures/**'] },
+  // scratch/: the bench scripts' builds (bench/pcap-bench.ts builds into scratch/pcap-bench-build), gitignored
+  { ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', 'test/fixtures/**', 'scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -16,14 +16,14 @@
  * --prof <dir>: the CLI runs under `node --cpu-prof` into <dir>. --base <other build's cli/main.js>
  * adds that build as a third column (A/B a change in one run).
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bench } from '../src/bench/run.js';
 import type { ClientKind } from '../src/bench/options.js';
-import { freePort, waitForPort } from './ports.js';
+import { startNginx } from './nginx-return-200.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -41,41 +41,6 @@ const sarg = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 };
-
-async function startNginx(): Promise<{ url: string; stop: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'connscope-nginx-'));
-  const port = await freePort();
-  const conf = `daemon off;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 75s;
-  server {
-    listen 127.0.0.1:${port};
-    location / { return 200 'ok'; }
-  }
-}
-`;
-  writeFileSync(join(dir, 'nginx.conf'), conf);
-  const child: ChildProcess = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir], { stdio: 'ignore' });
-  await waitForPort(port, 5000);
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    stop: () => {
-      child.kill('SIGTERM');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 function runChild(cmd: string, argv: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {

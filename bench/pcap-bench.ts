@@ -3,7 +3,7 @@
  *   npx tsx bench/pcap-bench.ts /tmp/connscope-pcap-bench.pcap [rounds=3] [--tsx] [--built DIR] [--base DIR]
  * Both run as separate processes under /usr/bin/time (wall seconds, user+system CPU seconds, max RSS),
  * interleaved round by round so load drift on a shared machine hits both alike; the ratios are medians of
- * the same-round ratios. connscope runs as shipped (compiled JavaScript, built here into
+ * the same-round ratios. connscope runs as shipped (compiled JavaScript, CLI bundled, built here into
  * scratch/pcap-bench-build; `--built DIR` takes another build, e.g. an older commit's) and, with --tsx, through tsx too. It runs the full analysis (reassembly, TLS,
  * records, findings) with --json to /dev/null; tshark extracts the ClientHello/ServerHello fields
  * (issue 16's command). `--base DIR` times a second build (another commit's tsc output) in the same rounds,
@@ -39,7 +39,7 @@ if (!file) {
 }
 const mb = statSync(file).size / 1048576;
 
-// the shipped form: tsc output (type errors elsewhere in the tree do not stop tsc from emitting)
+// the shipped form: tsc output (type errors elsewhere in the tree do not stop tsc from emitting), CLI bundled
 // inside this checkout (node_modules may be shared with other checkouts)
 const builtArg = process.argv.indexOf('--built');
 const built = builtArg > 0 ? process.argv[builtArg + 1]! : 'scratch/pcap-bench-build';
@@ -47,6 +47,8 @@ if (builtArg < 0) {
   try {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { stdio: 'ignore', timeout: 300_000 });
   } catch {}
+  // and the CLI bundled as `npm run build` ships it
+  execFileSync(process.execPath, ['scripts/bundle-cli.mjs', built], { stdio: 'inherit', timeout: 120_000 });
 }
 if (!existsSync(`${built}/cli/main.js`)) throw new Error('tsc emitted nothing');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -5,7 +5,7 @@
  *   npx tsx bench/pcap-instructions.ts FILE [--built DIR] [--base DIR]
  * Also counts `node -e ''` and the same command on an empty capture (FILE's 24-byte pcap header alone), so
  * Node's own start-up, connscope's fixed part and the part that grows with the capture can be told apart.
- * `--built DIR` takes a build (default: tsc output compiled into scratch/pcap-bench-build, as pcap-bench.ts);
+ * `--built DIR` takes a build (default: tsc output with the CLI bundled, in scratch/pcap-bench-build, as pcap-bench.ts);
  * `--base DIR` counts a second build (e.g. an older commit's tsc output) the same way.
  */
 import { execFile, execFileSync } from 'node:child_process';
@@ -28,6 +28,8 @@ if (built === undefined) {
   try {
     execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', built], { stdio: 'ignore', timeout: 300_000 });
   } catch {}
+  // and the CLI bundled as `npm run build` ships it
+  execFileSync(process.execPath, ['scripts/bundle-cli.mjs', built], { stdio: 'inherit', timeout: 120_000 });
 }
 const base = arg('--base');
 for (const dir of [built, base]) if (dir !== undefined && !existsSync(`${dir}/cli/main.js`)) throw new Error(`no ${dir}/cli/main.js`);

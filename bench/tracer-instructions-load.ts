@@ -9,6 +9,10 @@
 // no report written) | run-client (the same, servers untraced) | run-full (production at --sample-rate 1)
 // | run-rate<r> (production at --sample-rate r: with run-full, sampling compared on both ends)
 // | metrics-noop | metrics-sdk | metrics-prom (the tracer plus `connscope run`'s metrics recorder, see recordMetrics())
+// | tracer-both (instrument({ server: true }): client and server traced) | otel | otel-both
+// (OpenTelemetry's http + undici instrumentations, client only or client and server: bench/otel.ts).
+// The tracer and OpenTelemetry modes check at the end that every request was recorded (one
+// 'request' event or span per request and traced side) and fail loudly if not.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import dc from 'node:diagnostics_channel';
@@ -16,10 +20,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-client.js';
+import { enableOtel, type OtelTracing } from './otel.js';
 
 const [client = 'http', mode = 'off', nArg = '6000'] = process.argv.slice(2);
 const requests = Number(nArg);
 const WARM_UP = Number(process.env.WARM_UP ?? 4000);
+
+// OpenTelemetry patches node:http's exports and Server.prototype.emit, and listens on undici's
+// channels: set up first, as `--require` would, though the patches reach objects made before too.
+const otel: OtelTracing | undefined = mode === 'otel' || mode === 'otel-both' ? enableOtel({ server: mode === 'otel-both' }) : undefined;
+/** 'request' events the tracer modes' consumer saw (a count is all it does with them). */
+let recorded = 0;
 
 // a keep-alive timeout far beyond any wait for callgrind_control: on a loaded machine that wait passed 30 s, the
 // server closed the idle connections and a request raced the close (ECONNRESET). Same work per request either way.
@@ -44,14 +55,14 @@ if (mode === 'floor') {
   const options = runOptionsFromEnv({});
   const sampleRate = mode === 'run-full' ? 1 : mode.startsWith('run-rate') ? Number(mode.slice('run-rate'.length)) : options.sampleRate;
   attach({ ...options, report: false, server: mode !== 'run-client', sampleRate }, process.env, true);
-} else if (mode !== 'off') {
+} else if (mode !== 'off' && !otel) {
   const base = process.env.CONNSCOPE_BASE;
   if (mode === 'tracer-base' && !base) throw new Error('tracer-base needs CONNSCOPE_BASE=<checkout>');
   const from = mode === 'tracer-base' ? pathToFileURL(`${base}/src/trace/index.ts`).href : '../src/trace/index.js';
   const { instrument } = (await import(from)) as typeof import('../src/trace/index.js');
-  const tracer = instrument(mode.startsWith('rate') ? { sampleRate: Number(mode.slice(4)) } : {});
-  // A consumer that discards events: the cost counted is the tracer's own.
-  tracer.on('request', () => {});
+  const tracer = instrument(mode.startsWith('rate') ? { sampleRate: Number(mode.slice(4)) } : mode === 'tracer-both' ? { server: true } : {});
+  // A consumer that counts and discards events: the cost counted is the tracer's own.
+  tracer.on('request', () => void recorded++);
   if (mode.startsWith('metrics-')) await recordMetrics(tracer, mode);
 }
 
@@ -105,3 +116,9 @@ os.loadavg();
 process.stderr.write(`WINDOW_MS ${Math.round(performance.now() - windowStart)}\n`);
 await close();
 server.close();
+// Every request recorded on every traced side, or the count compared something else: the parent
+// fails the run on this line.
+const sides = mode.endsWith('-both') ? 2 : 1;
+const expected = sides * (WARM_UP + requests);
+const seen = otel ? await otel.flush() : mode === 'tracer' || mode === 'tracer-both' ? recorded : expected;
+if (seen !== expected) process.stderr.write(`BENCH_CHECK_FAILED ${mode}: ${seen} ${otel ? 'spans' : "'request' events"} for ${expected} expected\n`);

@@ -1,31 +1,18 @@
 // Child process for bench/tracer-overhead.ts: drives a closed-loop load against the bench server
 // with one client (undici or node:http) in one mode (off, tracer, tracer-sampled, tracer-base, otel,
 // noop-subs, production: register's default level) and prints the count.
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-client.js';
+import { enableOtel } from './otel.js';
 
 const [client, mode, portArg, durationArg, concurrencyArg] = process.argv.slice(2);
 const port = Number(portArg);
 const durationMs = Number(durationArg);
 const concurrency = Number(concurrencyArg);
 
-async function enableOtel(): Promise<void> {
-  // The comparison tools live in bench/node_modules; load them through a require rooted there.
-  const require = createRequire(fileURLToPath(new URL('./package.json', import.meta.url)));
-  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
-  const { SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-  const { registerInstrumentations } = require('@opentelemetry/instrumentation');
-  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
-  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici');
-  const noopExporter = { export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }), shutdown: async () => {} };
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(noopExporter)] });
-  provider.register();
-  registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()] });
-}
-
 async function main(): Promise<void> {
-  if (mode === 'otel') await enableOtel();
+  // otel: the SDK with the http + undici instrumentations, client only (bench/otel.ts)
+  const otel = mode === 'otel' ? enableOtel({ server: false }) : undefined;
   let stopTracer = (): void => {};
   if (mode === 'noop-subs') {
     // Diagnostic mode: what undici's own publishing costs once anything subscribes.
@@ -65,7 +52,8 @@ async function main(): Promise<void> {
       count.n++;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, () => loop(warmEnd, { n: 0 })));
+  const warm = { n: 0 };
+  await Promise.all(Array.from({ length: concurrency }, () => loop(warmEnd, warm)));
   const count = { n: 0 };
   const cpuStart = process.cpuUsage();
   const start = performance.now();
@@ -75,6 +63,9 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpuStart);
   stopTracer();
   await close();
+  // One span per request, or OpenTelemetry was not measured at all.
+  const spans = otel ? await otel.flush() : 0;
+  if (otel && spans !== warm.n + count.n) throw new Error(`otel: ${spans} spans for ${warm.n + count.n} requests`);
   process.stdout.write(JSON.stringify({ client, mode, requests: count.n, ms: elapsed, cpuUsPerRequest: (cpu.user + cpu.system) / count.n, userUsPerRequest: cpu.user / count.n, systemUsPerRequest: cpu.system / count.n }) + '\n');
 }
 

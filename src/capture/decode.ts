@@ -27,7 +27,15 @@ export interface TcpSegment {
   payloadEnd: number;
 }
 
-export const TCP_FLAG = { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16 } as const;
+/**
+ * TCP flag bits, as plain constants rather than an object's properties: testing a flag then reads no
+ * property, and the optimizing compiler meets no property read it has not yet seen run (one, on a path
+ * first taken after the packet path was compiled, throws the compiled code away).
+ */
+export const FIN = 1;
+export const SYN = 2;
+export const RST = 4;
+export const ACK = 16;
 
 /** Why a packet was not a TCP segment (counted, never fatal). */
 export type SkipReason = 'not-ip' | 'not-tcp' | 'fragment' | 'truncated';

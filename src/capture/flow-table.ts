@@ -1,4 +1,4 @@
-import { decodeTcp, newSegment, segmentAddresses, TCP_FLAG, type SkipReason, type TcpSegment } from './decode.js';
+import { ACK, decodeTcp, newSegment, segmentAddresses, SYN, type SkipReason, type TcpSegment } from './decode.js';
 import type { HttpExchange } from './http1-exchange.js';
 import { TcpConnection } from './tcp-connection.js';
 
@@ -140,7 +140,7 @@ export class FlowTable {
     let conn = last && ((last.clientKey === seg.srcKey && last.serverKey === seg.dstKey) || (last.clientKey === seg.dstKey && last.serverKey === seg.srcKey))
       ? last
       : this.flows.get(seg.srcKey, seg.dstKey);
-    const synOnly = (seg.flags & (TCP_FLAG.syn | TCP_FLAG.ack)) === TCP_FLAG.syn;
+    const synOnly = (seg.flags & (SYN | ACK)) === SYN;
     if (conn && synOnly && conn.closed) {
       // the port pair is being reused for a new connection
       this.finish(conn);
@@ -170,8 +170,8 @@ export class FlowTable {
 
   private create(seg: TcpSegment, ts: number): TcpConnection {
     const { src, dst } = segmentAddresses(seg);
-    const syn = (seg.flags & TCP_FLAG.syn) !== 0;
-    const ack = (seg.flags & TCP_FLAG.ack) !== 0;
+    const syn = (seg.flags & SYN) !== 0;
+    const ack = (seg.flags & ACK) !== 0;
     // without a SYN, guess the server is the lower port; the first TLS/HTTP bytes may correct it
     const srcIsClient = syn ? !ack : seg.srcPort > seg.dstPort;
     const id = `p${this.nextId++}`;

@@ -1,4 +1,4 @@
-import { TCP_FLAG } from './decode.js';
+import { FIN, RST, SYN } from './decode.js';
 
 /**
  * Wireshark's TCP sequence analysis (epan/dissectors/packet-tcp.c, tcp_analyze_sequence_number),
@@ -33,7 +33,7 @@ export class SequenceAnalysis {
   outOfOrder = 0;
 }
 
-const NO_FLAGS_SFR = TCP_FLAG.syn | TCP_FLAG.fin | TCP_FLAG.rst;
+const NO_FLAGS_SFR = SYN | FIN | RST;
 const lt = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 const gt = (a: number, b: number): boolean => ((a - b) | 0) > 0;
 const le = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
@@ -59,7 +59,7 @@ export function analyzeSegment(
   }
   if (ack !== fwd.lastack) fwd.dupacks = 0;
 
-  const synFin = flags & (TCP_FLAG.syn | TCP_FLAG.fin);
+  const synFin = flags & (SYN | FIN);
   if ((seglen > 0 || synFin) && !keepAlive) classify(fwd, rev, seq, seglen, synFin, ts, initialRttMs);
 
   const next = (seq + seglen + (synFin ? 1 : 0)) >>> 0;

@@ -1,5 +1,5 @@
 import { addIdlePeriod, newIdleStats, type IdleStats } from '../model/connection.js';
-import { TCP_FLAG, type TcpSegment } from './decode.js';
+import { ACK, FIN, RST, SYN, type TcpSegment } from './decode.js';
 import { Http1Parser, type HttpExchange } from './http1-exchange.js';
 import { analyzeSegment } from './tcp-analysis.js';
 import { TcpDirection, type StreamConsumer } from './tcp-direction.js';
@@ -106,11 +106,11 @@ export class TcpConnection {
     const f = seg.flags;
     const dir = fromClient ? this.c2s : this.s2c;
     // tshark's initial RTT: the most recent SYN → the first segment with ACK and without SYN
-    if ((f & (TCP_FLAG.syn | TCP_FLAG.ack)) === TCP_FLAG.syn) this.lastSynAt = ts;
-    else if (this.initialRttMs === 0 && this.lastSynAt !== undefined && (f & (TCP_FLAG.syn | TCP_FLAG.ack)) === TCP_FLAG.ack) this.initialRttMs = ts - this.lastSynAt;
+    if ((f & (SYN | ACK)) === SYN) this.lastSynAt = ts;
+    else if (this.initialRttMs === 0 && this.lastSynAt !== undefined && (f & (SYN | ACK)) === ACK) this.initialRttMs = ts - this.lastSynAt;
     analyzeSegment(dir.analysis, (fromClient ? this.s2c : this.c2s).analysis, seg.seq, seg.ack, seg.payloadLength, f, seg.window, ts, this.initialRttMs);
-    if (f & TCP_FLAG.syn) {
-      if (f & TCP_FLAG.ack) {
+    if (f & SYN) {
+      if (f & ACK) {
         this.synAckAt ??= ts;
         if (!dir.synSeen) dir.syn(seg.seq);
       } else {
@@ -119,7 +119,7 @@ export class TcpConnection {
       }
       return;
     }
-    if (fromClient && this.ackAt === undefined && this.synAckAt !== undefined && f & TCP_FLAG.ack) this.ackAt = ts;
+    if (fromClient && this.ackAt === undefined && this.synAckAt !== undefined && f & ACK) this.ackAt = ts;
     if (seg.payloadLength > 0) {
       if (fromClient && this.s2c.finAt !== undefined && this.clientDataAfterServerCloseAt === undefined) this.clientDataAfterServerCloseAt = ts;
       dir.payload(seg.seq, seg.payloadLength, seg.data, seg.payloadStart, seg.payloadEnd, ts);
@@ -127,8 +127,8 @@ export class TcpConnection {
       const isClient = dir === this.c2s;
       if (!(this.app === 'tls' && isAlertRecord(seg))) this.trackTurn(isClient, ts);
     }
-    if (f & (TCP_FLAG.fin | TCP_FLAG.rst)) {
-      const rst = (f & TCP_FLAG.rst) !== 0;
+    if (f & (FIN | RST)) {
+      const rst = (f & RST) !== 0;
       if (rst) dir.rstAt ??= ts;
       else dir.finAt ??= ts;
       // closed once either side resets or both have sent FIN

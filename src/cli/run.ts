@@ -3,9 +3,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UsageError } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 import { RUN_OPTIONS } from '../run/options.js';
 import type { CliIO } from './io.js';
 import { COMMANDS, type CommandResult } from './commands.js';
@@ -19,8 +20,8 @@ const FORWARDED: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 
 
 /** The compiled register entry (the child runs plain Node, without a TypeScript loader). */
 export function registerEntry(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const compiled = import.meta.url.endsWith('.ts') ? resolve(here, '../../dist/run/register.js') : resolve(here, '../run/register.js');
+  // from src/ (tsx) too: the child runs plain Node, so always the tsc output under dist/
+  const compiled = join(packageRoot(), 'dist/run/register.js');
   if (!existsSync(compiled)) throw new UsageError(`the register entry ${compiled} is missing`, 'run npm run build');
   return pathToFileURL(compiled).href;
 }

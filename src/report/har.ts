@@ -1,7 +1,9 @@
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { Phases } from '../model/phases.js';
 import type { RequestTrace } from '../model/request.js';
+import { packageRoot } from '../package-root.js';
 
 /** HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/), the parts connscope can fill truthfully. */
 export interface HarLog {
@@ -205,8 +207,7 @@ let version: string | undefined;
 function packageVersion(): string {
   if (version === undefined) {
     try {
-      // src/report and dist/report both sit two levels below the package root
-      version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+      version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
     } catch {
       version = 'unknown';
     }

@@ -9,8 +9,8 @@ const MAX_CHAIN = 16;
  * before a self-signed certificate: a root is not counted (servers rarely send it, and when they do
  * Node's API cannot tell it apart from the client's own copy).
  */
-function peerCertificates(socket: TLSSocket): { chain: TlsChain; leafValidTo: number | undefined } | undefined {
-  let cert = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
+function peerCertificates(socket: TLSSocket, read?: DetailedPeerCertificate): { chain: TlsChain; leafValidTo: number | undefined } | undefined {
+  let cert = read ?? (socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined);
   if (!cert || !cert.raw) return undefined;
   // the leaf's expiry from the same call: a second getPeerCertificate() costs tens of microseconds more
   const validTo = cert.valid_to ? Date.parse(cert.valid_to) : NaN;
@@ -54,12 +54,14 @@ export function negotiatedTls(socket: TLSSocket): TlsInfo {
  * as objects, about a millisecond of CPU per connection here (a good part of a handshake's), and even the
  * leaf alone costs tens of microseconds, which a load generator that opens a connection per request cannot
  * spend. (getPeerX509Certificate() would be cheap, but in Node 20 a client socket answers it only once, and
- * the host may be the one asking.)
+ * the host may be the one asking.) `certificates` may also be the detailed certificate already read: Node reads
+ * it once itself to verify the host name and hands it to the `checkServerIdentity` option, so a client that
+ * keeps it there (the h2 bench engine) gets the chain without reading it a second time.
  */
-export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean, certificates = true): TlsInfo {
+export function tlsInfoOf(socket: TLSSocket, ocspStapled?: boolean, certificates: boolean | DetailedPeerCertificate = true): TlsInfo {
   const info = negotiatedTls(socket);
   info.alpn = socket.alpnProtocol ?? false;
-  const certs = certificates ? peerCertificates(socket) : undefined;
+  const certs = certificates ? peerCertificates(socket, certificates === true ? undefined : certificates) : undefined;
   if (certs) info.chain = certs.chain;
   if (ocspStapled !== undefined) info.ocspStapled = ocspStapled;
   const servername = (socket as { servername?: string | false }).servername;

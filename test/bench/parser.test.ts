@@ -61,6 +61,60 @@ test('a HEAD response has no body whatever its content-length says', () => {
   assert.equal(r.completes, 2);
 });
 
+/** What a parser reports, as one line per event. */
+function eventsOf(chunks: Buffer[], noBody = false): string[] {
+  const events: string[] = [];
+  const p = new ResponseParser({
+    onHead: (h) => events.push(`head ${h.status} close=${h.close} keep-alive=${h.keepAlive}`),
+    onComplete: () => events.push('complete'),
+    onError: (code) => events.push(`error ${code}`),
+  });
+  p.noBody = noBody;
+  for (const c of chunks) p.feed(c);
+  return events;
+}
+
+// heads that repeat byte for byte, with every framing, so the replay of a remembered head meets each one
+const RESPONSES = [
+  'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nKeep-Alive: timeout=5\r\n\r\nhello',
+  'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+  'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+  'HTTP/1.1 204 No Content\r\n\r\n',
+  'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+  'HTTP/1.1 503 Busy\r\nContent-Length: 0\r\nConnection: close\r\n\r\n',
+];
+
+test('a head repeated byte for byte gives what parsing it alone gives, whatever the order and the splits', () => {
+  fc.assert(
+    fc.property(fc.array(fc.integer({ min: 0, max: RESPONSES.length - 1 }), { minLength: 1, maxLength: 30 }), fc.array(fc.nat(), { maxLength: 20 }), (kinds, cutSeeds) => {
+      // ground truth: each response through a fresh parser, which has no head to remember
+      const expected = kinds.flatMap((k) => eventsOf([Buffer.from(RESPONSES[k]!)]));
+      const stream = Buffer.from(kinds.map((k) => RESPONSES[k]).join(''));
+      const cuts = [...new Set(cutSeeds.map((c) => c % stream.length))].sort((a, b) => a - b);
+      const chunks: Buffer[] = [];
+      let last = 0;
+      for (const c of cuts) {
+        chunks.push(stream.subarray(last, c));
+        last = c;
+      }
+      chunks.push(stream.subarray(last));
+      assert.deepEqual(eventsOf(chunks), expected);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('a remembered head is not replayed once the request is HEAD: the same head then has no body', () => {
+  const head = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n';
+  const events: string[] = [];
+  const p = new ResponseParser({ onHead: (h) => events.push(`head ${h.status}`), onComplete: () => events.push('complete'), onError: (code) => events.push(`error ${code}`) });
+  p.feed(Buffer.from(`${head}hello${head}hello`));
+  p.noBody = true;
+  p.feed(Buffer.from(`${head}${head}`));
+  assert.deepEqual(events, ['head 200', 'complete', 'head 200', 'complete', 'head 200', 'complete', 'head 200', 'complete']);
+  assert.ok(p.idle);
+});
+
 test('garbage instead of a status line is an error', () => {
   const r = parseAll([Buffer.from('SSH-2.0-OpenSSH\r\n\r\n')]);
   assert.equal(r.errors.length, 1);

@@ -12,6 +12,7 @@ import { h2ErrorCode } from '../error-codes.js';
 import { ERROR } from '../h2/frames.js';
 import { H2Connection, H2Stream, type H2Events } from '../h2/connection.js';
 import { requestBlock } from '../h2/request-block.js';
+import { EventClock } from '../event-clock.js';
 import { DeadlineWatch, type Deadlined } from './deadlines.js';
 import { countStep, originOf, pathOf, type Engine, type EngineContext, type RequestDone, type StepCounts } from '../engine.js';
 
@@ -48,6 +49,8 @@ class BenchStream extends H2Stream implements Deadlined {
   firstByte = 0;
   status = 0;
   idleBefore: number | undefined;
+  /** Taken off its session and the deadline watch: ended, or sent again. */
+  released = false;
   constructor(
     readonly engine: H2Engine,
     readonly session: Slot,
@@ -84,7 +87,11 @@ class Slot implements H2Events<BenchStream> {
   failure: unknown;
   connectTimer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
+  /** The server's certificate chain as Node read it to check the host name (see connect()). */
+  peerCert: tls.DetailedPeerCertificate | undefined;
   readonly conn: H2Connection<BenchStream>;
+  /** Bytes read from the socket (one event of the engine's clock). */
+  readonly feed = (chunk: Buffer): void => this.conn.feed(chunk);
 
   constructor(
     private readonly engine: H2Engine,
@@ -132,7 +139,8 @@ class Slot implements H2Events<BenchStream> {
 export class H2Engine implements Engine {
   readonly kind = 'h2' as const;
   readonly selfAccounting = true;
-  private readonly slots = new Set<Slot>();
+  /** The sessions not closed, in the order opened (an array: pump() scans it for every request). */
+  private readonly slots: Slot[] = [];
   private readonly queue: Waiting[] = [];
   private tlsSession: Buffer | undefined;
   private closed = false;
@@ -149,9 +157,16 @@ export class H2Engine implements Engine {
   private readonly origin: string;
   private readonly path: string;
   private readonly block: Buffer;
-  /** Streams open right now (each in the deadline watch; `firstByte` says whether its head arrived). */
+  /** Streams open right now are in the deadline watch and their session's stream map; this counts them. */
   private readonly deadlines: DeadlineWatch;
-  private readonly open = new Set<BenchStream>();
+  private inflight = 0;
+  /** Sessions connecting, and sessions connecting or open (not draining, not closed): kept by setState(). */
+  private connecting = 0;
+  private live = 0;
+  /** One clock read per read event: the heads, completions and next streams of one read share it. */
+  readonly clock = new EventClock();
+  /** One TLS context for every session (see connect()). */
+  private secureContext: tls.SecureContext | undefined;
 
   constructor(private readonly ctx: EngineContext) {
     const o = ctx.options;
@@ -200,16 +215,19 @@ export class H2Engine implements Engine {
     return client === undefined ? s : Math.min(client, s);
   }
 
+  now(): number {
+    return this.clock.now();
+  }
+
   stuckSteps(): StepCounts {
     const counts: StepCounts = {};
-    for (const s of this.open) countStep(counts, s.firstByte ? 'receiving' : 'waiting');
-    const connecting = [...this.slots].some((s) => s.state === 'connecting');
-    countStep(counts, connecting ? 'connecting' : 'blocked', this.queue.length);
+    for (const slot of this.slots) for (const s of slot.conn.streams.values()) countStep(counts, s.firstByte ? 'receiving' : 'waiting');
+    countStep(counts, this.connecting > 0 ? 'connecting' : 'blocked', this.queue.length);
     return counts;
   }
 
   send(done: RequestDone): void {
-    this.queue.push({ start: performance.now(), done, queuedByLimit: false, retries: 0, goawayRetries: 0 });
+    this.queue.push({ start: this.clock.now(), done, queuedByLimit: false, retries: 0, goawayRetries: 0 });
     this.pump();
   }
 
@@ -219,27 +237,18 @@ export class H2Engine implements Engine {
    * after another; each stream goes to the least busy session below its stream limit.
    */
   private pump(): void {
-    if (this.closed) return;
-    let connecting = 0;
-    let live = 0;
-    let active = 0;
-    for (const s of this.slots) {
-      if (s.state === 'connecting') connecting++;
-      if (s.state === 'open' || s.state === 'connecting') live++;
-      active += s.active;
-    }
-    while (live < this.ctx.options.connections && this.queue.length > connecting) {
-      this.connect();
-      live++;
-      connecting++;
-    }
+    // nothing waits: nothing to connect or assign (the call after each completion, once its next request is placed)
+    if (this.closed || this.queue.length === 0) return;
+    while (this.live < this.ctx.options.connections && this.queue.length > this.connecting) this.connect();
+    const connecting = this.connecting;
     // while sessions are still connecting, a ready one takes only its share of the work
-    const share = connecting > 0 ? Math.ceil((active + this.queue.length) / live) : Infinity;
+    const share = connecting > 0 ? Math.ceil((this.inflight + this.queue.length) / this.live) : Infinity;
     while (this.queue.length > 0) {
       const w = this.queue[0]!;
       let best: Slot | undefined;
       let avoided: Slot | undefined;
-      for (const s of this.slots) {
+      for (let i = 0; i < this.slots.length; i++) {
+        const s = this.slots[i]!;
         if (s.state !== 'open' || s.active >= Math.min(s.limit, share)) continue;
         if (s === w.avoid) avoided = s;
         else if (!best || s.active < best.active) best = s;
@@ -267,15 +276,32 @@ export class H2Engine implements Engine {
     // bytes arrive in one buffer shared by every session (`onread`): no Buffer and no stream 'data' event per
     // read. Safe because each read is parsed to the end before the next one, and what the parser keeps (a
     // frame split over reads, a header block in CONTINUATION frames) it copies.
-    const reader: { slot?: Slot } = {};
-    const onread = { buffer: READ_BUFFER, callback: (n: number, buf: Buffer): boolean => (reader.slot?.conn.feed(buf.subarray(0, n)), true) };
+    const reader: { slot?: Slot; cert?: tls.DetailedPeerCertificate } = {};
+    const onread = {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Buffer): boolean => {
+        if (reader.slot) this.clock.run(reader.slot.feed, buf.subarray(0, n));
+        return true;
+      },
+    };
+    // Two costs of a TLS session's setup that fall inside the measured run are paid once here: tls.connect with
+    // `ca` builds a new context (parsing the CA) per connection, 1-5 ms of the loop each, so every session shares
+    // one; and Node reads the server's whole chain as objects (about a millisecond) to check the host name, so
+    // that reading is kept from checkServerIdentity for the connection record instead of being done again.
+    const checkServerIdentity = (name: string, cert: tls.PeerCertificate): Error | undefined => {
+      reader.cert = cert as tls.DetailedPeerCertificate;
+      return tls.checkServerIdentity(name, cert);
+    };
+    if (secure) this.secureContext ??= tls.createSecureContext({ ca: o.ca });
     const socket = secure
-      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: o.ca, rejectUnauthorized: !o.insecure, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.tlsSession : undefined, onread } as tls.ConnectionOptions)
+      ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, secureContext: this.secureContext, rejectUnauthorized: !o.insecure, checkServerIdentity, ALPNProtocols: ['h2'], session: o.tlsSessionCache > 0 ? this.tlsSession : undefined, onread } as tls.ConnectionOptions)
       : net.connect({ host, port, onread });
     socket.setNoDelay(true);
     const slot = new Slot(this, socket, secure, this.block, o.body !== undefined);
     reader.slot = slot;
-    this.slots.add(slot);
+    this.slots.push(slot);
+    this.connecting++;
+    this.live++;
     if (secure && o.tlsSessionCache > 0) socket.on('session', (s: Buffer) => (this.tlsSession = s));
     if (!net.isIP(host)) socket.once('lookup', () => (slot.dnsEnd = performance.now()));
     slot.connectTimer = setTimeout(() => {
@@ -290,6 +316,7 @@ export class H2Engine implements Engine {
     if (secure) {
       socket.once('secureConnect', () => {
         slot.tlsEnd = performance.now();
+        slot.peerCert = reader.cert;
         const t = socket as tls.TLSSocket;
         // the check before the load proved the server offers h2; a later connection could still differ
         if (t.alpnProtocol !== 'h2') return this.sessionFailed(slot, new H2ProtocolError('PROTOCOL_ERROR', `the server did not select ALPN h2 (it chose ${t.alpnProtocol || 'none'})`), 'client');
@@ -325,8 +352,8 @@ export class H2Engine implements Engine {
     slot.limit = this.slotLimit(server);
     if (!first || slot.state !== 'connecting') return this.pump();
     clearTimeout(slot.connectTimer);
-    slot.state = 'open';
-    slot.lastActivity = slot.readyAt = performance.now();
+    this.setState(slot, 'open');
+    slot.lastActivity = slot.readyAt = this.clock.now();
     slot.record = this.record(slot);
     this.ctx.sink.connection(slot.record);
     this.armIdle(slot);
@@ -366,12 +393,13 @@ export class H2Engine implements Engine {
       requests: 0,
       idle: newIdleStats(),
     };
-    if (slot.secure) r.tls = tlsInfoOf(s as tls.TLSSocket);
+    if (slot.secure) r.tls = tlsInfoOf(s as tls.TLSSocket, undefined, slot.peerCert ?? true);
+    slot.peerCert = undefined;
     return r;
   }
 
   private start(slot: Slot, w: Waiting): void {
-    const assigned = performance.now();
+    const assigned = this.clock.now();
     const index = ++slot.streams;
     const s = new BenchStream(this, slot, w, assigned, index);
     if (slot.active === 0) {
@@ -382,14 +410,14 @@ export class H2Engine implements Engine {
       }
     }
     slot.active++;
-    this.open.add(s);
+    this.inflight++;
     this.deadlines.watch(s);
     slot.conn.open(s, this.ctx.options.body);
   }
 
   /** @internal the response head of `s`. */
   onHead(s: BenchStream, status: number): void {
-    s.firstByte = performance.now();
+    s.firstByte = this.clock.now();
     s.status = status;
     // the deadline is per step: the head came, the body gets its own
     s.since = s.firstByte;
@@ -419,7 +447,7 @@ export class H2Engine implements Engine {
   onGoaway(slot: Slot, lastStreamId: number, code: number): void {
     this.goaways++;
     slot.close ??= { closedBy: 'server', reason: 'goaway', errorCode: code ? `H2_${code}` : undefined };
-    if (slot.state !== 'closed') slot.state = slot.state === 'connecting' ? slot.state : 'draining';
+    if (slot.state === 'open') this.setState(slot, 'draining');
     for (const s of [...slot.conn.streams.values()]) if (s.id > lastStreamId) this.refused(s, code);
     // a GOAWAY with an error ends the session now (as node:http2 does): the streams it did process fail with it
     if (code !== ERROR.NO_ERROR) this.finish(slot, slot.close);
@@ -448,12 +476,14 @@ export class H2Engine implements Engine {
 
   /** Takes `s` off its session and the deadline watch; false when it had already ended. */
   private release(s: BenchStream): boolean {
-    if (!this.open.delete(s)) return false;
+    if (s.released) return false;
+    s.released = true;
+    this.inflight--;
     this.deadlines.unwatch(s);
     const slot = s.session;
     slot.conn.forget(s);
     slot.active--;
-    slot.lastActivity = performance.now();
+    slot.lastActivity = this.clock.now();
     return true;
   }
 
@@ -479,6 +509,20 @@ export class H2Engine implements Engine {
       this.pump();
       return;
     }
+    this.endRecorded(s, err, joinedSetup);
+  }
+
+  /**
+   * The rest of end() when `s` needs a full record: an error, a session's first stream, or the tally's sample.
+   * A method of its own so the hot path above stays small for the optimising compiler (the record's code
+   * inlined into end() made it one of the largest, slowest functions to optimise, in the middle of a run).
+   */
+  private endRecorded(s: BenchStream, err: unknown, joinedSetup: boolean): void {
+    const slot = s.session;
+    const now = slot.lastActivity;
+    const w = s.w;
+    const index = s.index;
+    const status = s.status || undefined;
     const marks: RequestMarks = { start: w.start, end: now, sent: s.assigned, firstByte: s.firstByte || undefined };
     if ((index === 1 && w.start <= slot.connectStart + 0.001) || joinedSetup) {
       if (slot.dnsEnd !== undefined) {
@@ -516,6 +560,16 @@ export class H2Engine implements Engine {
     this.pump();
   }
 
+  /** Moves `slot` to `next`, keeping the counts of connecting and live sessions that pump() reads. */
+  private setState(slot: Slot, next: Slot['state']): void {
+    const prev = slot.state;
+    if (prev === 'connecting') this.connecting--;
+    if (prev === 'connecting' || prev === 'open') this.live--;
+    if (next === 'connecting') this.connecting++;
+    if (next === 'connecting' || next === 'open') this.live++;
+    slot.state = next;
+  }
+
   /** A session that received GOAWAY and has no stream left is closed here: it would otherwise linger open. */
   private closeIfDrained(slot: Slot): void {
     if (slot.state === 'draining' && slot.active === 0) this.finish(slot, slot.close ?? { closedBy: 'server', reason: 'goaway' });
@@ -525,11 +579,12 @@ export class H2Engine implements Engine {
   finish(slot: Slot, close: CloseInfo): void {
     if (slot.state === 'closed') return;
     const wasConnecting = slot.state === 'connecting';
-    slot.state = 'closed';
+    this.setState(slot, 'closed');
     slot.close = close;
     clearTimeout(slot.connectTimer);
     clearTimeout(slot.idleTimer);
-    this.slots.delete(slot);
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
     // a polite GOAWAY when the client ends a working session (idle timeout, end of the run)
     if (close.closedBy === 'client' && slot.failure === undefined && !wasConnecting) slot.conn.goodbye();
     // a protocol error: the GOAWAY just written gets out before the socket goes

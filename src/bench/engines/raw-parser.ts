@@ -85,6 +85,19 @@ export class ResponseParser {
   noBody = false;
   /** Handed to onHead, refilled for each response. */
   private readonly head: ResponseHead = { status: 0, close: false, keepAlive: undefined };
+  /**
+   * The last final head, its bytes (CRLFCRLF included) and what parsing them gave. Under load a
+   * server repeats its head byte for byte (nginx's changes when its Date turns over, once a second):
+   * the same bytes parse the same, so one compare stands in for the parse.
+   */
+  private lastHead: Buffer | null = null;
+  private lastStatus = 0;
+  private lastClose = false;
+  private lastKeepAlive: string | undefined = undefined;
+  private lastState = State.Head;
+  private lastRemaining = 0;
+  private lastBodyless = false;
+  private lastNoBody = false;
 
   constructor(private readonly ev: ParserEvents) {}
 
@@ -142,6 +155,13 @@ export class ResponseParser {
     while (i < len) {
       switch (this.state) {
         case State.Head: {
+          const last = this.lastHead;
+          if (last !== null && this.noBody === this.lastNoBody && len - i >= last.length && last.compare(buf, i, i + last.length) === 0) {
+            i += last.length;
+            scanFrom = 0;
+            this.replayHead();
+            break;
+          }
           const endAt = buf.indexOf(CRLFCRLF, Math.max(i, scanFrom - 3));
           scanFrom = 0;
           if (endAt < 0 || endAt + 4 - i > PARSER_LIMITS.maxHeaderBytes) {
@@ -150,8 +170,10 @@ export class ResponseParser {
             return;
           }
           const head = this.parseHead(buf, i, endAt);
+          const headFrom = i;
           i = endAt + 4;
           if (head.status < 200) break; // interim 1xx: the final head follows
+          this.rememberHead(buf, headFrom, i);
           const bodyless = this.bodyless;
           this.bodyless = false;
           this.ev.onHead(head);
@@ -227,6 +249,33 @@ export class ResponseParser {
           return;
       }
     }
+  }
+
+  /** Keeps the head in buf[from, to) and its outcome, for replayHead. */
+  private rememberHead(buf: Buffer, from: number, to: number): void {
+    const last = this.lastHead;
+    // a copy: buf may be the caller's read buffer
+    this.lastHead = last !== null && last.length === to - from ? last : Buffer.allocUnsafe(to - from);
+    buf.copy(this.lastHead, 0, from, to);
+    this.lastStatus = this.head.status;
+    this.lastClose = this.head.close;
+    this.lastKeepAlive = this.head.keepAlive;
+    this.lastState = this.state;
+    this.lastRemaining = this.remaining;
+    this.lastBodyless = this.bodyless;
+    this.lastNoBody = this.noBody;
+  }
+
+  /** The bytes just read are the last head's again: its outcome, without parsing. */
+  private replayHead(): void {
+    const head = this.head;
+    head.status = this.lastStatus;
+    head.close = this.lastClose;
+    head.keepAlive = this.lastKeepAlive;
+    this.state = this.lastState;
+    this.remaining = this.lastRemaining;
+    this.ev.onHead(head);
+    if (this.lastBodyless) this.ev.onComplete();
   }
 
   private complete(): void {

@@ -14,6 +14,7 @@ import { tlsInfoOf } from '../../trace/tls-info.js';
 import { countStep, originOf, pathOf, requestHeaders, type Engine, type EngineContext, type RecordSink, type RequestDone, type StepCounts } from '../engine.js';
 import type { ResolvedBenchOptions } from '../options.js';
 import { EventClock } from '../event-clock.js';
+import { HandleWriter } from './handle-writer.js';
 import { ResponseParser, type ResponseHead } from './raw-parser.js';
 
 interface Pending {
@@ -47,6 +48,7 @@ class RawConnection {
 
   /** Set by the engine right after connecting, before any event can arrive. */
   socket!: net.Socket;
+  writer!: HandleWriter;
   /** net/tls `onread`: every read lands in the engine's one buffer and goes straight to the parser. */
   readonly onread: net.OnReadOpts;
 
@@ -156,7 +158,18 @@ export class RawEngine implements Engine {
       setImmediate(done, undefined, new UsageError('engine closed'));
       return;
     }
-    this.queue.push({ start: this.clock.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 });
+    const p: Pending = { start: this.clock.now(), done, assigned: 0, firstByte: 0, status: 0, index: 0, idleBefore: -1 };
+    // the usual case under load, a response just freed a connection: straight to it, past the queue
+    if (this.queue.length === 0) {
+      const conn = this.free.pop();
+      // a connection that closed or filled up since it was listed is dropped, as pump() does
+      if (conn !== undefined && conn.state === 'open' && conn.inflight.length < this.o.pipelining) {
+        this.assign(conn, p);
+        if (conn.inflight.length < this.o.pipelining) this.free.push(conn);
+        return;
+      }
+    }
+    this.queue.push(p);
     this.pump();
   }
 
@@ -194,11 +207,12 @@ export class RawEngine implements Engine {
     this.flushScheduled = false;
     const list = this.toFlush;
     this.toFlush = [];
-    for (const conn of list) {
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[i]!;
       const n = conn.unwritten;
       conn.unwritten = 0;
       if (conn.state !== 'open') continue;
-      conn.socket.write(n === 1 ? this.requestBuffer : Buffer.concat(Array(n).fill(this.requestBuffer)));
+      conn.writer.write(n === 1 ? this.requestBuffer : Buffer.concat(Array(n).fill(this.requestBuffer)));
     }
   };
 
@@ -228,6 +242,7 @@ export class RawEngine implements Engine {
     }
     socket.setNoDelay(true);
     conn.socket = socket;
+    conn.writer = new HandleWriter(socket, (err) => this.fail(conn, err, undefined), !secure);
     conn.parser.noBody = this.o.method === 'HEAD';
     this.conns.add(conn);
     this.connecting++;

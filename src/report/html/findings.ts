@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Finding } from '../../model/finding.js';
+import { packageRoot } from '../../package-root.js';
 import { esc } from './escape.js';
 
 const FIX_LABELS = [['node:http', 'nodeHttp'], ['undici', 'undici'], ['fetch', 'fetch'], ['server', 'server']] as const;
 
 /** The installed docs folder (the package ships docs/), so a card's link opens offline; null when absent. */
 const DOCS_ROOT = ((): URL | null => {
-  const url = new URL('../../../docs/', import.meta.url);
+  const url = new URL('docs/', pathToFileURL(`${packageRoot()}/`));
   return existsSync(fileURLToPath(url)) ? url : null;
 })();
 
