@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { bench } from '../../src/bench/run.js';
 import { makeCertChain, type CertChain } from '../../src/lab/certs.js';
+import { swapFront } from '../helpers/swap-front.js';
 
 /**
  * The raw engine's TLS connections share one context (engines/raw.ts connect()): a run without keep-alive
@@ -42,27 +42,20 @@ test('raw over TLS: connections opened after the check before the load still ver
   const a = await secureServer(good);
   const b = await secureServer(otherName);
   // the first connection (the check before the load) reaches the server with the right certificate, later ones the other
-  let accepted = 0;
-  const front = net.createServer((sock) => {
-    const up = net.connect(++accepted === 1 ? a.port : b.port, '127.0.0.1');
-    sock.on('error', () => undefined);
-    up.on('error', () => sock.destroy());
-    sock.pipe(up).pipe(sock);
-  });
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  const front = await swapFront(a.port, b.port);
   try {
-    const url = `https://127.0.0.1:${(front.address() as AddressInfo).port}/`;
+    const url = front.url;
     const wrongName = await bench({ url, client: 'raw', concurrency: 1, requests: 3, keepAlive: false, durationMs: 10_000, ca: good.caPem + otherName.caPem });
     assert.equal(wrongName.stats.statusCodes['200'], undefined);
     assert.deepEqual(wrongName.stats.errorsByCode, { ERR_TLS_CERT_ALTNAME_INVALID: 3 });
-    accepted = 0;
+    front.reset();
     const untrusted = await bench({ url, client: 'raw', concurrency: 1, requests: 3, keepAlive: false, durationMs: 10_000, ca: good.caPem });
     assert.equal(untrusted.stats.statusCodes['200'], undefined);
     assert.equal(untrusted.stats.errors, 3);
     assert.match(Object.keys(untrusted.stats.errorsByCode).join(), /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT/);
     assert.equal(a.handshakes(), 2, 'only the two checks before the load reached the right server');
   } finally {
-    await new Promise<void>((r) => front.close(() => r()));
+    await front.close();
     await a.close();
     await b.close();
   }

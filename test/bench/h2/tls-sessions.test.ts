@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { bench } from '../../../src/bench/run.js';
 import { makeCertChain, type CertChain } from '../../../src/lab/certs.js';
+import { swapFront } from '../../helpers/swap-front.js';
 
 /**
  * The h2 engine's TLS sessions share one context and keep the chain Node read to check the host name
@@ -61,20 +61,13 @@ test('h2 over TLS: sessions opened after the check before the load still verify 
   const a = await secureServer(good);
   const b = await secureServer(otherName);
   // the first connection (the check before the load) reaches the server with the right certificate, later ones the other
-  let accepted = 0;
-  const front = net.createServer((sock) => {
-    const up = net.connect(++accepted === 1 ? a.port : b.port, '127.0.0.1');
-    sock.on('error', () => undefined);
-    up.on('error', () => sock.destroy());
-    sock.pipe(up).pipe(sock);
-  });
-  await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+  const front = await swapFront(a.port, b.port);
   try {
-    const url = `https://127.0.0.1:${(front.address() as AddressInfo).port}/`;
+    const url = front.url;
     // both CAs trusted: the chain verifies, the host name does not match (the check the engine's checkServerIdentity wraps)
     const wrongName = await bench({ url, client: 'h2', concurrency: 1, requests: 3, durationMs: 10_000, ca: good.caPem + otherName.caPem });
     assert.deepEqual(wrongName.stats.errorsByCode, { ERR_TLS_CERT_ALTNAME_INVALID: 3 });
-    accepted = 0;
+    front.reset();
     // only the first CA trusted: the other chain is refused before any name check
     const untrusted = await bench({ url, client: 'h2', concurrency: 1, requests: 3, durationMs: 10_000, ca: good.caPem });
     assert.equal(untrusted.stats.statusCodes['200'], undefined);
@@ -82,7 +75,7 @@ test('h2 over TLS: sessions opened after the check before the load still verify 
     assert.match(Object.keys(untrusted.stats.errorsByCode).join(), /UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT/);
     assert.equal(a.connections(), 2, 'only the two checks before the load reached the right server');
   } finally {
-    await new Promise<void>((r) => front.close(() => r()));
+    await front.close();
     await a.close();
     await b.close();
   }
