@@ -9,6 +9,7 @@ import type { TracerCore } from './core.js';
 import { noteKeepAlive } from './keepalive-hint.js';
 import { findHeader } from './raw-headers.js';
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
+import { addHttpSocketHandlers, removeHttpSocketHandlers, watchHttpSocket, type HttpSocketHandlers } from './http-socket-watch.js';
 import { threadpoolTasks } from './threadpool.js';
 import { requestedOcsp } from './tls-info.js';
 import { RequestTally } from './tally.js';
@@ -101,6 +102,7 @@ export function traceHttp(core: TracerCore): () => void {
       seenFromStart: fresh,
     });
     core.adoptSocket(socket, conn);
+    watchHttpSocket(socket);
     if (socket.connecting) {
       conn.marks.lookup = isIP(hostOf(p.origin)) === 0;
       // net.connect issued the lookup synchronously: the count includes it when it uses the threadpool
@@ -238,24 +240,63 @@ export function traceHttp(core: TracerCore): () => void {
   const counted = (req: http.ClientRequest, options: { host?: string; port?: number | string } | undefined, at: number, agent: http.Agent): void => {
     const origin = originOf(req, options, agent);
     if (!core.wants(origin)) return core.attach(req, null);
+    // no listener here: it ends when its socket is freed or closes (sockets watched once, below)
     core.attach(req, core.newTally(origin, req.method || 'GET', req.path, 'http', at));
-    req.on('close', onTallyClose);
+  };
+  /** A counted request's end: its socket freed, its socket closed, or (fallback) the request's 'close'. */
+  const tallyClosed = (req: http.ClientRequest): void => {
+    const t = core.stateOf<RequestTally>(req);
+    if (!(t instanceof RequestTally) || t.done) return;
+    const res = (req as { res?: http.IncomingMessage | null }).res;
+    if (res && !res.complete && !res.destroyed) {
+      if (!res.listeners('close').includes(onTallyResClose)) res.on('close', onTallyResClose);
+      return;
+    }
+    if (!res || !res.complete) t.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: t.reused };
+    core.finishTally(t);
   };
   const onTallyClose = function (this: http.ClientRequest): void {
     if (!core.active) return;
     try {
-      const t = core.stateOf<RequestTally>(this);
-      if (!(t instanceof RequestTally) || t.done) return;
-      const res = (this as { res?: http.IncomingMessage | null }).res;
-      if (res && !res.complete && !res.destroyed) {
-        if (!res.listeners('close').includes(onTallyResClose)) res.on('close', onTallyResClose);
-        return;
-      }
-      if (!res || !res.complete) t.error ??= { code: 'ABORTED', message: 'request closed before the response completed', layer: 'http', onReusedSocket: t.reused };
-      core.finishTally(t);
+      tallyClosed(this);
     } catch (error) {
       core.fail('http:tally-close', error);
     }
+  };
+  const tallyGone = (req: http.ClientRequest): void => {
+    if (!core.active) return;
+    try {
+      tallyClosed(req);
+    } catch (error) {
+      core.fail('http:tally-gone', error);
+    }
+  };
+  /**
+   * The socket of a counted request is freed (its response ended, the socket kept alive: the request's
+   * end) or closed under it: Node's own close handling (which destroys a cut-off response with its
+   * error, then closes the request) runs after this listener, so the request is settled a tick later,
+   * with what Node decided, as the request's 'close' listener would have.
+   */
+  const socketHandlers: HttpSocketHandlers = {
+    free: (socket) => {
+      if (!core.active) return;
+      try {
+        const req = (socket as { _httpMessage?: http.ClientRequest | null })._httpMessage;
+        if (req && core.stateOf(req) instanceof RequestTally) tallyClosed(req);
+      } catch (error) {
+        core.fail('http:free', error);
+      }
+    },
+    gone: (socket) => {
+      if (!core.active) return;
+      try {
+        const req = (socket as { _httpMessage?: http.ClientRequest | null })._httpMessage;
+        const t = req && core.stateOf<RequestTally>(req);
+        if (t instanceof RequestTally && !t.done) process.nextTick(tallyGone, req);
+      } catch (error) {
+        core.fail('http:gone', error);
+      }
+    },
   };
   const onTallyResClose = function (this: http.IncomingMessage): void {
     if (!core.active) return;
@@ -292,6 +333,9 @@ export function traceHttp(core: TracerCore): () => void {
         known.conn = conn;
         known.connectionId = conn.record.id;
         known.poolId = conn.record.poolId;
+      } else {
+        // a socket the tracer never adopted (open before it started): no socket watch, so the request's own 'close'
+        req.on('close', onTallyClose);
       }
       known.reused = true; // only requests handed a kept-alive socket are sampled out
       return;
@@ -381,9 +425,11 @@ export function traceHttp(core: TracerCore): () => void {
   });
 
   addAgentHook(hook);
+  addHttpSocketHandlers(socketHandlers);
   const unsubscribe = [subscribeChannel('http.client.request.start', onStart), subscribeChannel('http.client.response.finish', onResponse), subscribeChannel('http.client.request.error', onError)];
   return () => {
     removeAgentHook(hook);
+    removeHttpSocketHandlers(socketHandlers);
     for (const u of unsubscribe) u();
   };
 }

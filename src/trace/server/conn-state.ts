@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { addIdlePeriod, newIdleStats, type CloseInfo, type ConnectionRecord, type Protocol, type TlsInfo } from '../../model/connection.js';
 import { establishmentFromMarks } from '../../model/establishment.js';
+import type { RequestTally } from '../tally.js';
 
 let nextConnection = 0;
 let nextRequest = 0;
@@ -33,6 +34,8 @@ export interface ConnState {
   closeAfterResponse?: CloseInfo;
   /** A client GOAWAY (h2). */
   goaway?: boolean;
+  /** Counted (sampled-out) requests in flight (http1.ts): ended as cut off if the connection closes under them. */
+  counted?: RequestTally | RequestTally[];
 }
 
 interface Endpoints {
@@ -81,7 +84,7 @@ export function newConnState(args: {
     idle: newIdleStats(),
   };
   if (args.tls) record.tls = args.tls;
-  return { record, inflight: 0, peerEnded: false, idleTimeout: false, busyTimeout: false };
+  return { record, inflight: 0, peerEnded: false, idleTimeout: false, busyTimeout: false, counted: undefined };
 }
 
 function strip(a: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import { parseKeepAliveHeader } from '../../model/connection.js';
 import type { RequestTrace } from '../../model/request.js';
 import { beginRequest, countRequest, endRequest, finishConnection, newConnState, nextRequestId, nextRequestSeq, originOf, type ConnState } from './conn-state.js';
 import { RequestTally, summaryOfTrace } from '../tally.js';
+import { subscribeChannel, type ChannelMessages } from '../channels.js';
 import type { SafeEmitter } from './emitter.js';
 import { PendingHandshakes } from './handshakes.js';
 import { serverTlsInfo } from './tls-info.js';
@@ -54,6 +55,8 @@ export function attachHttp1(
     });
     socket.once('close', () => {
       open.delete(socket);
+      // counted requests still in flight: the client went away before their responses were written
+      if (state.counted !== undefined) emitter.guard('close', () => abortCounted(state));
       emitter.guard('close', () => emitter.emitSafe('close', finishConnection(state)));
     });
     emitter.emitSafe('connection', state.record);
@@ -127,29 +130,44 @@ export function attachHttp1(
     complete(this, !this.writableFinished);
   }
 
-  /** A counted (sampled-out) request ends at its response's 'close', which Node emits after 'finish' too. */
-  function onCountedClose(this: http.ServerResponse): void {
+  /** Ends a counted request: its connection released, its status or error set, emitted as `tally`. */
+  const endCounted = (t: RequestTally, state: ConnState, end: number): void => {
+    t.done = true;
+    emitter.seen?.(end);
+    endRequest(state, end);
+    untrackCounted(state, t);
+    t.durationMs = end - t.startedAt;
+    emitter.emitSafe('tally', t);
+  };
+  /**
+   * A counted (sampled-out) request ends when its response is written: the `http.server.response.finish`
+   * channel (published from the response's own 'finish' handler), so a counted response gets no
+   * listener of ours; one never written ends when its connection closes (abortCounted).
+   */
+  const onResponseFinish = (msg: ChannelMessages['http.server.response.finish']): void => {
+    if (msg.server !== server) return;
     try {
-      const t = (this as unknown as Record<symbol, RequestTally | null>)[COUNTED];
+      const res = msg.response;
+      const t = (res as unknown as Record<symbol, RequestTally | null | undefined>)[COUNTED];
       if (!t || t.done) return;
-      t.done = true;
-      const end = performance.now();
-      emitter.seen?.(end);
-      const req = this.req;
-      const state = open.get(req.socket);
-      const finished = this.writableFinished;
-      if (state) {
-        endRequest(state, end);
-        if (finished) noteConnectionFate(state, req, this, server, false);
-      }
-      if (finished) t.status = this.statusCode;
-      else t.error = { code: 'ECONNRESET', message: 'the client went away before the response was written', layer: 'tcp', onReusedSocket: true };
-      t.durationMs = end - t.startedAt;
-      emitter.emitSafe('tally', t);
+      const state = open.get(msg.socket);
+      if (!state) return;
+      noteConnectionFate(state, msg.request, res, server, false);
+      t.status = res.statusCode;
+      endCounted(t, state, performance.now());
     } catch (error) {
-      emitter.diagnostic(`tracer error in response close: ${(error as Error)?.message}`, 'response', error);
+      emitter.diagnostic(`tracer error in response finish: ${(error as Error)?.message}`, 'response', error);
     }
-  }
+  };
+  /** The connection closed under counted requests whose responses were never written. */
+  const abortCounted = (state: ConnState): void => {
+    const end = performance.now();
+    for (const t of countedOf(state)) {
+      if (t.done) continue;
+      t.error = { code: 'ECONNRESET', message: 'the client went away before the response was written', layer: 'tcp', onReusedSocket: true };
+      endCounted(t, state, end);
+    }
+  };
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     try {
@@ -165,7 +183,7 @@ export function attachHttp1(
         t.connectionId = state.record.id;
         t.httpVersion = req.httpVersion;
         (res as unknown as Record<symbol, RequestTally | null>)[COUNTED] = t;
-        res.on('close', onCountedClose);
+        trackCounted(state, t);
         return;
       }
       (res as unknown as Record<symbol, RequestTally | null>)[COUNTED] = null;
@@ -179,6 +197,7 @@ export function attachHttp1(
     }
   };
 
+  const unsubscribe = subscribeChannel('http.server.response.finish', onResponseFinish);
   server.on('connection', onConnection);
   if (secure) {
     server.on('secureConnection', onSecure);
@@ -191,6 +210,7 @@ export function attachHttp1(
     server.off('secureConnection', onSecure);
     server.off('tlsClientError', onTlsError);
     server.off('request', onRequest);
+    unsubscribe();
     pending.clear();
   };
   return { detach, accept: onConnection };
@@ -198,6 +218,32 @@ export function attachHttp1(
 
 /** Marks the response a counted request goes on (the same property on every response: one hidden class). */
 const COUNTED = Symbol('connscope.counted');
+
+/**
+ * A connection's counted requests in flight (for the close that cuts them off): one slot, an array only
+ * while pipelined requests overlap (rare), so a counted request costs two field writes here.
+ */
+function trackCounted(state: ConnState, t: RequestTally): void {
+  const c = state.counted;
+  if (c === undefined) state.counted = t;
+  else if (Array.isArray(c)) c.push(t);
+  else state.counted = [c, t];
+}
+
+function untrackCounted(state: ConnState, t: RequestTally): void {
+  const c = state.counted;
+  if (c === t) state.counted = undefined;
+  else if (Array.isArray(c)) {
+    const i = c.indexOf(t);
+    if (i !== -1) c.splice(i, 1);
+    if (c.length === 0) state.counted = undefined;
+  }
+}
+
+function countedOf(state: ConnState): RequestTally[] {
+  const c = state.counted;
+  return c === undefined ? [] : Array.isArray(c) ? [...c] : [c];
+}
 
 /**
  * Node decides at writeHead whether the socket survives the response; remember why it will not.
