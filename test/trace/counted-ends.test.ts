@@ -5,7 +5,7 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { RequestSummary } from '../../src/trace/types.js';
 import { httpServer, type Served } from '../helpers/servers.js';
 import { collect, until, type Collected } from './collect.js';
@@ -20,7 +20,7 @@ interface Seen {
 function watch(sampleRate: number): Seen {
   const t = collect({ sampleRate, server: true });
   const s: Seen = { t, client: [], server: [] };
-  t.tracer.on('tally', (r) => (r.source === 'server' ? s.server : s.client).push({ ...r }));
+  t.tracer.on('tally', (r) => (r.source === 'server' ? s.server : s.client).push({ ...r, toTrace: r.toTrace }));
   return s;
 }
 
@@ -123,6 +123,32 @@ describe('counted node:http requests end like traced ones, without a listener pe
       assert.equal(s.server[1]!.error?.code, 'ECONNRESET', JSON.stringify(s.server[1]));
       assert.equal(s.server[1]!.status, undefined);
       assert.deepEqual(s.t.tracer.inflight(), []);
+      assert.equal(s.t.tracer.serverCounts().requests, 0);
+      assert.deepEqual(s.t.diagnostics, []);
+    });
+
+    test(`${level}: pipelined requests on one connection: each response ends its own request (status and path match)`, async () => {
+      const srv: Served<http.Server> = await httpServer((req, res) => {
+        // answered out of arrival order: Node still writes the responses in request order
+        const status = req.url === '/missing' ? 404 : req.url === '/created' ? 201 : 200;
+        setTimeout(() => {
+          res.statusCode = status;
+          res.end(req.url);
+        }, req.url === '/first' ? 40 : 5);
+      });
+      const s = watch(rate);
+      cleanups.push(() => srv.close(), () => s.t.stop());
+      const socket = net.connect(srv.port, '127.0.0.1');
+      cleanups.push(() => socket.destroy());
+      let got = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (got += d));
+      const paths = ['/first', '/missing', '/created', '/last'];
+      socket.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+      await until(() => s.server.length === 4, 3000, 'a tally per pipelined request');
+      await until(() => (got.match(/HTTP\/1\.1 /g) ?? []).length === 4, 3000, 'the server to answer all four');
+      assert.deepEqual(s.server.map((r) => [r.toTrace().path, r.status]), [['/first', 200], ['/missing', 404], ['/created', 201], ['/last', 200]]);
+      assert.equal(s.server.filter((r) => !r.sampled).length, rate === 0 ? 3 : 0);
       assert.equal(s.t.tracer.serverCounts().requests, 0);
       assert.deepEqual(s.t.diagnostics, []);
     });

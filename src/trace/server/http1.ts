@@ -148,10 +148,12 @@ export function attachHttp1(
     if (msg.server !== server) return;
     try {
       const res = msg.response;
-      const t = (res as unknown as Record<symbol, RequestTally | null | undefined>)[COUNTED];
-      if (!t || t.done) return;
-      const state = open.get(msg.socket);
+      // the response names its connection (no lookup by socket); its request is that connection's
+      // oldest counted one in flight (HTTP/1.1 answers in order, pipelined or not)
+      const state = (res as unknown as Record<symbol, ConnState | null | undefined>)[COUNTED];
       if (!state) return;
+      const t = oldestCounted(state);
+      if (!t || t.done) return;
       noteConnectionFate(state, msg.request, res, server, false);
       t.status = res.statusCode;
       endCounted(t, state, performance.now());
@@ -182,11 +184,11 @@ export function attachHttp1(
         t.reused = true;
         t.connectionId = state.record.id;
         t.httpVersion = req.httpVersion;
-        (res as unknown as Record<symbol, RequestTally | null>)[COUNTED] = t;
+        (res as unknown as Record<symbol, ConnState | null>)[COUNTED] = state;
         trackCounted(state, t);
         return;
       }
-      (res as unknown as Record<symbol, RequestTally | null>)[COUNTED] = null;
+      (res as unknown as Record<symbol, ConnState | null>)[COUNTED] = null;
       const { index, idleBeforeMs } = beginRequest(state, startedAt);
       pending.set(req, { state, startedAt, index, idleBeforeMs, bodyReadAt: undefined });
       req.on('end', onRequestEnd);
@@ -216,12 +218,15 @@ export function attachHttp1(
   return { detach, accept: onConnection };
 }
 
-/** Marks the response a counted request goes on (the same property on every response: one hidden class). */
+/**
+ * On every response (one hidden class): its connection's state when its request is counted, null when
+ * traced. The request's tally is the connection's oldest counted one (trackCounted).
+ */
 const COUNTED = Symbol('connscope.counted');
 
 /**
- * A connection's counted requests in flight (for the close that cuts them off): one slot, an array only
- * while pipelined requests overlap (rare), so a counted request costs two field writes here.
+ * A connection's counted requests in flight, oldest first (for the response that ends the oldest, and the
+ * close that cuts them off): one slot, an array only while pipelined requests overlap (rare).
  */
 function trackCounted(state: ConnState, t: RequestTally): void {
   const c = state.counted;
@@ -238,6 +243,11 @@ function untrackCounted(state: ConnState, t: RequestTally): void {
     if (i !== -1) c.splice(i, 1);
     if (c.length === 0) state.counted = undefined;
   }
+}
+
+function oldestCounted(state: ConnState): RequestTally | undefined {
+  const c = state.counted;
+  return Array.isArray(c) ? c[0] : c;
 }
 
 function countedOf(state: ConnState): RequestTally[] {
