@@ -36,6 +36,7 @@ export interface ChannelMessages {
   'http.client.request.start': { request: http.ClientRequest };
   'http.client.response.finish': { request: http.ClientRequest; response: http.IncomingMessage };
   'http.client.request.error': { request: http.ClientRequest; error: unknown };
+  'http.server.request.start': { request: http.IncomingMessage; response: http.ServerResponse; socket: Socket; server: unknown };
   'http.server.response.finish': { request: http.IncomingMessage; response: http.ServerResponse; socket: Socket; server: unknown };
   'net.server.socket': { socket?: Socket & { server?: unknown } };
 }

@@ -199,20 +199,23 @@ export function attachHttp1(
     }
   };
 
-  const unsubscribe = subscribeChannel('http.server.response.finish', onResponseFinish);
+  // A request starts on the `http.server.request.start` channel, published just before the server emits
+  // 'request' (so the start mark is taken before the application's handler runs): a listener of ours on
+  // 'request' would make every request's emit call two listeners through a copied list.
+  const onRequestStart = (msg: ChannelMessages['http.server.request.start']): void => {
+    if (msg.server === server) onRequest(msg.request, msg.response);
+  };
+  const unsubscribe = [subscribeChannel('http.server.request.start', onRequestStart), subscribeChannel('http.server.response.finish', onResponseFinish)];
   server.on('connection', onConnection);
   if (secure) {
     server.on('secureConnection', onSecure);
     server.on('tlsClientError', onTlsError);
   }
-  // first in line, so the start mark is taken before the application's handler runs
-  server.prependListener('request', onRequest);
   const detach = (): void => {
     server.off('connection', onConnection);
     server.off('secureConnection', onSecure);
     server.off('tlsClientError', onTlsError);
-    server.off('request', onRequest);
-    unsubscribe();
+    for (const u of unsubscribe) u();
     pending.clear();
   };
   return { detach, accept: onConnection };
