@@ -10,6 +10,7 @@ import { noteKeepAlive } from './keepalive-hint.js';
 import { findHeader } from './raw-headers.js';
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { addHttpSocketHandlers, removeHttpSocketHandlers, watchHttpSocket, type HttpSocketHandlers } from './http-socket-watch.js';
+import { addCloseWatcher, removeCloseWatcher, type CloseWatcher } from './socket-close.js';
 import { threadpoolTasks } from './threadpool.js';
 import { requestedOcsp } from './tls-info.js';
 import { RequestTally } from './tally.js';
@@ -244,8 +245,7 @@ export function traceHttp(core: TracerCore): () => void {
     core.attach(req, core.newTally(origin, req.method || 'GET', req.path, 'http', at));
   };
   /** A counted request's end: its socket freed, its socket closed, or (fallback) the request's 'close'. */
-  const tallyClosed = (req: http.ClientRequest): void => {
-    const t = core.stateOf<RequestTally>(req);
+  const tallyClosed = (req: http.ClientRequest, t: RequestTally | null | undefined = core.stateOf<RequestTally>(req)): void => {
     if (!(t instanceof RequestTally) || t.done) return;
     const res = (req as { res?: http.IncomingMessage | null }).res;
     if (res && !res.complete && !res.destroyed) {
@@ -282,12 +282,15 @@ export function traceHttp(core: TracerCore): () => void {
       if (!core.active) return;
       try {
         const req = (socket as { _httpMessage?: http.ClientRequest | null })._httpMessage;
-        if (req && core.stateOf(req) instanceof RequestTally) tallyClosed(req);
+        if (req) tallyClosed(req);
       } catch (error) {
         core.fail('http:free', error);
       }
     },
-    gone: (socket) => {
+  };
+  /** A socket closed (socket-close.ts tells every watcher, undici's sockets too: those name no request). */
+  const closeWatcher: CloseWatcher = {
+    onSocketClose: (socket) => {
       if (!core.active) return;
       try {
         const req = (socket as { _httpMessage?: http.ClientRequest | null })._httpMessage;
@@ -426,10 +429,12 @@ export function traceHttp(core: TracerCore): () => void {
 
   addAgentHook(hook);
   addHttpSocketHandlers(socketHandlers);
+  addCloseWatcher(closeWatcher);
   const unsubscribe = [subscribeChannel('http.client.request.start', onStart), subscribeChannel('http.client.response.finish', onResponse), subscribeChannel('http.client.request.error', onError)];
   return () => {
     removeAgentHook(hook);
     removeHttpSocketHandlers(socketHandlers);
+    removeCloseWatcher(closeWatcher);
     for (const u of unsubscribe) u();
   };
 }

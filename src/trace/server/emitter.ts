@@ -26,8 +26,16 @@ export class SafeEmitter extends EventEmitter {
   sink: EventSink | undefined = undefined;
 
   override listenerCount(event: string | symbol): number {
-    const own = super.listenerCount(event);
+    const own = this.ownListeners(event);
     return this.sink?.has(event as keyof ServerTracerEvents) ? own + 1 : own;
+  }
+
+  /**
+   * Listeners on this emitter itself. Inside `instrument()` it has none (its events go to the sink), and
+   * EventEmitter's own count of event names says so with one field read, per request.
+   */
+  private ownListeners(event: string | symbol): number {
+    return (this as unknown as { _eventsCount: number })._eventsCount === 0 ? 0 : super.listenerCount(event);
   }
 
   // Every event carries one argument: a fixed parameter, no rest array per emit (tally runs per request).
@@ -35,7 +43,7 @@ export class SafeEmitter extends EventEmitter {
     if (this.muted) return;
     // the sink catches its own listeners' throws (they become its diagnostics)
     this.sink?.emit(event, arg);
-    if (super.listenerCount(event) === 0) return;
+    if (this.ownListeners(event) === 0) return;
     for (const listener of this.listeners(event)) {
       try {
         (listener as (a: unknown) => void)(arg);
