@@ -1,7 +1,7 @@
 // Instructions per request (client and server in one process) with the tracer off and on,
 // counted by valgrind's callgrind: unlike req/s on a shared machine, the same program and inputs
 // give the same count (within ~0.1 %), whatever else the machine runs. Run by hand (needs valgrind):
-//   npx tsx bench/tracer-instructions.ts [--requests 20000] [--clients undici,http] [--parallel 2]
+//   npx tsx bench/tracer-instructions.ts [--requests 20000] [--warm-up 4000] [--clients undici,http] [--parallel 2]
 //     [--modes off,floor,production,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>;
 //     tracer-both, otel, otel-both: full tracing against OpenTelemetry, see bench/otel.ts)
 // The per-request figure leaves out V8's compilers (see bench/README.md).
@@ -23,6 +23,10 @@ const argOf = (name: string, fallback: string): string => {
   return i === -1 ? fallback : (process.argv[i + 1] ?? fallback);
 };
 const requests = Number(argOf('requests', '20000'));
+// Requests before the window (instrumentation switched on halfway). A path taken by one request in ten
+// (a traced request at sampleRate 0.1) is still running unoptimised code after the default 4,000: a longer
+// warm-up measures the steady state of such modes (bench/README.md).
+const warmUp = Number(argOf('warm-up', '4000'));
 const clients = argOf('clients', 'undici,http').split(',');
 const modes = argOf('modes', 'off,floor,production,rate0.1,tracer').split(',');
 if (!modes.includes('off')) modes.unshift('off');
@@ -87,7 +91,7 @@ interface Count {
 function countOnce(client: string, mode: string): Promise<Count> {
   return new Promise((resolve, reject) => {
     const out = join(tmpdir(), `connscope-callgrind-${process.pid}-${client}-${mode}.out`);
-    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARM_UP: String(warmUp) } });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
@@ -136,4 +140,4 @@ const rows = jobs.map(([c, m]) => {
   return { client: c, mode: m, perRequest: Math.round(per), vsOff: +(per / offPer).toFixed(3), added: Math.round(per - offPer), compilePerRequest: Math.round(v.compile), timersPerRequest: Math.round(v.timers), windowS: Math.round(v.windowS), totalVsOff: +(v.total / off.total).toFixed(3) };
 });
 console.table(rows);
-console.log(JSON.stringify({ requests, results: rows }));
+console.log(JSON.stringify({ requests, warmUp, results: rows }));
