@@ -47,8 +47,24 @@ function originOfParams(p: ConnectParams): string {
 const ORIGIN_CACHE_MAX = 256;
 const originCache = new Map<string, string>();
 
-/** 'scheme://host:port' for undici's request.origin; memoised because it runs per request. */
+let lastOrigin: string | undefined;
+let lastNormalised = '';
+
+/**
+ * 'scheme://host:port' for undici's request.origin; memoised because it runs per request. The last
+ * one is checked first: undici hands each request a fresh origin string, which a Map lookup must
+ * hash every time, where comparing it with the last one is a short memcmp.
+ */
 function normaliseOrigin(o: string | URL | undefined): string {
+  if (typeof o !== 'string') return normaliseOriginMiss(o);
+  if (o === lastOrigin) return lastNormalised;
+  const v = normaliseOriginMiss(o);
+  lastOrigin = o;
+  lastNormalised = v;
+  return v;
+}
+
+function normaliseOriginMiss(o: string | URL | undefined): string {
   if (!o) return 'unknown://';
   const key = typeof o === 'string' ? o : o.href;
   let v = originCache.get(key);
@@ -89,6 +105,15 @@ function countUnsampled(conn: ConnectionState | undefined): void {
 export function traceUndici(core: TracerCore): () => void {
   const connecting = new WeakMap<object, PendingConnect[]>();
   const net = new NetTimings();
+  // The request's state is read and written here, not through core.stateOf/attach: a property access
+  // site sees the shapes of every object passed through it, and core's are shared with node:http's
+  // requests and responses (megamorphic); these see undici's Request objects only.
+  const key = core.stateKey;
+  type Slot = Record<symbol, RequestState | RequestTally | null | undefined>;
+  const stateOf = (request: object): RequestState | RequestTally | null | undefined => (request as Slot)[key];
+  const attach = (request: object, st: RequestState | RequestTally | null): void => {
+    (request as Slot)[key] = st;
+  };
 
   // The per-request handlers below are written out with their own guard (rather than wrapped by
   // core.guard) so each has its own call site: one shared wrapper calling a dozen handlers is a
@@ -100,28 +125,27 @@ export function traceUndici(core: TracerCore): () => void {
       const request = msg.request;
       if (core.sampled()) created(request);
       else if (core.tallying) counted(request);
-      else core.attach(request, null);
+      else attach(request, null);
     } catch (error) {
       core.fail('undici:create', error);
     }
   };
   const created = (request: UndiciRequest): void => {
     const origin = normaliseOrigin(request.origin);
-    if (!core.wants(origin)) return;
+    if (!core.wants(origin)) return attach(request, null);
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
     const t = now();
     const queuedSince = poolDispatchTime(request);
     const start = queuedSince !== undefined && queuedSince < t ? queuedSince : t;
-    const st = core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start);
-    core.attach(request, st);
+    attach(request, core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start));
   };
 
   /** Sampled out but counted: a tally instead of a traced request's state (tally.ts). */
   const counted = (request: UndiciRequest): void => {
     const origin = normaliseOrigin(request.origin);
-    if (!core.wants(origin)) return core.attach(request, null);
+    if (!core.wants(origin)) return attach(request, null);
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
-    core.attach(request, core.newTally(origin, request.method || 'GET', request.path, source, now()));
+    attach(request, core.newTally(origin, request.method || 'GET', request.path, source, now()));
   };
 
   const onBeforeConnect = core.guard('undici:beforeConnect', (msg: ChannelMessages['undici:client:beforeConnect']) => {
@@ -199,7 +223,7 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const { request, socket, headers } = msg;
-      const st = core.stateOf<RequestState | RequestTally>(request);
+      const st = stateOf(request);
       if (st instanceof RequestTally) {
         const conn = core.connectionOf(socket);
         countUnsampled(conn);
@@ -244,7 +268,7 @@ export function traceUndici(core: TracerCore): () => void {
   const onBodySent = (msg: ChannelMessages['undici:request:bodySent']): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState | RequestTally>(msg.request);
+      const st = stateOf(msg.request);
       if (st && !(st instanceof RequestTally)) bodySent(st);
     } catch (error) {
       core.fail('undici:bodySent', error);
@@ -268,7 +292,7 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const { request, response } = msg;
-      const st = core.stateOf<RequestState | RequestTally>(request);
+      const st = stateOf(request);
       if (st instanceof RequestTally) {
         st.status = response.statusCode;
         st.httpVersion = st.conn?.record.protocol === 'h2' ? '2.0' : '1.1';
@@ -292,7 +316,7 @@ export function traceUndici(core: TracerCore): () => void {
   const onTrailers = (msg: ChannelMessages['undici:request:trailers']): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState | RequestTally>(msg.request);
+      const st = stateOf(msg.request);
       if (st instanceof RequestTally) core.finishTally(st);
       else if (st) core.complete(st);
     } catch (error) {
@@ -302,7 +326,7 @@ export function traceUndici(core: TracerCore): () => void {
 
   const onError = core.guard('undici:error', (msg: ChannelMessages['undici:request:error']) => {
     const { request, error } = msg;
-    const st = core.stateOf<RequestState | RequestTally>(request);
+    const st = stateOf(request);
     if (!st || st.done) return;
     st.error = classifyError(error, st.reused);
     if (st instanceof RequestTally) core.finishTally(st);
