@@ -19,6 +19,8 @@ interface PendingConnect {
   origin: string;
   /** Threadpool tasks the lookup will find (threadpool.ts); undefined for an IP literal. */
   poolTasks: number | undefined;
+  /** Holds NetTimings' 'net' observation until it settles (perf-entries.ts). */
+  wantsTcp: boolean;
 }
 
 /**
@@ -153,15 +155,24 @@ export function traceUndici(core: TracerCore): () => void {
     const origin = originOfParams(connectParams);
     const list = connecting.get(connector) ?? [];
     const host = (connectParams.hostname ?? '').replace(/^\[|\]$/g, '');
+    const named = host !== '' && !isIP(host);
+    // the TCP connect's own entry is needed to split a TLS handshake off, and a lookup off (a custom
+    // lookup leaves no 'dns' entry): not for a plain connect to an IP literal (perf-entries.ts)
+    const wantsTcp = named || connectParams.protocol === 'https:';
+    if (wantsTcp) net.wantConnects();
     // undici's connector has not issued its lookup yet: count the work it will queue behind, plus itself
-    list.push({ created: now(), origin, poolTasks: host && !isIP(host) ? threadpoolTasks() + 1 : undefined });
+    list.push({ created: now(), origin, poolTasks: named ? threadpoolTasks() + 1 : undefined, wantsTcp });
     connecting.set(connector, list);
   });
 
+  /**
+   * The TCP connect comes from Node's 'net' perf entry, observed while a TLS connect or one to a host
+   * name is under way (perf-entries.ts); a plain connect to an IP literal has none: it ends when
+   * undici reports the connection and began when undici began connecting.
+   */
   const settleMarks = (conn: ConnectionState, params: ConnectParams, tls: boolean, end: number): void => {
     const m = conn.marks;
-    const port = Number(params.port || (params.protocol === 'https:' ? 443 : 80));
-    const tcp = net.take('net', m.created, end, { port });
+    const tcp = net.take('net', m.created, end, { port: Number(params.port || (params.protocol === 'https:' ? 443 : 80)) });
     const hostname = (params.hostname ?? '').replace(/^\[|\]$/g, '');
     if (hostname && !isIP(hostname)) {
       // Everything before the TCP connect started was name resolution (a custom lookup included).
@@ -175,6 +186,8 @@ export function traceUndici(core: TracerCore): () => void {
     if (tcp) {
       m.connectStart = tcp.start;
       m.connectEnd = tcp.end;
+    } else {
+      m.connectStart = m.dnsEnd ?? m.created;
     }
     if (tls) {
       m.tlsStart = m.connectEnd;
@@ -189,7 +202,10 @@ export function traceUndici(core: TracerCore): () => void {
     const t = now();
     const pending = connecting.get(connector)?.shift();
     const origin = pending?.origin ?? originOfParams(connectParams);
-    if (!core.wants(origin)) return;
+    if (!core.wants(origin)) {
+      if (pending?.wantsTcp) net.releaseConnects();
+      return;
+    }
     const conn = core.newConnection({
       origin,
       source: 'undici',
@@ -201,22 +217,23 @@ export function traceUndici(core: TracerCore): () => void {
     core.adoptSocket(socket, conn);
     if (pending?.poolTasks !== undefined) conn.marks.poolTasks = pending.poolTasks;
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
-    if (tls) {
-      settleMarks(conn, connectParams, tls, t);
-      core.announce(conn, socket);
-    } else {
-      // A plain socket's 'net' perf entry is recorded just after its 'connect' event, which is
-      // where undici publishes `connected`: settle once that call stack has unwound.
-      process.nextTick(core.guard('undici:settle', () => {
+    const settle = (): void => {
+      try {
         settleMarks(conn, connectParams, tls, t);
         core.announce(conn, socket);
-      }));
-    }
+      } finally {
+        if (pending?.wantsTcp) net.releaseConnects();
+      }
+    };
+    // A plain socket's 'net' perf entry is recorded just after its 'connect' event, which is where
+    // undici publishes `connected`: settle once that call stack has unwound, if the entry is wanted.
+    if (tls || !pending?.wantsTcp) settle();
+    else process.nextTick(core.guard('undici:settle', settle));
   });
 
   const onConnectError = core.guard('undici:connectError', (msg: ChannelMessages['undici:client:connectError']) => {
     const { connector } = msg;
-    connecting.get(connector)?.shift();
+    if (connecting.get(connector)?.shift()?.wantsTcp) net.releaseConnects();
   });
 
   const onSendHeaders = (msg: ChannelMessages['undici:client:sendHeaders']): void => {
