@@ -26,7 +26,7 @@ async function runApp(dir: string, name: string, env: Record<string, string>): P
   return { report: JSON.parse(text), truth: JSON.parse(r.out.trim().split('\n').pop()!) as Truth, text };
 }
 
-describe('connscope run: the production recording level (the default)', { timeout: 60_000 }, () => {
+describe('connscope run: the production recording level (the default)', { timeout: 150_000 }, () => {
   let dir: string;
   before(() => {
     assert.ok(existsSync(REGISTER), 'dist is built (npm test builds before it tests)');
