@@ -8,6 +8,9 @@
  * records, findings) with --json to /dev/null; tshark extracts the ClientHello/ServerHello fields
  * (issue 16's command). `--base DIR` times a second build (another commit's tsc output) in the same rounds,
  * to report before and after from one run. Also checks both saw the same ClientHellos and TLS 1.3 PSK acceptances.
+ * `--also-without-extra-ca` times connscope a second time each round with NODE_EXTRA_CA_CERTS removed from its
+ * environment: Node 20 reads and parses that file before any JavaScript runs (on a machine where it names the
+ * system bundle, most of `node -e ''`), so the figure says what the variable costs; tshark does not read it.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -19,9 +22,9 @@ interface Run {
   stdout: string;
 }
 
-function timed(cmd: string, args: string[]): Promise<Run> {
+function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { maxBuffer: 1 << 30, timeout: 30 * 60_000 }, (err, stdout, stderr) => {
+    execFile('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], { maxBuffer: 1 << 30, timeout: 30 * 60_000, env }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`${cmd} failed: ${stderr.slice(-500)}`));
       const last = stderr.trim().split('\n').pop() ?? '';
       const [wall, rss, user, sys] = last.split(' ').map(Number);
@@ -33,6 +36,10 @@ function timed(cmd: string, args: string[]): Promise<Run> {
 const file = process.argv[2];
 const rounds = Number(process.argv[3] !== undefined && /^\d+$/.test(process.argv[3]) ? process.argv[3] : 3);
 const withTsx = process.argv.includes('--tsx');
+const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+const alsoWithoutExtraCa = process.argv.includes('--also-without-extra-ca') && extraCa !== undefined;
+const envWithoutExtraCa = { ...process.env };
+delete envWithoutExtraCa.NODE_EXTRA_CA_CERTS;
 if (!file) {
   process.stderr.write('usage: npx tsx bench/pcap-bench.ts CAPTURE\n');
   process.exit(2);
@@ -56,14 +63,15 @@ const TSHARK_ARGS = ['-r', file, '-Y', 'tls.handshake.type == 1 || tls.handshake
   '-e', 'tcp.stream', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extension.type'];
 const baseArg = process.argv.indexOf('--base');
 const base = baseArg > 0 ? process.argv[baseArg + 1]! : undefined;
-const runs: { connscope: Run; tshark: Run; viaTsx?: Run; base?: Run }[] = [];
+const runs: { connscope: Run; tshark: Run; viaTsx?: Run; base?: Run; noExtraCa?: Run }[] = [];
 for (let r = 0; r < rounds; r++) {
   const connscope = await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json']);
   const tshark = await timed('tshark', TSHARK_ARGS);
   const viaTsx = withTsx ? await timed(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pcap', file, '--json']) : undefined;
   const baseRun = base ? await timed(process.execPath, [`${base}/cli/main.js`, 'pcap', file, '--json']) : undefined;
-  runs.push({ connscope, tshark, viaTsx, base: baseRun });
-  process.stderr.write(`round ${r + 1}: connscope ${connscope.wallS} s (${connscope.cpuS.toFixed(2)} s CPU), tshark ${tshark.wallS} s (${tshark.cpuS.toFixed(2)} s CPU)${baseRun ? `, base ${baseRun.wallS} s (${baseRun.cpuS.toFixed(2)} s CPU)` : ''}\n`);
+  const noExtraCa = alsoWithoutExtraCa ? await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json'], envWithoutExtraCa) : undefined;
+  runs.push({ connscope, tshark, viaTsx, base: baseRun, noExtraCa });
+  process.stderr.write(`round ${r + 1}: connscope ${connscope.wallS} s (${connscope.cpuS.toFixed(2)} s CPU), tshark ${tshark.wallS} s (${tshark.cpuS.toFixed(2)} s CPU)${baseRun ? `, base ${baseRun.wallS} s (${baseRun.cpuS.toFixed(2)} s CPU)` : ''}${noExtraCa ? `, without NODE_EXTRA_CA_CERTS ${noExtraCa.wallS} s (${noExtraCa.cpuS.toFixed(2)} s CPU)` : ''}\n`);
 }
 const { connscope, tshark } = runs[runs.length - 1]!;
 const session = JSON.parse(connscope.stdout) as {
@@ -105,6 +113,13 @@ const out = {
     maxRssMB: Math.round(Math.max(...runs.map((r) => r.base!.maxRssKB)) / 1024),
     speedup: round1(median(runs.map((r) => r.tshark.wallS / r.base!.wallS))),
     cpuSpeedup: round1(median(runs.map((r) => r.tshark.cpuS / r.base!.cpuS))),
+  } : undefined,
+  nodeExtraCaCerts: extraCa,
+  connscopeWithoutExtraCa: alsoWithoutExtraCa ? {
+    wallS: median(runs.map((r) => r.noExtraCa!.wallS)),
+    cpuS: median(runs.map((r) => r.noExtraCa!.cpuS)),
+    speedup: round1(median(runs.map((r) => r.tshark.wallS / r.noExtraCa!.wallS))),
+    cpuSpeedup: round1(median(runs.map((r) => r.tshark.cpuS / r.noExtraCa!.cpuS))),
   } : undefined,
   connscopeViaTsx: withTsx ? { wallS: median(runs.map((r) => r.viaTsx!.wallS)), maxRssMB: Math.round(Math.max(...runs.map((r) => r.viaTsx!.maxRssKB)) / 1024) } : undefined,
   tshark: {

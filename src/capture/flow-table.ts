@@ -4,7 +4,10 @@ import { TcpConnection } from './tcp-connection.js';
 
 /** A closed connection is kept this long (capture time) to absorb its last ACKs and retransmitted FINs. */
 const CLOSED_LINGER_MS = 2000;
+/** Closed connections are swept every this many TCP packets (a power of two: the check is a mask). */
 const SWEEP_EVERY_PACKETS = 8192;
+/** How often the packet path calls sweepIfDue() (a power of two, dividing SWEEP_EVERY_PACKETS). */
+const SWEEP_CHECK_EVERY_PACKETS = 256;
 
 export interface FlowFilter {
   /** Keep connections with this port on either side. */
@@ -110,7 +113,6 @@ export class FlowTable {
    */
   private last: TcpConnection | undefined;
   private nextId = 1;
-  private sinceSweep = 0;
   skipped: Record<SkipReason | 'filtered', number> = { 'not-ip': 0, 'not-tcp': 0, fragment: 0, truncated: 0, filtered: 0 };
   tcpPackets = 0;
   firstTs: number | undefined;
@@ -157,7 +159,10 @@ export class FlowTable {
       conn.parserFailed(err);
     }
     if (conn.closed && !this.closed.has(conn)) this.closed.add(conn);
-    if (++this.sinceSweep >= SWEEP_EVERY_PACKETS) this.sweep(ts);
+    // checked more often than it sweeps: V8 deoptimises compiled code at a call it never saw run, and the
+    // first sweep (8192 packets in) came after the packet path was compiled, throwing away the compiled code
+    // of everything inlined into it; this call runs before that, and is too rare to be inlined itself
+    if ((this.tcpPackets & (SWEEP_CHECK_EVERY_PACKETS - 1)) === 0) this.sweepIfDue(ts);
   }
 
   private passes(seg: TcpSegment): boolean {
@@ -183,8 +188,12 @@ export class FlowTable {
     return conn;
   }
 
+  /** Sweeps every SWEEP_EVERY_PACKETS TCP packets (the count decides, so the result never depends on timing). */
+  private sweepIfDue(now: number): void {
+    if ((this.tcpPackets & (SWEEP_EVERY_PACKETS - 1)) === 0) this.sweep(now);
+  }
+
   private sweep(now: number): void {
-    this.sinceSweep = 0;
     for (const c of this.closed) if (now - c.lastAt > CLOSED_LINGER_MS) this.finish(c);
   }
 

@@ -38,6 +38,19 @@ const lt = (a: number, b: number): boolean => ((a - b) | 0) < 0;
 const gt = (a: number, b: number): boolean => ((a - b) | 0) > 0;
 const le = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
 
+/** What classify() found. */
+const NOTHING = 0;
+const RETRANSMISSION = 1;
+const OUT_OF_ORDER = 2;
+
+/*
+ * Why every field is read and every comparison made on every call, into locals, before the branches that
+ * use them: V8 compiles this code after a few thousand packets, and throws the compiled code away (with
+ * everything inlined around it) the first time it meets an operation it never saw run; a retransmission,
+ * a duplicate ACK or a late out-of-order segment may first come by much later. Operations that run for
+ * every segment have their type feedback by then; the branches below only combine locals.
+ */
+
 /**
  * One segment sent by `fwd`'s side (`rev` is the other direction). `initialRttMs` is SYN → first ACK,
  * 0 when unknown. Called for every segment, pure ACKs included: they carry the duplicate-ACK state.
@@ -45,25 +58,29 @@ const le = (a: number, b: number): boolean => ((a - b) | 0) <= 0;
 export function analyzeSegment(
   fwd: SequenceAnalysis, rev: SequenceAnalysis, seq: number, ack: number, seglen: number, flags: number, window: number, ts: number, initialRttMs: number,
 ): void {
-  let keepAlive = false;
-  let zeroWindowProbe = false;
-  if (seglen === 1 && seq === fwd.nextseq && rev.window === 0) {
-    zeroWindowProbe = true;
-  } else {
-    keepAlive = seglen <= 1 && seq === ((fwd.nextseq - 1) >>> 0) && (flags & NO_FLAGS_SFR) === 0;
-    // a duplicate ACK: nothing new, same ACK and (open) window as before; the ACK of a keep-alive is not one
-    if (seglen === 0 && window !== 0 && window === fwd.window && seq === fwd.nextseq && ack === fwd.lastack && (flags & NO_FLAGS_SFR) === 0
-      && !rev.lastWasKeepAlive) {
-      fwd.dupacks++;
-    }
-  }
-  if (ack !== fwd.lastack) fwd.dupacks = 0;
-
+  const nextseq = fwd.nextseq;
+  const lastack = fwd.lastack;
+  const sameWindow = window === fwd.window;
+  const revKeepAlive = rev.lastWasKeepAlive;
+  const revWindowZero = rev.window === 0;
+  const noSfr = (flags & NO_FLAGS_SFR) === 0;
   const synFin = flags & (SYN | FIN);
-  if ((seglen > 0 || synFin) && !keepAlive) classify(fwd, rev, seq, seglen, synFin, ts, initialRttMs);
-
   const next = (seq + seglen + (synFin ? 1 : 0)) >>> 0;
-  if ((gt(next, fwd.nextseq) || fwd.nextseq === 0) && !zeroWindowProbe) {
+  const atNext = seq === nextseq;
+  const zeroWindowProbe = seglen === 1 && atNext && revWindowZero;
+  const keepAlive = !zeroWindowProbe && seglen <= 1 && seq === ((nextseq - 1) >>> 0) && noSfr;
+  const sameAck = ack === lastack;
+  // a duplicate ACK: nothing new, same ACK and (open) window as before; the ACK of a keep-alive is not one
+  const dupack = !zeroWindowProbe && seglen === 0 && window !== 0 && sameWindow && atNext && sameAck && noSfr && !revKeepAlive;
+  fwd.dupacks = sameAck ? fwd.dupacks + (dupack ? 1 : 0) : 0;
+
+  if ((seglen > 0 || synFin) && !keepAlive) {
+    const found = classify(fwd, rev, seq, seglen, next, ts, initialRttMs);
+    fwd.retransmissions += found === RETRANSMISSION ? 1 : 0;
+    fwd.outOfOrder += found === OUT_OF_ORDER ? 1 : 0;
+  }
+
+  if ((gt(next, nextseq) || nextseq === 0) && !zeroWindowProbe) {
     fwd.nextseq = next;
     fwd.nextseqAt = ts;
   }
@@ -73,24 +90,25 @@ export function analyzeSegment(
   fwd.lastWasKeepAlive = keepAlive;
 }
 
-function classify(fwd: SequenceAnalysis, rev: SequenceAnalysis, seq: number, seglen: number, synFin: number, ts: number, initialRttMs: number): void {
-  let notAdvanced = fwd.nextseq !== 0 && lt(seq, fwd.nextseq);
+/** A segment carrying data, a SYN or a FIN; `next` is the sequence number after it. */
+function classify(fwd: SequenceAnalysis, rev: SequenceAnalysis, seq: number, seglen: number, next: number, ts: number, initialRttMs: number): number {
+  const nextseq = fwd.nextseq;
+  const revAck = rev.lastack;
+  const below = lt(seq, nextseq);
   // one byte below next with more than one byte: new data after a zero-window probe, not a resend
-  if (seglen > 1 && ((fwd.nextseq - 1) >>> 0) === seq) notAdvanced = false;
+  const afterProbe = seglen > 1 && ((nextseq - 1) >>> 0) === seq;
+  const notAdvanced = nextseq !== 0 && below && !afterProbe;
+  const endAcked = le((seq + seglen) >>> 0, revAck);
+  const dupacked = rev.dupacks >= 2;
+  const ackIsSeq = revAck === seq;
+  const ackRecent = ts - rev.lastackAt < 20;
+  const withinRtt = ts - fwd.nextseqAt < (initialRttMs > 0 ? initialRttMs : 3);
+  const endsAtHighest = nextseq === next;
   // data the peer already acknowledged, whatever else it looks like (tshark 4.0 checks this first)
-  if (seglen > 0 && rev.lastack !== 0 && le((seq + seglen) >>> 0, rev.lastack)) {
-    fwd.retransmissions++;
-    return;
-  }
-  if (notAdvanced && rev.dupacks >= 2 && rev.lastack === seq && ts - rev.lastackAt < 20) {
-    fwd.retransmissions++;
-    return;
-  }
-  const threshold = initialRttMs > 0 ? initialRttMs : 3;
+  if (seglen > 0 && revAck !== 0 && endAcked) return RETRANSMISSION;
+  if (!notAdvanced) return NOTHING;
+  if (dupacked && ackIsSeq && ackRecent) return RETRANSMISSION;
   // a segment ending exactly at the highest sequence number (a late FIN included) is a resend, not out of order
-  if (notAdvanced && ts - fwd.nextseqAt < threshold && fwd.nextseq !== ((seq + seglen + (synFin ? 1 : 0)) >>> 0)) {
-    fwd.outOfOrder++;
-    return;
-  }
-  if (notAdvanced) fwd.retransmissions++;
+  if (withinRtt && !endsAtHighest) return OUT_OF_ORDER;
+  return RETRANSMISSION;
 }

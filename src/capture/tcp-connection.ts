@@ -105,10 +105,12 @@ export class TcpConnection {
     this.lastAt = ts;
     const f = seg.flags;
     const dir = fromClient ? this.c2s : this.s2c;
+    // both read for every packet: a read first met in the FIN branch, after this was compiled, would discard the compiled code
+    const other = fromClient ? this.s2c : this.c2s;
     // tshark's initial RTT: the most recent SYN → the first segment with ACK and without SYN
     if ((f & (SYN | ACK)) === SYN) this.lastSynAt = ts;
     else if (this.initialRttMs === 0 && this.lastSynAt !== undefined && (f & (SYN | ACK)) === ACK) this.initialRttMs = ts - this.lastSynAt;
-    analyzeSegment(dir.analysis, (fromClient ? this.s2c : this.c2s).analysis, seg.seq, seg.ack, seg.payloadLength, f, seg.window, ts, this.initialRttMs);
+    analyzeSegment(dir.analysis, other.analysis, seg.seq, seg.ack, seg.payloadLength, f, seg.window, ts, this.initialRttMs);
     if (f & SYN) {
       if (f & ACK) {
         this.synAckAt ??= ts;
@@ -132,7 +134,7 @@ export class TcpConnection {
       if (rst) dir.rstAt ??= ts;
       else dir.finAt ??= ts;
       // closed once either side resets or both have sent FIN
-      if (rst || (dir === this.c2s ? this.s2c : this.c2s).finAt !== undefined) this.closed = true;
+      if (rst || other.finAt !== undefined) this.closed = true;
       if (!this.firstClose) {
         const last = Math.max(this.c2s.lastPayloadAt, this.s2c.lastPayloadAt);
         this.firstClose = { side: fromClient ? 'client' : 'server', flag: rst ? 'RST' : 'FIN', at: ts, lastPayloadAt: Number.isFinite(last) ? last : undefined };

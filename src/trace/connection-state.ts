@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { socketAddresses } from './socket-address.js';
 import type { TLSSocket } from 'node:tls';
 import { newIdleStats, type ConnectionRecord, type Protocol, type SourceKind } from '../model/connection.js';
 import { establishmentFromMarks, type EstablishmentMarks } from '../model/establishment.js';
@@ -64,10 +65,12 @@ export function newConnectionState(init: {
 /** Copies addresses, protocol and TLS facts from an established socket onto the record. */
 export function describeSocket(state: ConnectionState, socket: Socket): void {
   const r = state.record;
-  if (socket.remoteAddress) r.remoteAddress = socket.remoteAddress;
-  if (socket.remotePort) r.remotePort = socket.remotePort;
-  if (socket.localAddress) r.localAddress = socket.localAddress;
-  if (socket.localPort) r.localPort = socket.localPort;
+  // read from the handle: socket.remoteAddress would cache it on the socket and change its shape (socket-address.ts)
+  const a = socketAddresses(socket);
+  if (a.remoteAddress) r.remoteAddress = a.remoteAddress;
+  if (a.remotePort) r.remotePort = a.remotePort;
+  if (a.localAddress) r.localAddress = a.localAddress;
+  if (a.localPort) r.localPort = a.localPort;
   const tlsSocket = socket as TLSSocket;
   if (tlsSocket.encrypted) {
     r.tls = tlsInfoOf(tlsSocket, requestedOcsp(tlsSocket) ? (state.ocspStapled ?? false) : undefined);

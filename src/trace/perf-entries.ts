@@ -16,20 +16,46 @@ const MAX_ENTRIES = 256;
  * sockets inside its connector where we cannot attach listeners before connect, so its dns/connect
  * split comes from these entries, matched by host/port and time. takeRecords() makes them available
  * synchronously instead of on the observer's next callback.
+ *
+ * 'dns' is observed throughout (Node marks the lookup request, nothing of the socket). 'net' only
+ * while a TLS connect is under way (wantConnects/releaseConnects), the one case where the TCP
+ * connect's end is not the moment undici reports the connection: while anyone observes 'net', Node
+ * puts a property on every socket it connects (its perf context), which gives those sockets one
+ * more hidden class, and Node's stream code that every request runs through (the `destroyed`
+ * getter, writes, reads) went megamorphic on it — about 2,000 instructions per undici request.
  */
 export class NetTimings {
   private readonly entries: Entry[] = [];
-  private observer: PerformanceObserver | undefined;
+  private dns: PerformanceObserver | undefined;
+  private net: PerformanceObserver | undefined;
+  private connects = 0;
 
   start(): void {
-    this.observer = new PerformanceObserver((list) => this.add(list.getEntries()));
-    this.observer.observe({ entryTypes: ['dns', 'net'] });
+    this.dns = new PerformanceObserver((list) => this.add(list.getEntries()));
+    this.dns.observe({ entryTypes: ['dns'] });
   }
 
   stop(): void {
-    this.observer?.disconnect();
-    this.observer = undefined;
+    this.dns?.disconnect();
+    this.dns = undefined;
+    this.net?.disconnect();
+    this.net = undefined;
+    this.connects = 0;
     this.entries.length = 0;
+  }
+
+  /** A TLS connect began: TCP connect entries are wanted until its releaseConnects(). */
+  wantConnects(): void {
+    if (this.connects++ > 0 || !this.dns) return;
+    this.net = new PerformanceObserver((list) => this.add(list.getEntries()));
+    this.net.observe({ entryTypes: ['net'] });
+  }
+
+  /** A TLS connect ended (settled or failed): the last one stops observing 'net'. */
+  releaseConnects(): void {
+    if (this.connects === 0 || --this.connects > 0) return;
+    this.net?.disconnect();
+    this.net = undefined;
   }
 
   private add(list: readonly PerformanceEntry[]): void {
@@ -45,7 +71,8 @@ export class NetTimings {
   }
 
   private flush(): void {
-    if (this.observer) this.add(this.observer.takeRecords());
+    if (this.dns) this.add(this.dns.takeRecords());
+    if (this.net) this.add(this.net.takeRecords());
   }
 
   /** Claims the first unclaimed entry of a kind within [from, to] matching host/port. */

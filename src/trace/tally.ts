@@ -9,7 +9,8 @@ import type { InflightRequest, RequestSummary } from './types.js';
 /**
  * A request that is counted but not traced (sampled out at a `sampleRate` below 1): the few facts
  * exact aggregates need (origin, method, status, duration, reuse, error), no marks, no phases, no
- * trace. It is also its own `tally` event, so a sampled-out request allocates this one object.
+ * trace. It is also its own `tally` event, so a sampled-out request allocates this one object (and
+ * a traced request's `tally` event is one too, see summaryOfTrace).
  * It sits in the tracer's in-flight list like a traced request (leak rules count it), holds no
  * reference to the host's request, and keeps the raw path only to build a minimal trace when a
  * consumer asks for one (a failed or very slow request), where the query is cut off as always.
@@ -27,7 +28,9 @@ export class RequestTally implements RequestSummary {
   /** Response headers arrived (monotonic ms, coarse: the event-loop sampler's last tick, or 0). */
   headersAt = 0;
   done = false;
-  readonly sampled = false;
+  /** A traced request's summary (summaryOfTrace): sampled, with its trace. */
+  sampled = false;
+  trace: RequestTrace | undefined = undefined;
   prev: InflightNode | undefined = undefined;
   next: InflightNode | undefined = undefined;
 
@@ -42,6 +45,7 @@ export class RequestTally implements RequestSummary {
 
   /** A minimal trace of this request (phases: total only), for a consumer keeping a failed or slow one. */
   toTrace(): RequestTrace {
+    if (this.trace !== undefined) return this.trace;
     const t: RequestTrace = {
       id: (this.source === 'server' ? 'sr' : 'r') + this.seq,
       origin: this.origin,
@@ -64,22 +68,25 @@ export class RequestTally implements RequestSummary {
 }
 
 
-/** The summary of a traced request, built from its trace (sampled: a trace was emitted too). */
+/**
+ * The summary of a traced request, built from its trace (sampled: a trace was emitted too). It is a
+ * RequestTally as well, so every `tally` listener sees one object shape whether the request was
+ * traced or counted: two shapes made the listeners' property reads polymorphic, and a traced
+ * request among counted ones deoptimised them (docs/run.md "Cost per level").
+ */
 export function summaryOfTrace(t: RequestTrace): RequestSummary {
-  return {
-    source: t.source,
-    origin: t.origin,
-    method: t.method,
-    status: t.status,
-    httpVersion: t.httpVersion,
-    reused: t.reused,
-    durationMs: t.phases.total,
-    error: t.error,
-    connectionId: t.connectionId,
-    poolId: t.poolId,
-    sampled: true,
-    toTrace: () => t,
-  };
+  const s = new RequestTally(0, t.source, t.origin, t.method, undefined, t.startedAt);
+  s.status = t.status;
+  s.httpVersion = t.httpVersion;
+  s.reused = t.reused;
+  s.durationMs = t.phases.total;
+  s.error = t.error;
+  s.connectionId = t.connectionId;
+  s.poolId = t.poolId;
+  s.done = true;
+  s.sampled = true;
+  s.trace = t;
+  return s;
 }
 
 export function tallyView(t: RequestTally, at: number): InflightRequest {

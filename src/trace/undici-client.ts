@@ -19,6 +19,8 @@ interface PendingConnect {
   origin: string;
   /** Threadpool tasks the lookup will find (threadpool.ts); undefined for an IP literal. */
   poolTasks: number | undefined;
+  /** Holds NetTimings' 'net' observation until it settles (perf-entries.ts). */
+  wantsTcp: boolean;
 }
 
 /**
@@ -47,8 +49,24 @@ function originOfParams(p: ConnectParams): string {
 const ORIGIN_CACHE_MAX = 256;
 const originCache = new Map<string, string>();
 
-/** 'scheme://host:port' for undici's request.origin; memoised because it runs per request. */
+let lastOrigin: string | undefined;
+let lastNormalised = '';
+
+/**
+ * 'scheme://host:port' for undici's request.origin; memoised because it runs per request. The last
+ * one is checked first: undici hands each request a fresh origin string, which a Map lookup must
+ * hash every time, where comparing it with the last one is a short memcmp.
+ */
 function normaliseOrigin(o: string | URL | undefined): string {
+  if (typeof o !== 'string') return normaliseOriginMiss(o);
+  if (o === lastOrigin) return lastNormalised;
+  const v = normaliseOriginMiss(o);
+  lastOrigin = o;
+  lastNormalised = v;
+  return v;
+}
+
+function normaliseOriginMiss(o: string | URL | undefined): string {
   if (!o) return 'unknown://';
   const key = typeof o === 'string' ? o : o.href;
   let v = originCache.get(key);
@@ -89,6 +107,19 @@ function countUnsampled(conn: ConnectionState | undefined): void {
 export function traceUndici(core: TracerCore): () => void {
   const connecting = new WeakMap<object, PendingConnect[]>();
   const net = new NetTimings();
+  // The request's state is read and written here, not through core.stateOf/attach: a property access
+  // site sees the shapes of every object passed through it, and core's are shared with node:http's
+  // requests and responses (megamorphic); these see undici's Request objects only.
+  const key = core.stateKey;
+  type Slot = Record<symbol, RequestState | RequestTally | null | undefined>;
+  const stateOf = (request: object): RequestState | RequestTally | null | undefined => (request as Slot)[key];
+  // null first, then the state: the property is added with null, so V8 does not pin its type to the
+  // first request's state class (RequestTally or RequestState) and later generalise it, which left
+  // this store megamorphic (measured with --log-ic); the second store is a plain field write.
+  const attach = (request: object, st: RequestState | RequestTally | null): void => {
+    (request as Slot)[key] = null;
+    if (st !== null) (request as Slot)[key] = st;
+  };
 
   // The per-request handlers below are written out with their own guard (rather than wrapped by
   // core.guard) so each has its own call site: one shared wrapper calling a dozen handlers is a
@@ -100,28 +131,27 @@ export function traceUndici(core: TracerCore): () => void {
       const request = msg.request;
       if (core.sampled()) created(request);
       else if (core.tallying) counted(request);
-      else core.attach(request, null);
+      else attach(request, null);
     } catch (error) {
       core.fail('undici:create', error);
     }
   };
   const created = (request: UndiciRequest): void => {
     const origin = normaliseOrigin(request.origin);
-    if (!core.wants(origin)) return;
+    if (!core.wants(origin)) return attach(request, null);
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
     const t = now();
     const queuedSince = poolDispatchTime(request);
     const start = queuedSince !== undefined && queuedSince < t ? queuedSince : t;
-    const st = core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start);
-    core.attach(request, st);
+    attach(request, core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start));
   };
 
   /** Sampled out but counted: a tally instead of a traced request's state (tally.ts). */
   const counted = (request: UndiciRequest): void => {
     const origin = normaliseOrigin(request.origin);
-    if (!core.wants(origin)) return core.attach(request, null);
+    if (!core.wants(origin)) return attach(request, null);
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
-    core.attach(request, core.newTally(origin, request.method || 'GET', request.path, source, now()));
+    attach(request, core.newTally(origin, request.method || 'GET', request.path, source, now()));
   };
 
   const onBeforeConnect = core.guard('undici:beforeConnect', (msg: ChannelMessages['undici:client:beforeConnect']) => {
@@ -129,15 +159,24 @@ export function traceUndici(core: TracerCore): () => void {
     const origin = originOfParams(connectParams);
     const list = connecting.get(connector) ?? [];
     const host = (connectParams.hostname ?? '').replace(/^\[|\]$/g, '');
+    const named = host !== '' && !isIP(host);
+    // the TCP connect's own entry is needed to split a TLS handshake off, and a lookup off (a custom
+    // lookup leaves no 'dns' entry): not for a plain connect to an IP literal (perf-entries.ts)
+    const wantsTcp = named || connectParams.protocol === 'https:';
+    if (wantsTcp) net.wantConnects();
     // undici's connector has not issued its lookup yet: count the work it will queue behind, plus itself
-    list.push({ created: now(), origin, poolTasks: host && !isIP(host) ? threadpoolTasks() + 1 : undefined });
+    list.push({ created: now(), origin, poolTasks: named ? threadpoolTasks() + 1 : undefined, wantsTcp });
     connecting.set(connector, list);
   });
 
+  /**
+   * The TCP connect comes from Node's 'net' perf entry, observed while a TLS connect or one to a host
+   * name is under way (perf-entries.ts); a plain connect to an IP literal has none: it ends when
+   * undici reports the connection and began when undici began connecting.
+   */
   const settleMarks = (conn: ConnectionState, params: ConnectParams, tls: boolean, end: number): void => {
     const m = conn.marks;
-    const port = Number(params.port || (params.protocol === 'https:' ? 443 : 80));
-    const tcp = net.take('net', m.created, end, { port });
+    const tcp = net.take('net', m.created, end, { port: Number(params.port || (params.protocol === 'https:' ? 443 : 80)) });
     const hostname = (params.hostname ?? '').replace(/^\[|\]$/g, '');
     if (hostname && !isIP(hostname)) {
       // Everything before the TCP connect started was name resolution (a custom lookup included).
@@ -151,6 +190,8 @@ export function traceUndici(core: TracerCore): () => void {
     if (tcp) {
       m.connectStart = tcp.start;
       m.connectEnd = tcp.end;
+    } else {
+      m.connectStart = m.dnsEnd ?? m.created;
     }
     if (tls) {
       m.tlsStart = m.connectEnd;
@@ -165,7 +206,10 @@ export function traceUndici(core: TracerCore): () => void {
     const t = now();
     const pending = connecting.get(connector)?.shift();
     const origin = pending?.origin ?? originOfParams(connectParams);
-    if (!core.wants(origin)) return;
+    if (!core.wants(origin)) {
+      if (pending?.wantsTcp) net.releaseConnects();
+      return;
+    }
     const conn = core.newConnection({
       origin,
       source: 'undici',
@@ -177,29 +221,30 @@ export function traceUndici(core: TracerCore): () => void {
     core.adoptSocket(socket, conn);
     if (pending?.poolTasks !== undefined) conn.marks.poolTasks = pending.poolTasks;
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
-    if (tls) {
-      settleMarks(conn, connectParams, tls, t);
-      core.announce(conn, socket);
-    } else {
-      // A plain socket's 'net' perf entry is recorded just after its 'connect' event, which is
-      // where undici publishes `connected`: settle once that call stack has unwound.
-      process.nextTick(core.guard('undici:settle', () => {
+    const settle = (): void => {
+      try {
         settleMarks(conn, connectParams, tls, t);
         core.announce(conn, socket);
-      }));
-    }
+      } finally {
+        if (pending?.wantsTcp) net.releaseConnects();
+      }
+    };
+    // A plain socket's 'net' perf entry is recorded just after its 'connect' event, which is where
+    // undici publishes `connected`: settle once that call stack has unwound, if the entry is wanted.
+    if (tls || !pending?.wantsTcp) settle();
+    else process.nextTick(core.guard('undici:settle', settle));
   });
 
   const onConnectError = core.guard('undici:connectError', (msg: ChannelMessages['undici:client:connectError']) => {
     const { connector } = msg;
-    connecting.get(connector)?.shift();
+    if (connecting.get(connector)?.shift()?.wantsTcp) net.releaseConnects();
   });
 
   const onSendHeaders = (msg: ChannelMessages['undici:client:sendHeaders']): void => {
     if (!core.active) return;
     try {
       const { request, socket, headers } = msg;
-      const st = core.stateOf<RequestState | RequestTally>(request);
+      const st = stateOf(request);
       if (st instanceof RequestTally) {
         const conn = core.connectionOf(socket);
         countUnsampled(conn);
@@ -244,7 +289,7 @@ export function traceUndici(core: TracerCore): () => void {
   const onBodySent = (msg: ChannelMessages['undici:request:bodySent']): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState | RequestTally>(msg.request);
+      const st = stateOf(msg.request);
       if (st && !(st instanceof RequestTally)) bodySent(st);
     } catch (error) {
       core.fail('undici:bodySent', error);
@@ -268,7 +313,7 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const { request, response } = msg;
-      const st = core.stateOf<RequestState | RequestTally>(request);
+      const st = stateOf(request);
       if (st instanceof RequestTally) {
         st.status = response.statusCode;
         st.httpVersion = st.conn?.record.protocol === 'h2' ? '2.0' : '1.1';
@@ -292,7 +337,7 @@ export function traceUndici(core: TracerCore): () => void {
   const onTrailers = (msg: ChannelMessages['undici:request:trailers']): void => {
     if (!core.active) return;
     try {
-      const st = core.stateOf<RequestState | RequestTally>(msg.request);
+      const st = stateOf(msg.request);
       if (st instanceof RequestTally) core.finishTally(st);
       else if (st) core.complete(st);
     } catch (error) {
@@ -302,7 +347,7 @@ export function traceUndici(core: TracerCore): () => void {
 
   const onError = core.guard('undici:error', (msg: ChannelMessages['undici:request:error']) => {
     const { request, error } = msg;
-    const st = core.stateOf<RequestState | RequestTally>(request);
+    const st = stateOf(request);
     if (!st || st.done) return;
     st.error = classifyError(error, st.reused);
     if (st instanceof RequestTally) core.finishTally(st);

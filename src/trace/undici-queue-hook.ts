@@ -10,6 +10,17 @@ type DispatchFn = (this: object, opts: unknown, handler: object) => unknown;
  * costs GC ephemeron work; the property dies with the handler.
  */
 const dispatchedAtKey = Symbol('connscope.pool-dispatched-at');
+/** The property's value until the handler is known to have been queued (a double, like a time). */
+const NOT_QUEUED = -0.5;
+
+function markHandler(handler: object): boolean {
+  try {
+    (handler as Record<symbol, number>)[dispatchedAtKey] = NOT_QUEUED;
+    return true;
+  } catch {
+    return false; // a frozen handler: its queue wait goes unmeasured
+  }
+}
 let users = 0;
 let proto: Record<symbol, DispatchFn> | undefined;
 let key: symbol | undefined;
@@ -106,17 +117,14 @@ function installHook(): void {
     if (users === 0) return orig.call(this, opts, handler);
     if (!seenPools.has(this)) rememberPool(this);
     const seq = createdSeq;
+    // Written for every handler, and before the Pool sees it, so all handlers keep one shape from
+    // the moment undici's Request stores them: a handler that gained the property afterwards left
+    // its old shape unstable, and the Request constructor's store of it went megamorphic.
+    const slot = handler !== null && typeof handler === 'object' && markHandler(handler);
     const result = orig.call(this, opts, handler);
     // Only a request the Pool had to queue needs remembering, and only then is the clock read
-    // (microseconds after the dispatch began): the common case costs a comparison and a store.
-    if (handler && typeof handler === 'object') {
-      try {
-        // Written for every handler (undefined when not queued) so all handlers keep one shape.
-        (handler as Record<symbol, number | undefined>)[dispatchedAtKey] = seq === createdSeq ? now() : undefined;
-      } catch {
-        // A frozen handler: its queue wait goes unmeasured.
-      }
-    }
+    // (microseconds after the dispatch began): the common case costs a comparison.
+    if (slot && seq === createdSeq) (handler as Record<symbol, number>)[dispatchedAtKey] = now();
     return result;
   };
   p[k] = wrapper;
@@ -140,5 +148,7 @@ export function poolDispatchTime(request: object): number | undefined {
   }
   if (!handlerKey) return undefined;
   const handler = (request as Record<symbol, unknown>)[handlerKey];
-  return handler && typeof handler === 'object' ? (handler as Record<symbol, number | undefined>)[dispatchedAtKey] : undefined;
+  if (!handler || typeof handler !== 'object') return undefined;
+  const at = (handler as Record<symbol, number | undefined>)[dispatchedAtKey];
+  return at !== undefined && at >= 0 ? at : undefined;
 }
