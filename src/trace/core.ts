@@ -11,22 +11,12 @@ import { finishRequest, inflightView, newRequestState, releaseRequest, type Requ
 import type { InflightNode } from './inflight-node.js';
 import { RequestTally, summaryOfTrace, tallyView } from './tally.js';
 import type { InflightRequest } from './types.js';
+import { Sampler } from './sampler.js';
 
 /** In-flight requests remembered at most (a host that leaks requests must not grow the tracer). */
 export const MAX_INFLIGHT = 10_000;
 /** Pool owners remembered for snapshots. */
 const MAX_POOLS = 1_000;
-
-/**
- * How many requests in a row go untraced before the next traced one, when each is traced with
- * probability `rate` on its own: geometric, P(k) = (1 - rate)^k · rate (Infinity at rate 0).
- */
-export function untracedRun(rate: number): number {
-  if (rate <= 0) return Infinity;
-  if (rate >= 1) return 0;
-  // 1 - random() is in (0, 1]: log of it is finite
-  return Math.floor(Math.log(1 - Math.random()) / Math.log1p(-rate));
-}
 
 /** Shared state of one tracer, handed to each source (http, undici, http2). */
 export class TracerCore {
@@ -61,28 +51,15 @@ export class TracerCore {
     readonly sampleRate = 1,
   ) {
     this.sampling = sampleRate < 1;
-    this.skip = this.sampling ? untracedRun(sampleRate) : 0;
+    this.sampler = new Sampler(sampleRate);
     addCloseWatcher(this);
   }
 
-  /** Requests still to leave untraced before the next traced one (sampling only; Infinity at rate 0). */
-  private skip: number;
+  private readonly sampler: Sampler;
 
-  /**
-   * Whether to trace the next request (always, unless a sampleRate below 1 was given). Each request
-   * is traced with probability sampleRate, independently of the others, as a Math.random() draw per
-   * request would give; but the draw is made once per traced request instead: the number of untraced
-   * requests before the next traced one follows the geometric distribution, so most requests cost a
-   * decrement.
-   */
+  /** Whether to trace the next request (always, unless a sampleRate below 1 was given: sampler.ts). */
   sampled(): boolean {
-    if (!this.sampling) return true;
-    if (this.skip > 0) {
-      this.skip--;
-      return false;
-    }
-    this.skip = untracedRun(this.sampleRate);
-    return true;
+    return !this.sampling || this.sampler.sampled();
   }
 
   /**

@@ -7,6 +7,7 @@ import { parseKeepAliveHeader } from '../../model/connection.js';
 import type { RequestTrace } from '../../model/request.js';
 import { beginRequest, countRequest, endRequest, finishConnection, newConnState, nextRequestId, nextRequestSeq, originOf, type ConnState } from './conn-state.js';
 import { RequestTally, summaryOfTrace } from '../tally.js';
+import { Sampler } from '../sampler.js';
 import { subscribeChannel, type ChannelMessages } from '../channels.js';
 import type { SafeEmitter } from './emitter.js';
 import { PendingHandshakes } from './handshakes.js';
@@ -99,6 +100,7 @@ export function attachHttp1(
   // One context per request in flight and shared listener functions: no closures per request (hot path).
   const pending = new Map<http.IncomingMessage, RequestContext>();
   const rate = options.sampleRate ?? 1;
+  const sampler = new Sampler(rate);
 
   function onRequestEnd(this: http.IncomingMessage): void {
     const ctx = pending.get(this);
@@ -178,7 +180,7 @@ export function attachHttp1(
       const startedAt = performance.now();
       // sampling: the first request on a connection is always traced; the rest at `rate`, and
       // counted only (a tally, one listener) while anyone listens for tallies
-      if (rate < 1 && state.record.requests > 0 && Math.random() >= rate && emitter.listenerCount('tally') > 0) {
+      if (rate < 1 && state.record.requests > 0 && !sampler.sampled() && emitter.listenerCount('tally') > 0) {
         countRequest(state);
         const t = new RequestTally(nextRequestSeq(), 'server', state.record.origin, req.method ?? 'GET', req.url, startedAt);
         t.reused = true;
