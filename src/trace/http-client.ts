@@ -237,7 +237,7 @@ export function traceHttp(core: TracerCore): () => void {
     }
   };
 
-  /** Sampled out but counted: a tally (tally.ts), ended at the request's 'close' like a traced one. */
+  /** Sampled out but counted: a tally (tally.ts), ended when its socket is freed or closes (below). */
   const counted = (req: http.ClientRequest, options: { host?: string; port?: number | string } | undefined, at: number, agent: http.Agent): void => {
     const origin = originOf(req, options, agent);
     if (!core.wants(origin)) return core.attach(req, null);
