@@ -167,6 +167,14 @@ async function h2c(settings: http2.Settings, onStream: (stream: http2.ServerHttp
   let sessions = 0;
   let streams = 0;
   const open = new Set<http2.ServerHttp2Session>();
+  // node:http2 can close a session whose client reset mid-stream and leave its TCP socket paused and
+  // open: not reading, so it holds no event-loop reference, yet server.close() waits for it for ever.
+  // Close destroys every TCP socket the server accepted, not only the sessions' own.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   server.on('session', (session) => {
     sessions++;
     open.add(session);
@@ -189,6 +197,7 @@ async function h2c(settings: http2.Settings, onStream: (stream: http2.ServerHttp
     close: () =>
       new Promise<void>((r) => {
         for (const s of open) s.destroy();
+        for (const s of sockets) s.destroy();
         server.close(() => r());
       }),
   };
