@@ -41,6 +41,12 @@ try {
   // (main.ts's #! line goes too: launch.ts wraps this file in a function, where it would not parse)
   let code = readFileSync(cli, 'utf8').replace(/^#!.*\n/, '');
   code = code.replace(/\bimport\(("[^"]+")\)/g, 'Promise.resolve().then(() => __toESM(require($1), 1))');
+  // ASCII only: launch.ts reads it as latin1, a plain copy, where decoding UTF-8 cost about 19 M instructions
+  // per run. esbuild escapes strings, templates and regular expressions itself but keeps comments as written:
+  // their characters become \u escapes (only on comment lines; anything else non-ASCII fails the build).
+  code = code.replace(/^\s*(\/\/|\/\*|\*).*$/gm, (line) => line.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const nonAscii = /^.*[\u0080-\uffff].*$/m.exec(code);
+  if (nonAscii) throw new Error(`${cli} has a non-ASCII character outside a comment: ${nonAscii[0].trim().slice(0, 120)}`);
   if (/\bimport\(/.test(code)) throw new Error(`${cli} still has a dynamic import() that launch.ts could not run`);
   if (!code.includes('__toESM = ')) throw new Error(`${cli} has no __toESM helper for the rewritten imports`);
   writeFileSync(cli, code);

@@ -18,8 +18,8 @@ declare const CONNSCOPE_BUNDLE_ID: string | undefined;
 
 const bundle = join(dirname(fileURLToPath(import.meta.url)), 'bundle', 'cli.cjs');
 const cache = compileCache(typeof CONNSCOPE_BUNDLE_ID === 'string' ? CONNSCOPE_BUNDLE_ID : undefined, process.argv.slice(2), process.env);
-// the wrapper Node's CommonJS loader puts around a module (Module.wrap)
-const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'utf8')}\n});`;
+// the wrapper Node's CommonJS loader puts around a module (Module.wrap); the bundle is ASCII (bundle-cli.mjs)
+const source = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(bundle, 'latin1')}\n});`;
 const script = new Script(source, { filename: bundle, cachedData: cache.data });
 cache.saveAfterRun(script);
 const module = { exports: {} };
