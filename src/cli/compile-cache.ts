@@ -6,7 +6,7 @@ import { COMMANDS } from './commands.js';
 
 /**
  * V8's code cache for the bundled CLI (`dist/cli/bundle/cli.cjs`), kept per user and per subcommand.
- * Why: a `connscope pcap` run spent about 90 M of its 1,370 M main-thread instructions parsing and compiling
+ * Why: a `connscope pcap` run spent about 80 M of its 1,360 M main-thread instructions loading, parsing and compiling
  * the bundle's functions, the same ones every run (docs/pcap.md, "Speed"); with the bytecode V8 wrote after
  * an earlier run of the same subcommand it deserializes them instead. Node 20 has no module.enableCompileCache,
  * so launch.ts compiles the bundle itself (vm.Script) and this file finds, checks and writes the cache.

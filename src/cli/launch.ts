@@ -10,8 +10,8 @@ import { compileCache } from './compile-cache.js';
  * The shipped `connscope` executable (scripts/bundle-cli.mjs bundles this file into dist/cli/main.js): it
  * compiles the bundled CLI, dist/cli/bundle/cli.cjs (main.ts and everything it loads, one CommonJS file),
  * with V8's code cache from an earlier run when there is one (compile-cache.ts), and runs it as Node's
- * CommonJS loader would. Node 20 offers no code cache for ES modules, and compiling the CLI's functions was
- * about a tenth of a `connscope pcap` run's main-thread instructions on a 130 MiB capture.
+ * CommonJS loader would. Node 20 offers no code cache for ES modules, and loading and compiling the CLI's functions was
+ * about 6 % of a `connscope pcap` run's main-thread instructions on a 130 MiB capture (docs/pcap.md, "Speed").
  * The bundle's content hash is set at build time; without it (this file run unbundled) nothing is cached.
  */
 declare const CONNSCOPE_BUNDLE_ID: string | undefined;
