@@ -13,5 +13,7 @@ process.on('SIGINT', () => {
   controller.abort();
 });
 
-const code = await run(process.argv.slice(2), processIO(controller.signal));
-process.exitCode = code;
+// no top-level await: the shipped CLI is this file bundled as CommonJS (scripts/bundle-cli.mjs, launch.ts)
+void run(process.argv.slice(2), processIO(controller.signal)).then((code) => {
+  process.exitCode = code;
+});

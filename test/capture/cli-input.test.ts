@@ -199,3 +199,26 @@ test('a directory is refused with one line', { timeout: 30_000 }, async () => {
   assert.equal(await run(['pcap', tmp], io), EXIT.usage);
   assert.match(io.err, /is a directory/);
 });
+
+test('a file larger than several read-ahead chunks: the same report as its bytes in memory; an abort mid-file stops early and closes cleanly', { timeout: 120_000 }, async () => {
+  // ~14 MiB of TLS connections: more than three of the file reader's 4 MiB chunks, so packets and
+  // handshakes straddle chunk boundaries and both of its buffers are refilled while the other is parsed
+  const bytes = manyConnections(`${DIR}/tls12-resume.pcap`, 2200);
+  assert.ok(bytes.length > 12 * 1024 * 1024, String(bytes.length));
+  const file = join(tmp, 'readahead.pcap');
+  writeFileSync(file, bytes);
+  const fromFile = await analyzeCapture(file, { maxConnections: 100_000 });
+  const inMemory = await analyzeCapture(bytes, { maxConnections: 100_000 });
+  assert.equal(fromFile.capture.bytes, bytes.length);
+  assert.equal(fromFile.capture.packets, inMemory.capture.packets);
+  const perCopy = (await analyzeCapture(`${DIR}/tls12-resume.pcap`)).connections.size;
+  assert.equal(fromFile.connections.size, 2200 * perCopy);
+  assert.deepEqual(project(fromFile), project(inMemory));
+  assert.deepEqual(fromFile.summary, inMemory.summary);
+
+  // Ctrl-C after the first chunk: the analysis ends with what was read, the read in flight lands before the file closes
+  const controller = new AbortController();
+  const partial = await analyzeCapture(file, { signal: controller.signal, onProgress: () => controller.abort() });
+  assert.ok(partial.capture.bytes > 0 && partial.capture.bytes < bytes.length, String(partial.capture.bytes));
+  assert.ok(partial.capture.packets < fromFile.capture.packets);
+});

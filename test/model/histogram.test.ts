@@ -46,3 +46,31 @@ test('DurationHistogram: merge equals recording everything into one; reset empti
   assert.equal(huge.count, 1);
   assert.ok(huge.summary()!.p50 > 60 * 60 * 1000);
 });
+
+test('DurationHistogram: one that recorded nothing (its buckets not allocated yet) merges both ways, resets and reads as empty', () => {
+  const values = [0.2, 3, 3, 47.5, 1200];
+  const filled = (): DurationHistogram => {
+    const h = new DurationHistogram();
+    for (const v of values) h.recordMs(v);
+    return h;
+  };
+  const empty = new DurationHistogram();
+  assert.equal(empty.summary(), undefined);
+  assert.deepEqual(empty.curve(), []);
+  assert.deepEqual(empty.bins(), []);
+  empty.reset();
+  empty.merge(new DurationHistogram());
+  assert.equal(empty.count, 0);
+
+  const intoEmpty = new DurationHistogram();
+  intoEmpty.merge(filled());
+  assert.deepEqual(intoEmpty.summary(), filled().summary());
+  assert.deepEqual(intoEmpty.bins(), filled().bins());
+  const emptyInto = filled();
+  emptyInto.merge(new DurationHistogram());
+  assert.deepEqual(emptyInto.summary(), filled().summary());
+  intoEmpty.reset();
+  assert.equal(intoEmpty.summary(), undefined);
+  intoEmpty.recordMs(5);
+  assert.equal(intoEmpty.summary()!.p50, 5);
+});
