@@ -90,6 +90,15 @@ async function recordMetrics(tracer: import('../src/trace/index.js').Tracer, whi
   }
 }
 
+// An empty young generation before the first request (the parent passes --expose-gc): otherwise the
+// first scavenge could fall while the 50 connections and their first requests are all being set up,
+// with every object of some of node:http's allocation sites alive; V8 then pretenures those sites
+// (allocates their objects in old space) for good. Dead in old space, they keep the young objects
+// they point to alive through each scavenge until a mark-compact, which this heap never runs: ~2 KB
+// promoted per request, scavenges 5–10× dearer, in any mode (off too) in the runs where it happened
+// (bench/README.md, "Pretenuring").
+globalThis.gc?.({ type: 'minor' });
+
 const underValgrind = /vgpreload/.test(process.env.LD_PRELOAD ?? '');
 // The window is cut by two calls the parent names to callgrind: os.uptime() zeroes the counts
 // (--zero-before) and os.loadavg() dumps them (--dump-before), so the count is exactly the window's

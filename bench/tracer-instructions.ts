@@ -10,6 +10,9 @@
 // made repeat runs of undici differ by 10 %), a 16 MB young generation (a small one scavenges every
 // few dozen requests, and how much of the in-flight working set each scavenge catches then swung
 // a mode's count by up to 25 %), and a 512 MB initial old space (no mark-compact in the window).
+// The child empties the young generation right before its first request (--expose-gc): a scavenge
+// that fell while the first 50 connections were opening made V8 pretenure node:http's per-request
+// objects for the rest of the run (bench/README.md, "Pretenuring").
 // Repeat runs then agree within ~0.1 %; what the window holds is the requests' own work plus the
 // scavenges their allocations cause.
 import { execFileSync, spawn } from 'node:child_process';
@@ -91,7 +94,7 @@ interface Count {
 function countOnce(client: string, mode: string): Promise<Count> {
   return new Promise((resolve, reject) => {
     const out = join(tmpdir(), `connscope-callgrind-${process.pid}-${client}-${mode}.out`);
-    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARM_UP: String(warmUp) } });
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--expose-gc', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARM_UP: String(warmUp) } });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
