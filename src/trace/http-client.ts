@@ -229,7 +229,13 @@ export function traceHttp(core: TracerCore): () => void {
     // connection is always traced, so no connection goes unseen.
     try {
       if (core.stateOf<Pending>(req) !== undefined) return;
-      if (placement === 'reused' && !core.sampled()) return core.tallying ? counted(req, options, at, agent) : core.attach(req, null);
+      if (placement === 'reused' && !core.sampled()) {
+        // The loop is alive at `at` (read before the sampling was decided): the event-loop probe's
+        // tick moves on as at a traced request's end, so at a low rate its timer does not wake
+        // between the rare traced requests (event-loop.ts, seen()).
+        core.eventLoop?.seen(at);
+        return core.tallying ? counted(req, options, at, agent) : core.attach(req, null);
+      }
       track(req, originOf(req, options, agent), at, placement, agent);
     } catch (error) {
       core.fail('http:addRequest', error);
