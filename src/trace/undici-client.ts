@@ -146,12 +146,18 @@ export function traceUndici(core: TracerCore): () => void {
     attach(request, core.newRequest(origin, request.method || 'GET', pathOnly(request.path), source, start));
   };
 
-  /** Sampled out but counted: a tally instead of a traced request's state (tally.ts). */
+  /**
+   * Sampled out but counted: a tally instead of a traced request's state (tally.ts). It starts where
+   * a traced request starts, when the Pool took the request if the Pool queued it: a duration counted
+   * from creation would leave out the wait for a free connection, the very latency a saturated pool adds.
+   */
   const counted = (request: UndiciRequest): void => {
     const origin = normaliseOrigin(request.origin);
     if (!core.wants(origin)) return attach(request, null);
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
-    attach(request, core.newTally(origin, request.method || 'GET', request.path, source, now()));
+    const t = now();
+    const queuedSince = poolDispatchTime(request);
+    attach(request, core.newTally(origin, request.method || 'GET', request.path, source, queuedSince !== undefined && queuedSince < t ? queuedSince : t));
   };
 
   const onBeforeConnect = core.guard('undici:beforeConnect', (msg: ChannelMessages['undici:client:beforeConnect']) => {

@@ -32,6 +32,14 @@ const seenPools = new WeakSet<object>();
 let poolRefs: WeakRef<object>[] = [];
 const MAX_POOLS = 1_000;
 
+/** The pool that dispatched last: an app's requests mostly go through one, so most dispatches skip the WeakSet. */
+let lastPool: object | undefined;
+
+function notePool(pool: object): void {
+  lastPool = pool;
+  if (!seenPools.has(pool)) rememberPool(pool);
+}
+
 function rememberPool(pool: object): void {
   seenPools.add(pool);
   if (poolRefs.length >= MAX_POOLS) poolRefs = poolRefs.filter((r) => r.deref() !== undefined);
@@ -115,7 +123,7 @@ function installHook(): void {
   original = orig;
   wrapper = function dispatch(this: object, opts: unknown, handler: object) {
     if (users === 0) return orig.call(this, opts, handler);
-    if (!seenPools.has(this)) rememberPool(this);
+    if (this !== lastPool) notePool(this);
     const seq = createdSeq;
     // Written for every handler, and before the Pool sees it, so all handlers keep one shape from
     // the moment undici's Request stores them: a handler that gained the property afterwards left
@@ -132,7 +140,10 @@ function installHook(): void {
 
 export function unhookUndiciPoolQueue(): void {
   users = Math.max(0, users - 1);
-  if (users === 0) waiting = false;
+  if (users === 0) {
+    waiting = false;
+    lastPool = undefined;
+  }
   if (users > 0 || !wrapper || !proto || !key || !original) return;
   if (proto[key] === wrapper) {
     proto[key] = original;

@@ -65,6 +65,27 @@ describe('tracer: undici and fetch', { timeout: 30_000 }, () => {
     }
   });
 
+  test('undici Pool connections 1, counted (sampleRate 0): a request the Pool queued lasts from when the Pool took it, like a traced one', async () => {
+    const t = collect({ sampleRate: 0 });
+    const tallies: { path: string | undefined; ms: number }[] = [];
+    t.tracer.on('tally', (r) => tallies.push({ path: r.toTrace().path, ms: r.durationMs }));
+    const pool = new Pool(plain.origin, { connections: 1 });
+    try {
+      // the server answers each after 100 ms, one at a time: the third waited for two before it
+      const go = (p: string) => pool.request({ path: p, method: 'GET' }).then((r) => r.body.text());
+      await Promise.all([go('/a?delay=100'), go('/b?delay=100'), go('/c?delay=100')]);
+      await until(() => tallies.length === 3, 3000, 'three tallies');
+      assert.equal(t.requests.length, 0, 'nothing traced at sampleRate 0');
+      const c = tallies.find((r) => r.path?.startsWith('/c'))!;
+      assert.ok(c.ms >= 280 && c.ms < 1500, `the third request's duration ${c.ms} ms covers its wait in the Pool's queue`);
+      const a = tallies.find((r) => r.path?.startsWith('/a'))!;
+      assert.ok(a.ms >= 90 && a.ms < c.ms - 150, `the first request (${a.ms} ms) did not wait`);
+    } finally {
+      await pool.close();
+      t.stop();
+    }
+  });
+
   test('poolSnapshot finds undici Pools by itself and shows the queue, with the records\' poolId', async () => {
     const t = collect();
     const pool = new Pool(plain.origin, { connections: 1 });
