@@ -25,6 +25,8 @@ export interface ConnectionState {
   /** Requests assigned so far (index of the next one is assigned + 1). */
   assigned: number;
   inflight: number;
+  /** node:http: its socket has the shared 'free' listener that ends counted requests (http-socket-watch.ts). */
+  freeWatched: boolean;
   /** When the connection last became idle (end of its last request). */
   idleSince?: number;
   /** The last response said `Connection: close`. */
@@ -59,7 +61,7 @@ export function newConnectionState(init: {
     idle: newIdleStats(),
   };
   if (init.poolId) record.poolId = init.poolId;
-  return { record, marks: { created: init.created }, seenFromStart: init.seenFromStart, announced: false, assigned: 0, inflight: 0 };
+  return { record, marks: { created: init.created }, seenFromStart: init.seenFromStart, announced: false, assigned: 0, inflight: 0, freeWatched: false };
 }
 
 /** Copies addresses, protocol and TLS facts from an established socket onto the record. */

@@ -9,7 +9,7 @@ import type { EventLoopSampler } from './event-loop.js';
 import { Counter, PoolIds } from './ids.js';
 import { finishRequest, inflightView, newRequestState, releaseRequest, type RequestState } from './request-state.js';
 import type { InflightNode } from './inflight-node.js';
-import { RequestTally, summaryOfTrace, tallyView } from './tally.js';
+import { isTally, RequestTally, summaryOfTrace, tallyView } from './tally.js';
 import type { InflightRequest } from './types.js';
 import { Sampler } from './sampler.js';
 
@@ -141,9 +141,14 @@ export class TracerCore {
    * A sampled-out object still gets the property (null): host objects of one kind then all share
    * one hidden class, where a property on only some of them would make the host library's own
    * property accesses polymorphic — measured at several percent of a request's CPU in undici.
+   * null first, then the state (as undici-client.ts does): the property is added with null, so V8
+   * does not pin its type to the first request's state and generalise it when a sampled-out
+   * request stores null, which left this store megamorphic on node:http (--log-ic).
    */
   attach(obj: object, state: unknown): void {
-    (obj as Record<symbol, unknown>)[this.stateKey] = state;
+    const o = obj as Record<symbol, unknown>;
+    o[this.stateKey] = null;
+    if (state !== null) o[this.stateKey] = state;
   }
 
   newConnection(init: { origin: string; source: SourceKind; poolId?: string; created: number; seenFromStart: boolean; protocol?: 'http/1.1' | 'h2' }): ConnectionState {
@@ -244,7 +249,7 @@ export class TracerCore {
   inflight(): InflightRequest[] {
     const t = now();
     const out: InflightRequest[] = [];
-    for (let st = this.head; st; st = st.next) out.push(st instanceof RequestTally ? tallyView(st, t) : inflightView(st as RequestState, t));
+    for (let st = this.head; st; st = st.next) out.push(isTally(st) ? tallyView(st, t) : inflightView(st as RequestState, t));
     return out;
   }
 
@@ -255,7 +260,7 @@ export class TracerCore {
     const stuck: InflightRequest[] = [];
     for (let st = this.head; st; st = st.next) {
       let origin: string;
-      if (st instanceof RequestTally) {
+      if (isTally(st)) {
         if (st.status !== undefined && st.headersAt > 0 && t - st.headersAt >= stuckAfterMs) {
           stuck.push(tallyView(st, t));
           continue;

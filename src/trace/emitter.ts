@@ -29,14 +29,18 @@ export class SafeEmitter {
   }
 
   has(event: keyof TracerEvents): boolean {
+    // the per-request names read by constant names: one keyed read serving every name went
+    // megamorphic (--log-ic), and sampled-out requests ask for `tally` each
+    if (event === 'tally') return this.lists.tally !== undefined;
+    if (event === 'request') return this.lists.request !== undefined;
     return this.lists[event] !== undefined;
   }
 
   // Every event carries one argument: a fixed parameter instead of a rest array spread per call.
   emit<E extends keyof TracerEvents>(event: E, arg: TracerEvents[E][0]): void {
-    // `tally` (every request) read by its constant name: a read by a name that varies per call site
-    // is a megamorphic keyed load once emit serves every event
-    const list = event === 'tally' ? this.lists.tally : this.lists[event];
+    // `tally` and `request` (per request) read by their constant names: a read by a name that varies
+    // per call site is a megamorphic keyed load once emit serves every event
+    const list = event === 'tally' ? this.lists.tally : event === 'request' ? this.lists.request : this.lists[event];
     if (list === undefined) return;
     for (let i = 0; i < list.length; i++) {
       try {

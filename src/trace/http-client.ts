@@ -13,7 +13,7 @@ import { addHttpSocketHandlers, removeHttpSocketHandlers, watchHttpSocket, type 
 import { addCloseWatcher, removeCloseWatcher, type CloseWatcher } from './socket-close.js';
 import { threadpoolTasks } from './threadpool.js';
 import { requestedOcsp } from './tls-info.js';
-import { RequestTally } from './tally.js';
+import { isTally, type RequestTally } from './tally.js';
 import { subscribeChannel, type ChannelMessages } from './channels.js';
 
 interface Pending {
@@ -103,7 +103,6 @@ export function traceHttp(core: TracerCore): () => void {
       seenFromStart: fresh,
     });
     core.adoptSocket(socket, conn);
-    watchHttpSocket(socket);
     if (socket.connecting) {
       conn.marks.lookup = isIP(hostOf(p.origin)) === 0;
       // net.connect issued the lookup synchronously: the count includes it when it uses the threadpool
@@ -230,7 +229,13 @@ export function traceHttp(core: TracerCore): () => void {
     // connection is always traced, so no connection goes unseen.
     try {
       if (core.stateOf<Pending>(req) !== undefined) return;
-      if (placement === 'reused' && !core.sampled()) return core.tallying ? counted(req, options, at, agent) : core.attach(req, null);
+      if (placement === 'reused' && !core.sampled()) {
+        // The loop is alive at `at` (read before the sampling was decided): the event-loop probe's
+        // tick moves on as at a traced request's end, so at a low rate its timer does not wake
+        // between the rare traced requests (event-loop.ts, seen()).
+        core.eventLoop?.seen(at);
+        return core.tallying ? counted(req, options, at, agent) : core.attach(req, null);
+      }
       track(req, originOf(req, options, agent), at, placement, agent);
     } catch (error) {
       core.fail('http:addRequest', error);
@@ -246,7 +251,7 @@ export function traceHttp(core: TracerCore): () => void {
   };
   /** A counted request's end: its socket freed, its socket closed, or (fallback) the request's 'close'. */
   const tallyClosed = (req: http.ClientRequest, t: RequestTally | null | undefined = core.stateOf<RequestTally>(req)): void => {
-    if (!(t instanceof RequestTally) || t.done) return;
+    if (!isTally(t) || t.done) return;
     const res = (req as { res?: http.IncomingMessage | null }).res;
     if (res && !res.complete && !res.destroyed) {
       if (!res.listeners('close').includes(onTallyResClose)) res.on('close', onTallyResClose);
@@ -295,7 +300,7 @@ export function traceHttp(core: TracerCore): () => void {
       try {
         const req = (socket as { _httpMessage?: http.ClientRequest | null })._httpMessage;
         const t = req && core.stateOf<RequestTally>(req);
-        if (t instanceof RequestTally && !t.done) process.nextTick(tallyGone, req);
+        if (isTally(t) && !t.done) process.nextTick(tallyGone, req);
       } catch (error) {
         core.fail('http:gone', error);
       }
@@ -306,7 +311,7 @@ export function traceHttp(core: TracerCore): () => void {
     try {
       const req = (this as { req?: http.ClientRequest }).req;
       const t = req && core.stateOf<RequestTally>(req);
-      if (!(t instanceof RequestTally) || t.done) return;
+      if (!isTally(t) || t.done) return;
       if (!this.complete) {
         const err = (this as { errored?: unknown }).errored;
         t.error ??= err ? classifyError(err, t.reused) : { code: 'ABORTED', message: 'response body cut off before it completed', layer: 'http', onReusedSocket: t.reused };
@@ -327,9 +332,15 @@ export function traceHttp(core: TracerCore): () => void {
   };
   const started = (req: http.ClientRequest): void => {
     const known = core.stateOf<Pending | RequestTally>(req);
-    if (known instanceof RequestTally) {
+    if (isTally(known)) {
       const conn = req.socket ? core.connectionOf(req.socket) : undefined;
       if (conn) {
+        // its end is the socket's 'free': watched from the first counted request on it, so a
+        // process nobody counts requests in pays no second 'free' listener per request
+        if (!conn.freeWatched) {
+          conn.freeWatched = true;
+          watchHttpSocket(req.socket!);
+        }
         conn.assigned++;
         conn.record.requests++;
         conn.idleSince = undefined;
@@ -380,7 +391,7 @@ export function traceHttp(core: TracerCore): () => void {
     try {
       const { request, response } = msg;
       const p = core.stateOf<Pending | RequestTally>(request);
-      if (p instanceof RequestTally) {
+      if (isTally(p)) {
         p.status = response.statusCode;
         p.httpVersion = response.httpVersion;
         p.headersAt = core.coarseNow();
@@ -416,7 +427,7 @@ export function traceHttp(core: TracerCore): () => void {
   const onError = core.guard('http:error', (msg: ChannelMessages['http.client.request.error']) => {
     const { request, error } = msg;
     const p = core.stateOf<Pending | RequestTally>(request);
-    if (p instanceof RequestTally) {
+    if (isTally(p)) {
       if (p.done) return;
       p.error = classifyError(error, true);
       return core.finishTally(p);

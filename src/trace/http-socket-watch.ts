@@ -17,8 +17,8 @@ function onFree(this: Socket): void {
 }
 
 /**
- * Ends counted requests without a listener per request: a node:http client socket gets, once, a
- * shared 'free' listener (first in line, so the socket still names its finished request in
+ * Ends counted requests without a listener per request: a node:http client socket gets, once (when
+ * its first counted request starts), a shared 'free' listener (first in line, so the socket still names its finished request in
  * `_httpMessage`, before the Agent hands it on). Node emits 'free' on a kept-alive socket when its
  * request is done, so a request costs no listener add and no listener list on the request. (Its
  * close is heard through socket-close.ts's shared listener.) Shared like that one: sockets outlive

@@ -48,6 +48,10 @@ export function requestId(st: RequestState): string {
 }
 
 export function newRequestState(seq: number, origin: string, method: string, path: string, source: SourceKind, start: number, poolId?: string): RequestState {
+  // All marks declared up front (undefined = not reached): the object never changes shape. A literal
+  // of its own, not nested: until V8 optimises this function (late, at a low sampleRate) a nested
+  // literal is copied by the runtime, ~1.7k instructions a call under callgrind.
+  const marks: RequestMarks = { start, assigned: undefined, dnsStart: undefined, dnsEnd: undefined, connectStart: undefined, connectEnd: undefined, tlsStart: undefined, tlsEnd: undefined, sent: undefined, firstByte: undefined, end: undefined };
   // Every field initialised in one literal: one hidden class for all requests.
   return {
     seq,
@@ -56,8 +60,7 @@ export function newRequestState(seq: number, origin: string, method: string, pat
     path,
     source,
     poolId,
-    // All marks declared up front (undefined = not reached): the object never changes shape.
-    marks: { start, assigned: undefined, dnsStart: undefined, dnsEnd: undefined, connectStart: undefined, connectEnd: undefined, tlsStart: undefined, tlsEnd: undefined, sent: undefined, firstByte: undefined, end: undefined },
+    marks,
     conn: undefined,
     paysEstablishment: false,
     reused: false,

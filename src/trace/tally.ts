@@ -15,6 +15,9 @@ import type { InflightRequest, RequestSummary } from './types.js';
  * reference to the host's request, and keeps the raw path only to build a minimal trace when a
  * consumer asks for one (a failed or very slow request), where the query is cut off as always.
  */
+/** RequestTally's brand, on its prototype: isTally() reads it. */
+const TALLY: unique symbol = Symbol('connscope.tally');
+
 export class RequestTally implements RequestSummary {
   status: number | undefined = undefined;
   httpVersion: string | undefined = undefined;
@@ -67,6 +70,20 @@ export class RequestTally implements RequestSummary {
   }
 }
 
+
+(RequestTally.prototype as unknown as Record<symbol, boolean>)[TALLY] = true;
+
+/**
+ * Whether a request's state (a traced request's, a tally, or the null of a skipped request) is a
+ * tally. Not `instanceof RequestTally`: optimised code did not inline it against the imported class
+ * and called V8's generic InstanceOf (a Symbol.hasInstance lookup, then the prototype walk), about
+ * 200 instructions per check, three or four checks per request on both clients (callgrind, a
+ * 5,000-request window). A property read on the prototype, under a symbol so that nothing a
+ * consumer sees (own fields, JSON) changes: a few instructions.
+ */
+export function isTally(x: object | null | undefined): x is RequestTally {
+  return x !== null && x !== undefined && (x as Record<symbol, unknown>)[TALLY] === true;
+}
 
 /**
  * The summary of a traced request, built from its trace (sampled: a trace was emitted too). It is a

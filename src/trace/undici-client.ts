@@ -10,7 +10,7 @@ import { hookUndiciPoolQueue, noteRequestCreated, poolDispatchTime, unhookUndici
 import { assignRequest, pathOnly, type RequestState } from './request-state.js';
 import { findHeader } from './raw-headers.js';
 import { noteKeepAlive } from './keepalive-hint.js';
-import { RequestTally } from './tally.js';
+import { isTally, type RequestTally } from './tally.js';
 import { subscribeChannel, type ChannelMessages, type ConnectParams, type UndiciRequest } from './channels.js';
 
 
@@ -251,7 +251,7 @@ export function traceUndici(core: TracerCore): () => void {
     try {
       const { request, socket, headers } = msg;
       const st = stateOf(request);
-      if (st instanceof RequestTally) {
+      if (isTally(st)) {
         const conn = core.connectionOf(socket);
         countUnsampled(conn);
         if (conn) {
@@ -296,7 +296,7 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const st = stateOf(msg.request);
-      if (st && !(st instanceof RequestTally)) bodySent(st);
+      if (st && !isTally(st)) bodySent(st);
     } catch (error) {
       core.fail('undici:bodySent', error);
     }
@@ -320,7 +320,7 @@ export function traceUndici(core: TracerCore): () => void {
     try {
       const { request, response } = msg;
       const st = stateOf(request);
-      if (st instanceof RequestTally) {
+      if (isTally(st)) {
         st.status = response.statusCode;
         st.httpVersion = st.conn?.record.protocol === 'h2' ? '2.0' : '1.1';
         st.headersAt = core.coarseNow();
@@ -344,7 +344,7 @@ export function traceUndici(core: TracerCore): () => void {
     if (!core.active) return;
     try {
       const st = stateOf(msg.request);
-      if (st instanceof RequestTally) core.finishTally(st);
+      if (isTally(st)) core.finishTally(st);
       else if (st) core.complete(st);
     } catch (error) {
       core.fail('undici:trailers', error);
@@ -356,7 +356,7 @@ export function traceUndici(core: TracerCore): () => void {
     const st = stateOf(request);
     if (!st || st.done) return;
     st.error = classifyError(error, st.reused);
-    if (st instanceof RequestTally) core.finishTally(st);
+    if (isTally(st)) core.finishTally(st);
     else core.complete(st);
   });
 
