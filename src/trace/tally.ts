@@ -6,6 +6,9 @@ import { pathOnly } from './request-state.js';
 import type { InflightNode } from './inflight-node.js';
 import type { InflightRequest, RequestSummary } from './types.js';
 
+/** RequestTally's brand, on its prototype: isTally() reads it. */
+const TALLY: unique symbol = Symbol('connscope.tally');
+
 /**
  * A request that is counted but not traced (sampled out at a `sampleRate` below 1): the few facts
  * exact aggregates need (origin, method, status, duration, reuse, error), no marks, no phases, no
@@ -15,9 +18,6 @@ import type { InflightRequest, RequestSummary } from './types.js';
  * reference to the host's request, and keeps the raw path only to build a minimal trace when a
  * consumer asks for one (a failed or very slow request), where the query is cut off as always.
  */
-/** RequestTally's brand, on its prototype: isTally() reads it. */
-const TALLY: unique symbol = Symbol('connscope.tally');
-
 export class RequestTally implements RequestSummary {
   status: number | undefined = undefined;
   httpVersion: string | undefined = undefined;
