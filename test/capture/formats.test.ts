@@ -82,6 +82,33 @@ test('chunk boundaries anywhere (1, 7 and 4093-byte chunks) give the same result
   }
 });
 
+test('a source that reuses one buffer for every chunk (as the file reader does) gives the same result, the first bytes in pieces', { timeout: 30_000 }, async () => {
+  const bytes = writePcap(packets.map((p) => ({ tsMs: p.tsMs, data: frame(p.ip, 'ethernet') })), { linkType: 1 });
+  const ng = writePcapng([{ linkType: 1 }], packets.map((p) => ({ iface: 0, tsMs: p.tsMs, data: frame(p.ip, 'ethernet') })));
+  for (const file of [bytes, ng]) {
+    const reused = Buffer.alloc(8192);
+    const source = async function* (): AsyncGenerator<Buffer> {
+      // 2 + 1 + 1 bytes (the gzip check reads 2, the format's magic is 4), then 8 KiB at a time, each into the
+      // same buffer, scribbled over after use: what is kept across chunks must be a copy
+      let at = 0;
+      for (const n of [2, 1, 1]) {
+        file.copy(reused, 0, at, at + n);
+        at += n;
+        yield reused.subarray(0, n);
+        reused.fill(0xee);
+      }
+      while (at < file.length) {
+        const n = file.copy(reused, 0, at, Math.min(file.length, at + reused.length));
+        at += n;
+        yield reused.subarray(0, n);
+        reused.fill(0xee);
+      }
+    };
+    const s = await analyzeCapture(source());
+    assert.deepEqual(project(s), base);
+  }
+});
+
 test('--port and --host filter connections', { timeout: 30_000 }, async () => {
   const port = Number(base[0]!.server.split(':')[1]);
   assert.equal((await analyzeCapture(FIXTURE, { port })).connections.size, 3);
