@@ -86,6 +86,11 @@ class Side {
   }
 }
 
+/** A kept counted request (its summary) rather than a trace. */
+function isSummary(r: RequestTrace | RequestSummary): r is RequestSummary {
+  return typeof (r as RequestSummary).toTrace === 'function';
+}
+
 /** A guard against a close event the tracer never sent: open records beyond this are not kept. */
 const MAX_OPEN = 100_000;
 /** Distinct status and error keys counted at most (a hostile peer must not grow the maps). */
@@ -104,7 +109,8 @@ function bump(map: Record<string, number>, key: string): void {
  */
 export class LiveSession {
   private readonly recent: RingBuffer<RequestTrace> | undefined;
-  private readonly slowest: TopN<RequestTrace>;
+  /** Traced requests, and counted ones kept as their tallies (a trace is built from one only for a report). */
+  private readonly slowest: TopN<RequestTrace | RequestSummary>;
   private readonly failed: RingBuffer<RequestTrace> | undefined;
   private readonly closed: RingBuffer<ConnectionRecord>;
   private readonly client = new Side();
@@ -113,7 +119,7 @@ export class LiveSession {
 
   constructor(readonly options: LiveSessionOptions) {
     this.recent = options.keepRecent > 0 ? new RingBuffer(options.keepRecent) : undefined;
-    this.slowest = new TopN(options.keepSlowest, (r) => r.phases.total);
+    this.slowest = new TopN<RequestTrace | RequestSummary>(options.keepSlowest, (r) => (isSummary(r) ? r.durationMs : r.phases.total));
     this.failed = options.keepFailed > 0 ? new RingBuffer(options.keepFailed) : undefined;
     this.closed = new RingBuffer(Math.max(1, options.keepClosed ?? 1000));
   }
@@ -130,8 +136,9 @@ export class LiveSession {
 
   /**
    * Counts one finished request, traced or not (the tracer's `tally` event). A request that was
-   * not traced is kept as a minimal trace when it failed or is among the slowest (rare: a failure,
-   * or a duration above the slowest kept).
+   * not traced is kept when it failed (as a minimal trace) or is among the slowest: then its tally
+   * itself is kept and becomes a minimal trace only in a snapshot. Early in a run, while the slowest
+   * kept are still fast, that is a few per cent of all requests.
    */
   count(r: RequestSummary): void {
     const side = this.side(r.source);
@@ -139,13 +146,15 @@ export class LiveSession {
     else side.acc.addCounted(r.reused, r.error, r.durationMs);
     if (r.status !== undefined) side.countStatus(r.status);
     if (r.error) bump(side.errors, r.error.code);
-    if (!r.sampled && (r.error || this.slowest.wouldKeep(r.durationMs))) this.keep(r.toTrace());
+    if (r.sampled) return;
+    if (r.error) this.keep(r.toTrace());
+    else if (this.slowest.wouldKeep(r.durationMs)) this.slowest.offerKeyed(r, r.durationMs);
   }
 
   /** Keeps a request's trace in the samples (the most recent, the slowest, the failed). */
   keep(r: RequestTrace): void {
     if (r.sampled !== false) this.recent?.push(r);
-    this.slowest.offer(r);
+    this.slowest.offerKeyed(r, r.phases.total);
     if (r.error) this.failed?.push(r);
   }
 
@@ -189,7 +198,10 @@ export class LiveSession {
   snapshot(): Session {
     const byId = new Map<string, RequestTrace>();
     for (const r of this.recent?.toArray() ?? []) byId.set(r.id, r);
-    for (const r of this.slowest.sorted()) byId.set(r.id, r);
+    for (const kept of this.slowest.sorted()) {
+      const r = isSummary(kept) ? kept.toTrace() : kept;
+      byId.set(r.id, r);
+    }
     for (const r of this.failed?.toArray() ?? []) byId.set(r.id, r);
     const requests = [...byId.values()].sort((a, b) => a.startedAt - b.startedAt);
     const session = new Session({ maxRequests: Math.max(1, requests.length) });

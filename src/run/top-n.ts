@@ -1,12 +1,15 @@
 /**
  * The N largest items seen so far by a numeric key, in O(log N) per offer and O(N) memory: a
- * min-heap whose root is the smallest kept item, replaced when a larger one arrives.
+ * min-heap whose root is the smallest kept item, replaced when a larger one arrives. Each item's key
+ * is computed once, when it is offered, and kept beside it: the heap's comparisons read numbers,
+ * not a key function per step.
  */
 export class TopN<T> {
-  private readonly heap: T[] = [];
+  private readonly items: T[] = [];
+  private readonly keys: number[] = [];
   /**
    * The key an item must beat to be kept (-Infinity while there is room): wouldKeep() runs for every
-   * request `run` counts, and a field read there is cheaper than calling the key function on the root.
+   * request `run` counts, and a field read there is cheaper than reading the root's key.
    */
   private floor = -Infinity;
 
@@ -16,20 +19,27 @@ export class TopN<T> {
   ) {}
 
   get length(): number {
-    return this.heap.length;
+    return this.items.length;
   }
 
   offer(item: T): void {
+    this.offerKeyed(item, this.key(item));
+  }
+
+  /** offer() with the item's key already known (the caller read it anyway). */
+  offerKeyed(item: T, key: number): void {
     if (this.capacity <= 0) return;
-    const h = this.heap;
-    if (h.length < this.capacity) {
-      h.push(item);
-      this.up(h.length - 1);
-    } else if (this.key(item) > this.key(h[0] as T)) {
-      h[0] = item;
+    const items = this.items;
+    if (items.length < this.capacity) {
+      items.push(item);
+      this.keys.push(key);
+      this.up(items.length - 1);
+    } else if (key > this.keys[0]!) {
+      items[0] = item;
+      this.keys[0] = key;
       this.down(0);
     } else return;
-    if (h.length === this.capacity) this.floor = this.key(h[0] as T);
+    if (items.length === this.capacity) this.floor = this.keys[0]!;
   }
 
   /** Whether an item with this key would be kept now (cheaper than building the item to offer it). */
@@ -39,29 +49,41 @@ export class TopN<T> {
 
   /** Kept items, largest first. */
   sorted(): T[] {
-    return [...this.heap].sort((a, b) => this.key(b) - this.key(a));
+    const order = this.items.map((_, i) => i).sort((a, b) => this.keys[b]! - this.keys[a]!);
+    return order.map((i) => this.items[i]!);
+  }
+
+  private swap(a: number, b: number): void {
+    const { items, keys } = this;
+    const item = items[a]!;
+    items[a] = items[b]!;
+    items[b] = item;
+    const key = keys[a]!;
+    keys[a] = keys[b]!;
+    keys[b] = key;
   }
 
   private up(i: number): void {
-    const h = this.heap;
+    const keys = this.keys;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.key(h[parent] as T) <= this.key(h[i] as T)) return;
-      [h[parent], h[i]] = [h[i] as T, h[parent] as T];
+      if (keys[parent]! <= keys[i]!) return;
+      this.swap(parent, i);
       i = parent;
     }
   }
 
   private down(i: number): void {
-    const h = this.heap;
+    const keys = this.keys;
+    const n = keys.length;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let min = i;
-      if (l < h.length && this.key(h[l] as T) < this.key(h[min] as T)) min = l;
-      if (r < h.length && this.key(h[r] as T) < this.key(h[min] as T)) min = r;
+      if (l < n && keys[l]! < keys[min]!) min = l;
+      if (r < n && keys[r]! < keys[min]!) min = r;
       if (min === i) return;
-      [h[min], h[i]] = [h[i] as T, h[min] as T];
+      this.swap(min, i);
       i = min;
     }
   }

@@ -8,6 +8,8 @@ export interface UndiciRequest {
   method?: string;
   path?: string;
   headers?: unknown;
+  /** null when the request has no body (undici normalises an empty one to null too). */
+  body?: unknown;
 }
 
 /** undici's connect parameters (`undici:client:*` messages). */

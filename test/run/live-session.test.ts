@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { ConnectionRecord, RequestTrace } from '../../src/model/index.js';
 import { LiveSession } from '../../src/run/live-session.js';
 import { TopN } from '../../src/run/top-n.js';
+import { RequestTally } from '../../src/trace/tally.js';
 
 const req = (n: number, total: number, failed = false, source = 'undici'): RequestTrace =>
   ({
@@ -78,4 +79,24 @@ test('LiveSession: a hostile peer cannot grow the status or error maps without b
   for (let i = 0; i < 5000; i++) live.addRequest({ ...req(i, 1), status: 100 + i } as RequestTrace);
   assert.ok(Object.keys(live.totalsNow().client.status).length <= 200);
   assert.equal(live.totalsNow().client.requests, 5000);
+});
+
+test('LiveSession: the slowest counted requests are kept and reported as minimal traces, query cut', () => {
+  const live = new LiveSession({ keepRecent: 5, keepSlowest: 3, keepFailed: 5 });
+  const durations = [4, 9, 1, 30, 2, 7, 25, 3];
+  durations.forEach((ms, i) => {
+    const t = new RequestTally(i + 1, 'undici', 'http://127.0.0.1:1', 'GET', `/item/${i}?token=secret`, i);
+    t.status = 200;
+    t.durationMs = ms;
+    t.done = true;
+    live.count(t);
+  });
+  // a traced request slower than every counted one competes for the same places
+  live.addRequest(req(100, 20));
+  const s = live.snapshot();
+  const slow = s.requests.map((r) => [r.id, r.phases.total, r.path]);
+  assert.deepEqual(slow.sort((a, b) => (b[1] as number) - (a[1] as number)).slice(0, 3), [['r4', 30, '/item/3'], ['r7', 25, '/item/6'], ['r100', 20, '/']]);
+  assert.ok(s.requests.every((r) => !r.path.includes('token')), 'a counted request\'s query never reaches a report');
+  assert.equal(live.totalsNow().client.requests, durations.length + 1);
+  assert.equal(live.totalsNow().client.duration?.max, 30);
 });

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import dc from 'node:diagnostics_channel';
 import http from 'node:http';
 import { rawServer, type RawServer } from '../helpers/raw-server.js';
 import { Pool } from 'undici';
@@ -106,5 +107,27 @@ describe('tracer: send phase = time to write the request', { timeout: 30_000 }, 
       await pool.destroy();
       t.stop();
     }
+  });
+  test('undici: a GET before any request body subscribes no bodySent; the POST after it still has its send phase', async () => {
+    const t = collect();
+    const pool = new Pool(srv.origin, { connections: 1, bodyTimeout: 10_000, headersTimeout: 10_000 });
+    try {
+      const get = await pool.request({ path: '/plain', method: 'GET' });
+      await get.body.dump();
+      await until(() => t.requests.length === 1, 3000, 'the GET');
+      // undici publishes bodySent for every request once anyone listens: a GET-only app must not make it
+      assert.equal(dc.hasSubscribers('undici:request:bodySent'), false, 'no bodySent subscription for requests without a body');
+      const g = t.requests[0]!.phases;
+      assert.ok(g.send !== undefined && g.send < STALL_MS * 0.5, `GET: send ${g.send} ms is its headers' write`);
+      const post = await pool.request({ path: '/upload', method: 'POST', body: BODY });
+      await post.body.dump();
+      await until(() => t.requests.length === 2, 3000, 'the POST');
+      assertSendCarriesTheBody(t.requests[1]!.phases, 'POST after a GET');
+      for (const r of t.requests) assert.ok(phasesConsistent(r), JSON.stringify(r.phases));
+    } finally {
+      await pool.destroy();
+      t.stop();
+    }
+    assert.equal(dc.hasSubscribers('undici:request:bodySent'), false, 'stopping the tracer unsubscribes it');
   });
 });
