@@ -13,6 +13,7 @@
 // (OpenTelemetry's http + undici instrumentations, client only or client and server: bench/otel.ts).
 // The tracer and OpenTelemetry modes check at the end that every request was recorded (one
 // 'request' event or span per request and traced side) and fail loudly if not.
+import './layout-pad.js';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import dc from 'node:diagnostics_channel';

@@ -2,7 +2,7 @@
 // counted by valgrind's callgrind: unlike req/s on a shared machine, the same program and inputs
 // give the same count (within ~0.1 %), whatever else the machine runs. Run by hand (needs valgrind):
 //   npx tsx bench/tracer-instructions.ts [--requests 20000] [--warm-up 4000] [--clients undici,http] [--parallel 2]
-//     [--modes off,floor,production,rate0.1,tracer]   (tracer-base: set CONNSCOPE_BASE=<checkout>;
+//     [--modes off,floor,production,rate0.1,tracer] [--repeat N]   (tracer-base: set CONNSCOPE_BASE=<checkout>;
 //     tracer-both, otel, otel-both: full tracing against OpenTelemetry, see bench/otel.ts)
 // The per-request figure leaves out V8's compilers (see bench/README.md).
 // V8 runs single-threaded and predictable (JIT and GC work lands on the counted thread in a fixed
@@ -34,12 +34,15 @@ const clients = argOf('clients', 'undici,http').split(',');
 const modes = argOf('modes', 'off,floor,production,rate0.1,tracer').split(',');
 if (!modes.includes('off')) modes.unshift('off');
 const child = fileURLToPath(new URL('./tracer-instructions-load.ts', import.meta.url));
+// --repeat N: every mode N times, each repetition with its own heap layout (layout-pad.ts) shared by
+// all modes; ratios are paired within a repetition and the median is reported (bench/README.md, "Layouts").
+const repeat = Math.max(1, Number(argOf('repeat', '1')));
 
 /** One count; a run whose callgrind_control call failed (a loaded machine) is run again, up to 3 times. */
-async function count(client: string, mode: string): Promise<Count> {
+async function count(client: string, mode: string, pad: number): Promise<Count> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await countOnce(client, mode);
+      return await countOnce(client, mode, pad);
     } catch (err) {
       if (!(err instanceof ControlFailed) || attempt === 3) throw err;
       process.stderr.write(`${client}/${mode}: callgrind_control failed, running it again\n`);
@@ -91,10 +94,10 @@ interface Count {
   windowS: number;
 }
 
-function countOnce(client: string, mode: string): Promise<Count> {
+function countOnce(client: string, mode: string, pad: number): Promise<Count> {
   return new Promise((resolve, reject) => {
-    const out = join(tmpdir(), `connscope-callgrind-${process.pid}-${client}-${mode}.out`);
-    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--expose-gc', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARM_UP: String(warmUp) } });
+    const out = join(tmpdir(), `connscope-callgrind-${process.pid}-${client}-${mode}-${pad}.out`);
+    const p = spawn('valgrind', ['--tool=callgrind', '--instr-atstart=no', '--zero-before=node::os::GetUptime*', '--dump-before=node::os::GetLoadAvg*', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, process.execPath, '--single-threaded', '--predictable', '--no-memory-reducer', '--min-semi-space-size=16', '--max-semi-space-size=16', '--initial-old-space-size=512', '--expose-gc', '--import', 'tsx', child, client, mode, String(requests)], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WARM_UP: String(warmUp), BENCH_LAYOUT_PAD: String(pad) } });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     p.on('error', reject);
@@ -120,27 +123,45 @@ function countOnce(client: string, mode: string): Promise<Count> {
   });
 }
 
-const jobs = clients.flatMap((c) => modes.map((m) => [c, m] as const));
+const jobs = Array.from({ length: repeat }, (_, pad) => clients.flatMap((c) => modes.map((m) => [c, m, pad] as const))).flat();
 const results = new Map<string, Count>();
 // Two at a time by default (--parallel N): valgrind runs one thread per process, and the machine has two cores.
 const parallel = Math.max(1, Number(argOf('parallel', '2')));
 for (let i = 0; i < jobs.length; i += parallel) {
-  await Promise.all(jobs.slice(i, i + parallel).map(async ([c, m]) => {
-    const v = await count(c, m);
-    results.set(`${c}/${m}`, v);
-    process.stderr.write(`${c}/${m}: ${Math.round(v.total - v.compile)} instructions per request (+ ${Math.round(v.compile)} compiling)\n`);
+  await Promise.all(jobs.slice(i, i + parallel).map(async ([c, m, pad]) => {
+    const v = await count(c, m, pad);
+    results.set(`${c}/${m}/${pad}`, v);
+    process.stderr.write(`${c}/${m}${repeat > 1 ? ` (layout ${pad})` : ''}: ${Math.round(v.total - v.compile)} instructions per request (+ ${Math.round(v.compile)} compiling)\n`);
   }));
 }
 // The figure to read is `perRequest`: the window's instructions less V8's compilers. Under
 // --single-threaded TurboFan compiles on the counted thread (normally a helper thread does), and a
 // function first hot inside the window (a path taken by 1 request in 10 warms up 10× slower) is
 // compiled there: that made a traced request at sampleRate 0.1 look ~9× as costly as at 1.
-const rows = jobs.map(([c, m]) => {
-  const v = results.get(`${c}/${m}`)!;
-  const off = results.get(`${c}/off`)!;
-  const per = v.total - v.compile;
-  const offPer = off.total - off.compile;
-  return { client: c, mode: m, perRequest: Math.round(per), vsOff: +(per / offPer).toFixed(3), added: Math.round(per - offPer), compilePerRequest: Math.round(v.compile), timersPerRequest: Math.round(v.timers), windowS: Math.round(v.windowS), totalVsOff: +(v.total / off.total).toFixed(3) };
-});
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+};
+const perRequest = (v: Count): number => v.total - v.compile;
+const rows = clients.flatMap((c) => modes.map((m) => {
+  const reps = Array.from({ length: repeat }, (_, pad) => ({ v: results.get(`${c}/${m}/${pad}`)!, off: results.get(`${c}/off/${pad}`)! }));
+  const ratios = reps.map(({ v, off }) => perRequest(v) / perRequest(off));
+  const per = median(reps.map(({ v }) => perRequest(v)));
+  const offPer = median(reps.map(({ off }) => perRequest(off)));
+  const row = {
+    client: c,
+    mode: m,
+    perRequest: Math.round(per),
+    // the median of the ratios paired within each layout (with one repetition: the ratio)
+    vsOff: +median(ratios).toFixed(3),
+    added: Math.round(per - offPer),
+    compilePerRequest: Math.round(median(reps.map(({ v }) => v.compile))),
+    timersPerRequest: Math.round(median(reps.map(({ v }) => v.timers))),
+    windowS: Math.round(median(reps.map(({ v }) => v.windowS))),
+    totalVsOff: +median(reps.map(({ v, off }) => v.total / off.total)).toFixed(3),
+  };
+  return repeat > 1 ? { ...row, vsOffEach: ratios.map((r) => r.toFixed(3)).join(' ') } : row;
+}));
 console.table(rows);
-console.log(JSON.stringify({ requests, warmUp, results: rows }));
+console.log(JSON.stringify({ requests, warmUp, repeat, results: rows }));
