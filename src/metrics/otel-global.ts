@@ -25,16 +25,23 @@ let watchGetter: (() => undefined) | undefined;
 let followers = 0;
 let recheck: NodeJS.Timeout | undefined;
 
-function slotDefined(): boolean {
+/** The slot holds something other than the watch (defined by someone else, with the watch still armed). */
+function slotDefinedElsewhere(): boolean {
   const d = Object.getOwnPropertyDescriptor(globalThis, API_KEY);
-  return d !== undefined && d.get !== watchGetter;
+  return d !== undefined && (watchGetter === undefined || d.get !== watchGetter);
+}
+
+function stopRecheck(): void {
+  clearInterval(recheck);
+  recheck = undefined;
 }
 
 /**
  * Learns when the API makes its global object, without reading the slot per event: an accessor on
  * the empty slot whose setter, at the API's first `_global[key] = … ?? { version }`, puts back the
  * plain property that assignment would have made (writable, enumerable, configurable) and notes
- * that it exists. Until then the slot reads as undefined, as it would without the watch. Anyone
+ * that it exists. Until then the slot reads as undefined, as it would without the watch (only
+ * `key in globalThis` tells the watch is there). Anyone
  * defining the slot with Object.defineProperty replaces the watch: a once-a-second check notices.
  */
 function watchApiGlobal(): void {
@@ -52,19 +59,20 @@ function watchApiGlobal(): void {
       Object.defineProperty(globalThis, API_KEY, { value, writable: true, enumerable: true, configurable: true });
       apiExists = true;
       watchGetter = undefined;
+      stopRecheck();
     },
   });
   recheck = setInterval(() => {
-    if (!slotDefined()) return;
+    if (!slotDefinedElsewhere()) return;
     apiExists = true;
-    clearInterval(recheck);
+    watchGetter = undefined;
+    stopRecheck();
   }, 1000);
   recheck.unref();
 }
 
 function unwatchApiGlobal(): void {
-  clearInterval(recheck);
-  recheck = undefined;
+  stopRecheck();
   const d = Object.getOwnPropertyDescriptor(globalThis, API_KEY);
   if (watchGetter !== undefined && d?.get === watchGetter) delete (globalThis as unknown as Slot)[API_KEY];
   watchGetter = undefined;
