@@ -108,6 +108,7 @@ describe('tracer: send phase = time to write the request', { timeout: 30_000 }, 
       t.stop();
     }
   });
+
   test('undici: a GET before any request body subscribes no bodySent; the POST after it still has its send phase', async () => {
     const t = collect();
     const pool = new Pool(srv.origin, { connections: 1, bodyTimeout: 10_000, headersTimeout: 10_000 });
