@@ -119,7 +119,7 @@ export class LiveSession {
 
   constructor(readonly options: LiveSessionOptions) {
     this.recent = options.keepRecent > 0 ? new RingBuffer(options.keepRecent) : undefined;
-    this.slowest = new TopN<RequestTrace | RequestSummary>(options.keepSlowest, (r) => (isSummary(r) ? r.durationMs : r.phases.total));
+    this.slowest = new TopN<RequestTrace | RequestSummary>(options.keepSlowest);
     this.failed = options.keepFailed > 0 ? new RingBuffer(options.keepFailed) : undefined;
     this.closed = new RingBuffer(Math.max(1, options.keepClosed ?? 1000));
   }
@@ -148,13 +148,13 @@ export class LiveSession {
     if (r.error) bump(side.errors, r.error.code);
     if (r.sampled) return;
     if (r.error) this.keep(r.toTrace());
-    else if (this.slowest.wouldKeep(r.durationMs)) this.slowest.offerKeyed(r, r.durationMs);
+    else if (this.slowest.wouldKeep(r.durationMs)) this.slowest.offer(r, r.durationMs);
   }
 
   /** Keeps a request's trace in the samples (the most recent, the slowest, the failed). */
   keep(r: RequestTrace): void {
     if (r.sampled !== false) this.recent?.push(r);
-    this.slowest.offerKeyed(r, r.phases.total);
+    this.slowest.offer(r, r.phases.total);
     if (r.error) this.failed?.push(r);
   }
 

@@ -1,8 +1,8 @@
 /**
  * The N largest items seen so far by a numeric key, in O(log N) per offer and O(N) memory: a
- * min-heap whose root is the smallest kept item, replaced when a larger one arrives. Each item's key
- * is computed once, when it is offered, and kept beside it: the heap's comparisons read numbers,
- * not a key function per step.
+ * min-heap whose root is the smallest kept item, replaced when a larger one arrives. Each item comes
+ * with its key (the caller has read it already) and the key is kept beside it: the heap's comparisons
+ * read numbers, not a key function per step.
  */
 export class TopN<T> {
   private readonly items: T[] = [];
@@ -13,21 +13,13 @@ export class TopN<T> {
    */
   private floor = -Infinity;
 
-  constructor(
-    readonly capacity: number,
-    private readonly key: (item: T) => number,
-  ) {}
+  constructor(readonly capacity: number) {}
 
   get length(): number {
     return this.items.length;
   }
 
-  offer(item: T): void {
-    this.offerKeyed(item, this.key(item));
-  }
-
-  /** offer() with the item's key already known (the caller read it anyway). */
-  offerKeyed(item: T, key: number): void {
+  offer(item: T, key: number): void {
     if (this.capacity <= 0) return;
     const items = this.items;
     if (items.length < this.capacity) {

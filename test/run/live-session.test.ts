@@ -23,26 +23,26 @@ const req = (n: number, total: number, failed = false, source = 'undici'): Reque
 const conn = (n: number): ConnectionRecord => ({ id: `c${n}`, origin: 'http://127.0.0.1:1', source: 'undici', requests: 1 }) as unknown as ConnectionRecord;
 
 test('TopN keeps the largest items by key', () => {
-  const top = new TopN<number>(3, (n) => n);
-  for (const n of [5, 1, 9, 3, 7, 2, 8]) top.offer(n);
+  const top = new TopN<number>(3);
+  for (const n of [5, 1, 9, 3, 7, 2, 8]) top.offer(n, n);
   assert.deepEqual(top.sorted(), [9, 8, 7]);
 });
 
 test('TopN.wouldKeep answers what offer() would do, room or not', () => {
-  const top = new TopN<number>(3, (n) => n);
+  const top = new TopN<number>(3);
   // against a reference: keep everything while there is room, then only what beats the smallest kept
   const kept: number[] = [];
   for (const n of [4, 4, 2, 10, 3, 4, 11, 1, 5, 5, 12, 6]) {
     const reference = kept.length < 3 || n > Math.min(...kept);
     assert.equal(top.wouldKeep(n), reference, `wouldKeep(${n}) with ${JSON.stringify(kept)} kept`);
-    top.offer(n);
+    top.offer(n, n);
     if (reference) {
       if (kept.length === 3) kept.splice(kept.indexOf(Math.min(...kept)), 1);
       kept.push(n);
     }
     assert.deepEqual(top.sorted(), [...kept].sort((a, b) => b - a));
   }
-  assert.equal(new TopN<number>(0, (n) => n).wouldKeep(1), false);
+  assert.equal(new TopN<number>(0).wouldKeep(1), false);
 });
 
 test('LiveSession: totals are exact for every request while the kept traces stay bounded', () => {
