@@ -164,7 +164,7 @@ export function traceUndici(core: TracerCore): () => void {
     const origin = normaliseOrigin(request.origin);
     if (!core.wants(origin)) return attach(request, null);
     const source = findHeader(request.headers, 'sec-fetch-mode') !== undefined ? 'fetch' : 'undici';
-    // a queued request's start is its dispatch time, already read: no second clock read (about 220
+    // a queued request's start is its dispatch time, already read: no second clock read (220–265
     // instructions each, performance.now()'s brand check included) for the requests a busy Pool queues
     attach(request, core.newTally(origin, request.method || 'GET', request.path, source, poolDispatchTime(request) ?? now()));
   };
