@@ -24,6 +24,22 @@ let apiExists = false;
 let watchGetter: (() => undefined) | undefined;
 let followers = 0;
 let recheck: NodeJS.Timeout | undefined;
+/** Told when the API's global object appears (each follower's recorder then starts listening per request). */
+const onApiGlobal = new Set<() => void>();
+
+/** The API's global object exists from now on: the watch is done, and every follower is told. */
+function apiAppeared(): void {
+  apiExists = true;
+  watchGetter = undefined;
+  stopRecheck();
+  for (const f of onApiGlobal) {
+    try {
+      f();
+    } catch {
+      // metrics never throw into the host (this runs inside the app's OpenTelemetry set-up)
+    }
+  }
+}
 
 /** The slot holds something other than the watch (defined by someone else, with the watch still armed). */
 function slotDefinedElsewhere(): boolean {
@@ -57,16 +73,11 @@ function watchApiGlobal(): void {
     get,
     set(value: unknown) {
       Object.defineProperty(globalThis, API_KEY, { value, writable: true, enumerable: true, configurable: true });
-      apiExists = true;
-      watchGetter = undefined;
-      stopRecheck();
+      apiAppeared();
     },
   });
   recheck = setInterval(() => {
-    if (!slotDefinedElsewhere()) return;
-    apiExists = true;
-    watchGetter = undefined;
-    stopRecheck();
+    if (slotDefinedElsewhere()) apiAppeared();
   }, 1000);
   recheck.unref();
 }
@@ -112,11 +123,18 @@ export function followGlobalMeterProvider(recorder: MetricsRecorder): () => void
     if (meter !== noop) remove = recorder.add(otelSink(meter));
   };
   recorder.beforeEvent();
+  // Before the global object exists no provider can be registered: the recorder need not look per
+  // request (nor listen for `tally` without another sink); from its appearance on, it looks per event.
+  const startPolling = (): void => recorder.setPolling(true);
+  if (apiExists) startPolling();
+  else onApiGlobal.add(startPolling);
   let stopped = false;
   return () => {
     if (stopped) return;
     stopped = true;
+    onApiGlobal.delete(startPolling);
     recorder.beforeEvent = undefined;
+    recorder.setPolling(false);
     remove?.();
     if (--followers === 0) unwatchApiGlobal();
   };

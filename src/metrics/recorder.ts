@@ -67,8 +67,40 @@ export class MetricsRecorder {
   private readonly findingsSeen = new Map<string, string>();
   /** Runs before each event: lets a sink bound to OpenTelemetry's global provider follow it. */
   beforeEvent: (() => void) | undefined;
+  /**
+   * Set while beforeEvent must run per request to see a MeterProvider appear (otel-global.ts: once
+   * OpenTelemetry's global object exists). With no sink and no such watch the recorder does not
+   * listen for `tally` at all (see refresh()).
+   */
+  private polling = false;
+  /** The tracers observe() subscribed to, and whether their `tally` events reach onTally now. */
+  private readonly observed: Subscribable[] = [];
+  private tallyOn = false;
+  private readonly tallyListener = (r: RequestSummary): void => this.onTally(r);
 
   constructor(private readonly sources: RecorderSources) {}
+
+  /** Whether beforeEvent must run on every request (a late MeterProvider may appear): see `polling`. */
+  setPolling(on: boolean): void {
+    this.polling = on;
+    this.refresh();
+  }
+
+  /**
+   * Listens for `tally` (every request, both ends) only while something needs it: a sink to record
+   * into, or the watch for a late MeterProvider. `connscope run` in an app without OpenTelemetry or
+   * --metrics-port would otherwise pay a listener call per request for nothing (docs/run.md, "Cost
+   * per level"); the tracer's other events are rare and stay subscribed.
+   */
+  private refresh(): void {
+    const want = this.outs.length > 0 || this.polling;
+    if (want === this.tallyOn) return;
+    this.tallyOn = want;
+    for (const t of this.observed) {
+      if (want) t.on('tally', this.tallyListener);
+      else t.off('tally', this.tallyListener);
+    }
+  }
 
   /** Creates this recorder's instruments in a sink; returns a function removing it. */
   add(sink: MetricSink): () => void {
@@ -84,8 +116,10 @@ export class MetricsRecorder {
       }
     }
     this.outs = [...this.outs, ins];
+    this.refresh();
     return () => {
       this.outs = this.outs.filter((o) => o !== ins);
+      this.refresh();
     };
   }
 
@@ -231,15 +265,25 @@ export class MetricsRecorder {
     }
   }
 
-  /** Subscribes to a tracer's (or server tracer's) events; returns the unsubscribe function. */
+  /**
+   * Subscribes to a tracer's (or server tracer's) events; returns the unsubscribe function. `tally`
+   * only while there is somewhere to record (refresh()).
+   */
   observe(tracer: Subscribable): () => void {
-    const onTally = (r: RequestSummary): void => this.onTally(r);
     const onPhases = (r: RequestTrace): void => this.onPhases(r);
     const onConnection = (c: ConnectionRecord): void => this.onConnection(c);
     const onClose = (c: ConnectionRecord): void => this.onClose(c);
-    tracer.on('tally', onTally).on('request', onPhases).on('connection', onConnection).on('close', onClose);
+    tracer.on('request', onPhases).on('connection', onConnection).on('close', onClose);
+    if (this.tallyOn) tracer.on('tally', this.tallyListener);
+    this.observed.push(tracer);
+    let stopped = false;
     return () => {
-      tracer.off('tally', onTally).off('request', onPhases).off('connection', onConnection).off('close', onClose);
+      if (stopped) return;
+      stopped = true;
+      const i = this.observed.indexOf(tracer);
+      if (i !== -1) this.observed.splice(i, 1);
+      if (this.tallyOn) tracer.off('tally', this.tallyListener);
+      tracer.off('request', onPhases).off('connection', onConnection).off('close', onClose);
     };
   }
 

@@ -181,7 +181,7 @@ export class TracerCore {
     t.durationMs = end - t.startedAt;
     t.conn = undefined;
     this.eventLoop?.seen(end);
-    this.events.emit('tally', t);
+    this.events.emitTally(t);
   }
 
   /** A coarse clock for marks nobody times precisely (the loop sampler's last tick; 0 without one). */
@@ -243,7 +243,7 @@ export class TracerCore {
     if (!tally && !this.events.has('request')) return releaseRequest(st, end);
     const trace = finishRequest(st, end, this.eventLoop);
     this.events.emit('request', trace);
-    if (tally) this.events.emit('tally', summaryOfTrace(trace));
+    if (tally) this.events.emitTally(summaryOfTrace(trace));
   }
 
   inflight(): InflightRequest[] {

@@ -51,6 +51,24 @@ export class SafeEmitter {
     }
   }
 
+  /**
+   * `tally` (every request, on both ends) through a loop of its own rather than emit(): emit's one
+   * listener call site serves every event's listeners and is megamorphic, a generic call per listener
+   * (~220 instructions in callgrind); here the call site sees only tally listeners, and with the one
+   * listener `connscope run` adds (the live session) it is monomorphic and V8 inlines the listener.
+   */
+  emitTally(arg: TracerEvents['tally'][0]): void {
+    const list = this.lists.tally;
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i]!(arg);
+      } catch (error) {
+        this.diagnostic({ message: `a 'tally' listener threw`, where: 'listener:tally', error });
+      }
+    }
+  }
+
   diagnostic(d: TracerDiagnostic): void {
     this.emit('diagnostic', d);
   }

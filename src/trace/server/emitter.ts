@@ -4,6 +4,8 @@ import type { ServerTracerEvents } from './types.js';
 /** Where a server tracer inside `instrument()` sends its events (the client tracer's SafeEmitter). */
 export interface EventSink {
   emit(event: keyof ServerTracerEvents, arg: unknown): void;
+  /** `tally` on its own path (the client tracer's SafeEmitter.emitTally: its listener call is inlined). */
+  emitTally(arg: ServerTracerEvents['tally'][0]): void;
   has(event: keyof ServerTracerEvents): boolean;
 }
 
@@ -43,7 +45,10 @@ export class SafeEmitter extends EventEmitter {
     if (this.muted) return;
     // the sink catches its own listeners' throws (they become its diagnostics)
     this.sink?.emit(event, arg);
-    if (this.ownListeners(event) === 0) return;
+    if (this.ownListeners(event) !== 0) this.emitOwn(event, arg);
+  }
+
+  private emitOwn<E extends keyof ServerTracerEvents>(event: E, arg: ServerTracerEvents[E][0]): void {
     for (const listener of this.listeners(event)) {
       try {
         (listener as (a: unknown) => void)(arg);
@@ -51,6 +56,13 @@ export class SafeEmitter extends EventEmitter {
         if (event !== 'diagnostic') this.diagnostic(`a '${event}' listener threw`, 'listener', error);
       }
     }
+  }
+
+  /** `tally`, per request: straight to the sink's own tally path (see EventSink.emitTally), then any own listeners. */
+  emitTally(arg: ServerTracerEvents['tally'][0]): void {
+    if (this.muted) return;
+    this.sink?.emitTally(arg);
+    if (this.ownListeners('tally') !== 0) this.emitOwn('tally', arg);
   }
 
   diagnostic(message: string, where: string, error?: unknown): void {

@@ -120,7 +120,7 @@ export function attachHttp1(
       if (!tally && emitter.listenerCount('request') === 0) return;
       const trace = requestTrace(ctx, req, res, end, aborted);
       emitter.emitSafe('request', trace);
-      if (tally) emitter.emitSafe('tally', summaryOfTrace(trace));
+      if (tally) emitter.emitTally(summaryOfTrace(trace));
     } catch (error) {
       emitter.diagnostic(`tracer error in response: ${(error as Error)?.message}`, 'response', error);
     }
@@ -139,7 +139,7 @@ export function attachHttp1(
     endRequest(state, end);
     untrackCounted(state, t);
     t.durationMs = end - t.startedAt;
-    emitter.emitSafe('tally', t);
+    emitter.emitTally(t);
   };
   /**
    * A counted (sampled-out) request ends when its response is written: the `http.server.response.finish`

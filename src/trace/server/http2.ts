@@ -103,7 +103,7 @@ export function attachHttp2(server: H2Server, emitter: SafeEmitter, open: Map<So
             trace.error = { code: `NGHTTP2_RST_${stream.rstCode}`, message: `stream reset with code ${stream.rstCode}`, layer: 'h2', onReusedSocket: index > 1 };
           }
           emitter.emitSafe('request', trace);
-          if (emitter.listenerCount('tally') > 0) emitter.emitSafe('tally', summaryOfTrace(trace));
+          if (emitter.listenerCount('tally') > 0) emitter.emitTally(summaryOfTrace(trace));
         }),
       );
     });
