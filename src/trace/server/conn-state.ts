@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { now as clockNow } from '../clock.js';
 import type { AddressInfo } from 'node:net';
 import { addIdlePeriod, newIdleStats, type CloseInfo, type ConnectionRecord, type Protocol, type TlsInfo } from '../../model/connection.js';
 import { establishmentFromMarks } from '../../model/establishment.js';
@@ -92,7 +92,7 @@ function strip(a: string | undefined): string | undefined {
 }
 
 /** Marks a request start; returns its 1-based index and the idle time before it (when it reused the connection). */
-export function beginRequest(state: ConnState, now = performance.now()): { index: number; idleBeforeMs?: number } {
+export function beginRequest(state: ConnState, now = clockNow()): { index: number; idleBeforeMs?: number } {
   let idleBeforeMs: number | undefined;
   if (state.idleSince !== undefined && state.inflight === 0) {
     idleBeforeMs = now - state.idleSince;
@@ -114,7 +114,7 @@ export function countRequest(state: ConnState): void {
   state.record.requests++;
 }
 
-export function endRequest(state: ConnState, now = performance.now()): void {
+export function endRequest(state: ConnState, now = clockNow()): void {
   state.inflight = Math.max(0, state.inflight - 1);
   if (state.inflight === 0) state.idleSince = now;
 }
@@ -143,7 +143,7 @@ export function classifyClose(state: ConnState): CloseInfo {
 }
 
 /** Closes the record: close info, closedAt, and the idle period that ended with the close. */
-export function finishConnection(state: ConnState, now = performance.now()): ConnectionRecord {
+export function finishConnection(state: ConnState, now = clockNow()): ConnectionRecord {
   const r = state.record;
   if (r.closedAt !== undefined) return r;
   r.closedAt = now;

@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { now } from '../clock.js';
 import type { Socket } from 'node:net';
 
 /**
@@ -9,7 +9,7 @@ export class PendingHandshakes {
   private readonly accepted = new WeakMap<Socket, { at: number; epoch: number }>();
 
   accept(raw: Socket): void {
-    this.accepted.set(raw, { at: performance.now(), epoch: Date.now() });
+    this.accepted.set(raw, { at: now(), epoch: Date.now() });
   }
 
   /** The accept time of the raw socket under a TLS socket (TLSSocket keeps it as `_parent`). */

@@ -1,11 +1,11 @@
 import type http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import { parseKeepAliveHeader } from '../../model/connection.js';
 import type { RequestTrace } from '../../model/request.js';
 import { beginRequest, countRequest, endRequest, finishConnection, newConnState, nextRequestId, nextRequestSeq, originOf, type ConnState } from './conn-state.js';
+import { epochOf, now } from '../clock.js';
 import { RequestTally, summaryOfTrace } from '../tally.js';
 import { Sampler } from '../sampler.js';
 import { subscribeChannel, type ChannelMessages } from '../channels.js';
@@ -40,7 +40,7 @@ export function attachHttp1(
       socket,
       acceptedAt,
       acceptedAtEpoch,
-      tlsEnd: tls && handshakeSeen ? performance.now() : undefined,
+      tlsEnd: tls && handshakeSeen ? now() : undefined,
       tls: tls ? serverTlsInfo(tls) : undefined,
     });
     open.set(socket, state);
@@ -67,7 +67,7 @@ export function attachHttp1(
   const onConnection = (socket: Socket): void =>
     emitter.guard('connection', () => {
       if (!secure) {
-        track(socket, performance.now(), Date.now());
+        track(socket, now(), Date.now());
         return;
       }
       handshakes.accept(socket);
@@ -75,7 +75,7 @@ export function attachHttp1(
 
   const onSecure = (tls: TLSSocket): void =>
     emitter.guard('secureConnection', () => {
-      const t = handshakes.take(tls) ?? { at: performance.now(), epoch: Date.now() };
+      const t = handshakes.take(tls) ?? { at: now(), epoch: Date.now() };
       track(tls, t.at, t.epoch, tls);
     });
 
@@ -84,7 +84,7 @@ export function attachHttp1(
       // a handshake that failed never becomes a connection record with requests: report it as a closed one
       if (failed.has(tls)) return;
       failed.add(tls);
-      const t = handshakes.take(tls) ?? { at: performance.now(), epoch: Date.now() };
+      const t = handshakes.take(tls) ?? { at: now(), epoch: Date.now() };
       const state = newConnState({ origin: options.origin ?? originOf(scheme, tls, server.address()), protocol: 'unknown', socket: tls, acceptedAt: t.at, acceptedAtEpoch: t.epoch });
       state.errorCode = err.code ?? 'ERR_TLS_HANDSHAKE';
       emitter.emitSafe('close', finishConnection(state));
@@ -92,7 +92,7 @@ export function attachHttp1(
 
   const adopt = (socket: Socket): ConnState => {
     const tls = secure ? (socket as TLSSocket) : undefined;
-    const state = track(socket, performance.now(), Date.now(), tls, false);
+    const state = track(socket, now(), Date.now(), tls, false);
     // requests it served before are unknown: its request indexes start here
     return state;
   };
@@ -104,7 +104,7 @@ export function attachHttp1(
 
   function onRequestEnd(this: http.IncomingMessage): void {
     const ctx = pending.get(this);
-    if (ctx) ctx.bodyReadAt = performance.now();
+    if (ctx) ctx.bodyReadAt = now();
   }
   const complete = (res: http.ServerResponse, aborted: boolean): void => {
     const req = res.req;
@@ -112,7 +112,7 @@ export function attachHttp1(
     if (!ctx) return;
     pending.delete(req);
     try {
-      const end = performance.now();
+      const end = now();
       emitter.seen?.(end);
       endRequest(ctx.state, end);
       if (!aborted) noteConnectionFate(ctx.state, req, res, server, true);
@@ -158,14 +158,14 @@ export function attachHttp1(
       if (!t || t.done) return;
       noteConnectionFate(state, msg.request, res, server, false);
       t.status = res.statusCode;
-      endCounted(t, state, performance.now());
+      endCounted(t, state, now());
     } catch (error) {
       emitter.diagnostic(`tracer error in response finish: ${(error as Error)?.message}`, 'response', error);
     }
   };
   /** The connection closed under counted requests whose responses were never written. */
   const abortCounted = (state: ConnState): void => {
-    const end = performance.now();
+    const end = now();
     for (const t of countedOf(state)) {
       if (t.done) continue;
       t.error = { code: 'ECONNRESET', message: 'the client went away before the response was written', layer: 'tcp', onReusedSocket: true };
@@ -177,7 +177,7 @@ export function attachHttp1(
     try {
       // a connection accepted before the tracer attached is adopted at its first traced request
       const state = open.get(req.socket) ?? adopt(req.socket);
-      const startedAt = performance.now();
+      const startedAt = now();
       // sampling: the first request on a connection is always traced; the rest at `rate`, and
       // counted only (a tally, one listener) while anyone listens for tallies
       if (rate < 1 && state.record.requests > 0 && !sampler.sampled() && emitter.listenerCount('tally') > 0) {
@@ -330,7 +330,7 @@ function requestTrace(t: RequestContext, req: http.IncomingMessage, res: http.Se
     path: pathOnly(req.url),
     source: 'server',
     startedAt: t.startedAt,
-    startedAtEpoch: performance.timeOrigin + t.startedAt,
+    startedAtEpoch: epochOf(t.startedAt),
     phases,
     reused: t.index > 1,
     requestIndexOnConnection: t.index,

@@ -1,8 +1,8 @@
 import type http2 from 'node:http2';
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { RequestTrace } from '../../model/request.js';
+import { now } from '../clock.js';
 import { summaryOfTrace } from '../tally.js';
 import { beginRequest, endRequest, finishConnection, newConnState, nextRequestId, originOf, type ConnState } from './conn-state.js';
 import type { SafeEmitter } from './emitter.js';
@@ -28,7 +28,7 @@ export function attachHttp2(server: H2Server, emitter: SafeEmitter, open: Map<So
   const onConnection = (socket: Socket): void =>
     emitter.guard('connection', () => {
       if (secure) handshakes.accept(socket);
-      else accepted.set(socket, { at: performance.now(), epoch: Date.now() });
+      else accepted.set(socket, { at: now(), epoch: Date.now() });
     });
 
   // runs after http2's own secureConnection listener, which already created the session
@@ -37,14 +37,14 @@ export function attachHttp2(server: H2Server, emitter: SafeEmitter, open: Map<So
       // session.socket is a proxy that forbids reads and writes; property reads and listeners are allowed
       const socket = session.socket as Socket;
       const tls = secure ? (socket as TLSSocket) : undefined;
-      const t = (tls ? handshakes.take(tls) : accepted.get(socket)) ?? { at: performance.now(), epoch: Date.now() };
+      const t = (tls ? handshakes.take(tls) : accepted.get(socket)) ?? { at: now(), epoch: Date.now() };
       const state = newConnState({
         origin: options.origin ?? originOf(scheme, socket, server.address()),
         protocol: 'h2',
         socket,
         acceptedAt: t.at,
         acceptedAtEpoch: t.epoch,
-        tlsEnd: tls ? performance.now() : undefined,
+        tlsEnd: tls ? now() : undefined,
         tls: tls ? serverTlsInfo(tls) : undefined,
       });
       sessions.set(session, state);
@@ -73,12 +73,12 @@ export function attachHttp2(server: H2Server, emitter: SafeEmitter, open: Map<So
     emitter.guard('stream', () => {
       const state = sessions.get(stream.session as http2.ServerHttp2Session);
       if (!state) return;
-      const startedAt = performance.now();
+      const startedAt = now();
       const startedAtEpoch = Date.now();
       const { index, idleBeforeMs } = beginRequest(state, startedAt);
       stream.once('close', () =>
         emitter.guard('stream close', () => {
-          const end = performance.now();
+          const end = now();
           emitter.seen?.(end);
           endRequest(state, end);
           const total = end - startedAt;
