@@ -64,8 +64,9 @@ test("a TCP connect's 'net' perf entry lies between the tracer's marks around it
       s.setTimeout(5_000, () => reject(new Error('connect timed out')));
     });
     const deadline = Date.now() + 3_000;
-    while (!entries.some((e) => (e.detail as { port?: number } | undefined)?.port === port) && Date.now() < deadline) await sleep(5);
-    const entry = entries.find((e) => (e.detail as { port?: number } | undefined)?.port === port);
+    const ours = (e: PerformanceEntry): boolean => (e as PerformanceEntry & { detail?: { port?: number } }).detail?.port === port;
+    while (!entries.some(ours) && Date.now() < deadline) await sleep(5);
+    const entry = entries.find(ours);
     assert.ok(entry, "Node recorded the connect's 'net' entry");
     assert.ok(entry.startTime >= before - MARGIN_MS, `started ${entry.startTime} after the mark before it ${before}`);
     assert.ok(entry.startTime <= connected + MARGIN_MS, `started ${entry.startTime} before the connect callback's mark ${connected}`);
