@@ -1,31 +1,32 @@
 /**
- * Header lookups on undici's raw header lists ([name, value, ...] of Buffers or strings, or
- * 'name: value\r\n' text). They run for traced requests only, which at a production sample rate are
- * too rare for V8 to optimise: they run in its baseline tier, where each element read and call is
- * dear. So the bytes are compared by native calls (one latin1 slice per name of the right length,
- * one per matching value) rather than a loop per byte, which cost about 2k instructions per name
- * and 6k per value compared there (callgrind, docs/run.md "Cost per level").
+ * Header lookups on undici's raw header lists without allocating: names are compared byte by byte
+ * (ASCII case-insensitive) and only a matching value is turned into a string.
  */
-
-/** The bytes as a latin1 string (HTTP header bytes are latin1). */
-function latin1(v: Uint8Array): string {
-  return (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength)).toString('latin1');
-}
-
 function equalsLower(key: unknown, lowerName: string): boolean {
   if (typeof key === 'string') return key.length === lowerName.length && key.toLowerCase() === lowerName;
-  // the length first: most names differ in length, and then nothing else is asked
-  if ((key as { length?: unknown } | null | undefined)?.length !== lowerName.length || !(key instanceof Uint8Array)) return false;
-  return latin1(key).toLowerCase() === lowerName;
+  if (!(key instanceof Uint8Array) || key.length !== lowerName.length) return false;
+  for (let i = 0; i < key.length; i++) {
+    let c = key[i]!;
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== lowerName.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
-/** The value as a string; `previous` is returned as is when the value spells it (one string per connection). */
+/** The value as a string; `previous` is returned as is when the bytes spell it (no allocation). */
 function valueString(v: unknown, previous?: string): string {
   if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) {
-    const s = latin1(v);
-    return s === previous ? previous : s;
+  if (previous !== undefined && v instanceof Uint8Array && v.length === previous.length) {
+    let same = true;
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] !== previous.charCodeAt(i)) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return previous;
   }
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1');
   if (Array.isArray(v)) return v.map((x) => valueString(x)).join(', ');
   return String(v);
 }
