@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from 'undici';
+import { instrumentServer } from '../../src/trace/server/index.js';
 import type { RequestSummary } from '../../src/trace/types.js';
 import { httpServer } from '../helpers/servers.js';
 import { collect, until } from './collect.js';
@@ -54,6 +55,31 @@ test('tally: every listener gets every request of both ends; a throwing listener
   } finally {
     await pool.destroy().catch(() => {});
     t.stop();
+    await server.close();
+  }
+});
+
+// A server tracer on its own (instrumentServer, no client tracer to forward to): its tallies reach its
+// own listeners through the same path.
+test('tally: a standalone server tracer counts every request it answered, to its own listeners', { timeout: 30_000 }, async () => {
+  let served = 0;
+  const server = await httpServer((_req, res) => {
+    served++;
+    res.end('ok');
+  });
+  const tracer = instrumentServer(server.server, { sampleRate: 0.1 });
+  const tallies: RequestSummary[] = [];
+  tracer.on('tally', (s) => tallies.push(s));
+  const pool = new Pool(server.origin, { connections: 2 });
+  try {
+    for (let i = 0; i < 60; i++) await (await pool.request({ path: '/s', method: 'GET' })).body.dump();
+    await until(() => tallies.length === served, 3000, 'a tally per request answered');
+    assert.equal(served, 60);
+    assert.ok(tallies.every((s) => s.source === 'server' && s.status === 200 && s.durationMs >= 0));
+    assert.ok(tallies.some((s) => !s.sampled), 'most requests were counted, not traced');
+  } finally {
+    await pool.destroy().catch(() => {});
+    tracer.stop();
     await server.close();
   }
 });
