@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { metrics } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { exportedRequests } from '../helpers/otel-export.js';
 import { followGlobalMeterProvider } from '../../src/metrics/otel-global.js';
 import { MetricsRecorder } from '../../src/metrics/recorder.js';
 import { RequestTally } from '../../src/trace/tally.js';
@@ -21,21 +22,6 @@ function finished(ms: number): RequestTally {
   t.durationMs = ms;
   t.done = true;
   return t;
-}
-
-/** Requests counted in http.client.request.duration by the provider's exporter. */
-async function countedRequests(reader: PeriodicExportingMetricReader, exporter: InMemoryMetricExporter): Promise<number> {
-  await reader.forceFlush();
-  let n = 0;
-  for (const rm of exporter.getMetrics().slice(-1)) {
-    for (const sm of rm.scopeMetrics) {
-      for (const m of sm.metrics) {
-        if (m.descriptor.name !== 'http.client.request.duration') continue;
-        for (const p of m.dataPoints) n += (p.value as { count: number }).count;
-      }
-    }
-  }
-  return n;
 }
 
 test('the MeterProvider an app registers after connscope started gets every later event; the global slot looks as the API left it', { timeout: 20_000 }, async () => {
@@ -57,10 +43,10 @@ test('the MeterProvider an app registers after connscope started gets every late
   assert.deepEqual([d.writable, d.enumerable, d.configurable], [true, true, true]);
 
   for (let i = 0; i < 3; i++) recorder.onTally(finished(2 + i));
-  assert.equal(await countedRequests(reader, exporter), 3, 'every event after the registration is recorded');
+  assert.equal(await exportedRequests(reader, exporter), 3, 'every event after the registration is recorded');
   stop();
   recorder.onTally(finished(9));
-  assert.equal(await countedRequests(reader, exporter), 3, 'nothing after stop');
+  assert.equal(await exportedRequests(reader, exporter), 3, 'nothing after stop');
   await provider.shutdown();
   metrics.disable();
 });
@@ -85,7 +71,7 @@ test('the watch goes when the last follower stops, and a slot someone defines di
   assert.equal(metrics.setGlobalMeterProvider(provider), true);
   await sleep(1_500);
   recorder.onTally(finished(1));
-  assert.equal(await countedRequests(reader, exporter), 1, 'recorded once the once-a-second check saw the slot');
+  assert.equal(await exportedRequests(reader, exporter), 1, 'recorded once the once-a-second check saw the slot');
   stop();
   await provider.shutdown();
 });

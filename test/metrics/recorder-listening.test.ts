@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { metrics } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { exportedRequests } from '../helpers/otel-export.js';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import { followGlobalMeterProvider } from '../../src/metrics/otel-global.js';
@@ -31,21 +32,6 @@ function watched(tracer: Tracer): { tracer: Tracer; tallyListeners: () => number
     },
   });
   return { tracer: proxy, tallyListeners: () => n };
-}
-
-/** Requests counted in http.client.request.duration by the provider's exporter. */
-async function exported(reader: PeriodicExportingMetricReader, exporter: InMemoryMetricExporter): Promise<number> {
-  await reader.forceFlush();
-  let n = 0;
-  for (const rm of exporter.getMetrics().slice(-1)) {
-    for (const sm of rm.scopeMetrics) {
-      for (const m of sm.metrics) {
-        if (m.descriptor.name !== 'http.client.request.duration') continue;
-        for (const p of m.dataPoints) n += (p.value as { count: number }).count;
-      }
-    }
-  }
-  return n;
 }
 
 /** The client request count in a Prometheus registry (the duration histogram's _count). */
@@ -90,7 +76,7 @@ test('the recorder listens for tally only while it has somewhere to record: none
     assert.equal(w.tallyListeners(), 1, 'listening once a provider can exist');
     await run(30);
     await until(() => tallies === 50, 3000, 'every request counted');
-    assert.equal(await exported(reader, exporter), 30, 'every request after the registration, none before');
+    assert.equal(await exportedRequests(reader, exporter), 30, 'every request after the registration, none before');
 
     // the follower stops: nothing left to record into, the listener goes
     stopFollow();
