@@ -44,6 +44,14 @@ export function now(): number {
   return t[0] * 1e3 + t[1] / 1e6 + OFFSET;
 }
 
+/**
+ * The mark of a time read from process.hrtime()'s clock, in ms (a V8 CPU profile's timestamps, which
+ * are its µs): the same constant shift that now() adds.
+ */
+export function markOfHrtimeMs(ms: number): number {
+  return ms + OFFSET;
+}
+
 /** Wall-clock epoch ms of a monotonic mark. */
 export function epochOf(mark: number): number {
   return performance.timeOrigin + mark;

@@ -1,7 +1,7 @@
 import { Session } from 'node:inspector';
 import { fileURLToPath } from 'node:url';
 import type { BlockingFunction } from '../model/facts.js';
-import { now } from './clock.js';
+import { markOfHrtimeMs, now } from './clock.js';
 import type { StallWindow } from './event-loop.js';
 
 /** Sampling period of the CPU profiler (µs): fine enough to name a 50 ms stall's function. */
@@ -105,8 +105,7 @@ export class StallProfiler {
 
   private fold(p: Profile, windows: StallWindow[]): void {
     if (windows.length === 0 || !p.samples || !p.timeDeltas) return;
-    // Profile timestamps are µs of the monotonic clock process.hrtime() reads; the tracer's clock is performance.now().
-    const shift = Number(process.hrtime.bigint() / 1000n) / 1000 - now();
+    // Profile timestamps are µs of the monotonic clock process.hrtime() reads (clock.ts shifts it onto the marks' timeline)
     const byId = new Map<number, ProfileNode>();
     const parent = new Map<number, number>();
     for (const n of p.nodes) {
@@ -118,7 +117,7 @@ export class StallProfiler {
     let w = 0;
     for (let i = 0; i < p.samples.length; i++) {
       t += p.timeDeltas[i]!;
-      const at = t / 1000 - shift;
+      const at = markOfHrtimeMs(t / 1000);
       const next = i + 1 < p.timeDeltas.length ? at + p.timeDeltas[i + 1]! / 1000 : at + SAMPLING_US / 1000;
       while (w < windows.length && windows[w]!.to < at) w++;
       if (w === windows.length) break;
