@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { freePort, waitForPort } from './ports.js';
+import { median } from './median.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -189,10 +190,6 @@ try {
       console.log(`round ${r + 1} ${name.padEnd(7)} ${res.reqPerSec.toFixed(0).padStart(7)} req/s  ${res.requests} req, ${res.errors} errors${res.cpuUs !== undefined ? `, ${res.cpuUs.toFixed(1)} µs CPU/req` : ''}${res.note ? `, ${res.note}` : ''}`);
     }
   }
-  const median = (xs: number[]): number => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  };
   const ratio = (a: string, b: string): string => {
     if (!results[a] || !results[b]) return 'n/a';
     return median(results[a]!.map((x, i) => x.reqPerSec / results[b]![i]!.reqPerSec)).toFixed(2);

@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median } from './median.js';
 
 const file = process.argv[2];
 if (!file || file.startsWith('--')) {
@@ -117,13 +118,13 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-const median = (xs: number[]): number => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
+const medianMs = (xs: number[]): number => Math.round(median(xs));
 const summary = (rs: Result[]): Record<string, unknown> => ({
   connections: rs[0]!.connections,
-  wallMs: median(rs.map((r) => r.wallMs)),
-  cpuMs: median(rs.map((r) => r.cpuMs)),
-  mainLoopEndMs: median(rs.map((r) => r.mainLoopEndMs)),
-  ...(rs[0]!.workerStartedMs !== undefined ? { workerStartedMs: median(rs.map((r) => r.workerStartedMs!)), mainWaitedForWorkerMs: median(rs.map((r) => r.waitedMs)) } : {}),
+  wallMs: medianMs(rs.map((r) => r.wallMs)),
+  cpuMs: medianMs(rs.map((r) => r.cpuMs)),
+  mainLoopEndMs: medianMs(rs.map((r) => r.mainLoopEndMs)),
+  ...(rs[0]!.workerStartedMs !== undefined ? { workerStartedMs: medianMs(rs.map((r) => r.workerStartedMs!)), mainWaitedForWorkerMs: medianMs(rs.map((r) => r.waitedMs)) } : {}),
   wallMsEachRound: rs.map((r) => Math.round(r.wallMs)),
 });
 process.stdout.write(JSON.stringify({ file, rounds, built, loadAverage: { before: loadBefore, after: loadavg().map((x) => Math.round(x * 10) / 10) }, single: summary(results.single), split: summary(results.split) }, null, 2) + '\n');

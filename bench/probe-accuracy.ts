@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { makeCertChain } from '../src/lab/certs.js';
 import { startLatencyProxy } from '../src/lab/latency-proxy.js';
 import { probe } from '../src/probe/index.js';
+import { median } from './median.js';
 
 const DELAY_MS = Number(process.env.DELAY_MS ?? 25);
 const SERVER_DELAY_MS = Number(process.env.SERVER_DELAY_MS ?? 40);
@@ -27,11 +28,6 @@ const RUNS = Number(process.env.RUNS ?? 7);
 const run = promisify(execFile);
 
 interface Sample { connect: number; tls: number; wait: number }
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 async function probeOnce(port: number, ca: string): Promise<Sample> {
   const r = await probe(`https://localhost:${port}/`, { ca, requests: 1, timeoutMs: 10_000, resolve: [`localhost:${port}:127.0.0.1`] });

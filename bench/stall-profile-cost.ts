@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { instrument } from '../src/trace/index.js';
 import { keepAliveClient } from './keepalive-client.js';
+import { median } from './median.js';
 
 const argOf = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -62,7 +63,7 @@ const out = {
   requests: n,
   cpuUsPerRequest: { tracer: +(totals.off.cpuUs / n).toFixed(2), tracerPlusProfiler: +(totals.on.cpuUs / n).toFixed(2) },
   cpuVsTracer: +(totals.on.cpuUs / totals.off.cpuUs).toFixed(3),
-  medianRoundCpuVsTracer: +ratios[Math.floor(ratios.length / 2)]!.toFixed(3),
+  medianRoundCpuVsTracer: +median(ratios).toFixed(3),
   wallVsTracer: +(totals.on.wallMs / totals.off.wallMs).toFixed(3),
 };
 console.log(JSON.stringify(out));

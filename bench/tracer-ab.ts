@@ -7,6 +7,7 @@ import dc from 'node:diagnostics_channel';
 import { fileURLToPath } from 'node:url';
 import { instrument } from '../src/trace/index.js';
 import { keepAliveClient, subscribeEmpty, TRACER_CHANNELS } from './keepalive-client.js';
+import { median } from './median.js';
 
 const client = process.argv[2] ?? 'undici';
 // 'floor' instead of a rate: empty subscribers on the tracer's channels, nothing else — what Node
@@ -46,7 +47,6 @@ try {
     t?.stop();
     unsubscribe();
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const ratios = on.map((v, i) => v / off[i]!);
   console.log(JSON.stringify({ client, sampleRate: floor ? 'floor' : rate, offUs: +median(off).toFixed(2), onUs: +median(on).toFixed(2), medianCpuRatio: +median(ratios).toFixed(3) }));
   await close();

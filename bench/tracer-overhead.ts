@@ -6,6 +6,7 @@
 // the modes are interleaved round by round so machine-load drift hits them alike.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,11 +79,6 @@ try {
 }
 
 const rps = (k: string): number => (totals[k]!.requests / totals[k]!.ms) * 1000;
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 /** Median over rounds of (mode / off in the same round): drift between rounds cancels out. */
 const medianRatio = (client: string, mode: string, field: 'rps' | 'cpu'): number => {
   const off = perRound[`${client}/off`]!;
