@@ -13,7 +13,7 @@
  * `connscope bench --client raw -c C -d Ds --json` in fresh processes, each under /usr/bin/time for
  * its CPU (start-up included). Prints each round, the median of the same-round ratios, CPU per
  * request of each process, and the load average before and after. Needs `npm run build`.
- * --prof <dir>: the CLI runs under `node --cpu-prof` into <dir>. --base <other build's cli/main.js>
+ * --prof <dir>: the CLI runs under `node --cpu-prof` into <dir>. --base <other build's cli/main.cjs (or cli/main.js)>
  * adds that build as a third column (A/B a change in one run).
  */
 import { spawn, execFileSync } from 'node:child_process';
@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bench } from '../src/bench/run.js';
 import type { ClientKind } from '../src/bench/options.js';
 import { startNginx } from './nginx-return-200.js';
+import { median } from './median.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -198,15 +199,11 @@ async function cliRound(url: string, cli: string, prof: string | undefined): Pro
   return { reqPerSec: s.reqPerSec, requests: s.requests, errors: s.errors, cpuUs: (cpuOf(err) * 1e6) / all, note: `${s.connectionsOpened} conns, reuse ${(s.reuseRate ?? 0).toFixed(4)}, p50 ${s.latency?.p50.toFixed(2)} ms, p99 ${s.latency?.p99.toFixed(2)} ms` };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 /** raw engine (compiled CLI) against wrk -t1, interleaved rounds, median same-round ratios. */
 async function versusWrk(url: string): Promise<void> {
-  const cli = join(here, '..', 'dist', 'cli', 'main.js');
-  if (!existsSync(cli)) throw new Error('dist/cli/main.js is missing: npm run build first');
+  const cli = join(here, '..', 'dist', 'cli', 'main.cjs');
+  if (!existsSync(cli)) throw new Error('dist/cli/main.cjs is missing: npm run build first');
   if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is missing (Debian package time)');
   const base = sarg('base');
   const prof = sarg('prof');

@@ -19,6 +19,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliOf } from './cli-path.js';
 import { median } from './median.js';
 
 interface Run {
@@ -68,21 +69,21 @@ if (builtArg < 0) {
   // and the CLI bundled as `npm run build` ships it
   execFileSync(process.execPath, ['scripts/bundle-cli.mjs', built], { stdio: 'inherit', timeout: 120_000 });
 }
-if (!existsSync(`${built}/cli/main.js`)) throw new Error('tsc emitted nothing');
+if (!existsSync(cliOf(built))) throw new Error('the build made no CLI');
 const TSHARK_ARGS = ['-r', file, '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields',
   '-e', 'tcp.stream', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extension.type'];
 const baseArg = process.argv.indexOf('--base');
 const base = baseArg > 0 ? process.argv[baseArg + 1]! : undefined;
 const runs: { connscope: Run; tshark: Run; viaTsx?: Run; base?: Run; noExtraCa?: Run }[] = [];
 // untimed: writes the compile cache as a user's first run does (the base build too, if it keeps one)
-await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json']);
-if (base) await timed(process.execPath, [`${base}/cli/main.js`, 'pcap', file, '--json']);
+await timed(process.execPath, [cliOf(built), 'pcap', file, '--json']);
+if (base) await timed(process.execPath, [cliOf(base), 'pcap', file, '--json']);
 for (let r = 0; r < rounds; r++) {
-  const connscope = await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json']);
+  const connscope = await timed(process.execPath, [cliOf(built), 'pcap', file, '--json']);
   const tshark = await timed('tshark', TSHARK_ARGS);
   const viaTsx = withTsx ? await timed(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'pcap', file, '--json']) : undefined;
-  const baseRun = base ? await timed(process.execPath, [`${base}/cli/main.js`, 'pcap', file, '--json']) : undefined;
-  const noExtraCa = alsoWithoutExtraCa ? await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json'], envWithoutExtraCa) : undefined;
+  const baseRun = base ? await timed(process.execPath, [cliOf(base), 'pcap', file, '--json']) : undefined;
+  const noExtraCa = alsoWithoutExtraCa ? await timed(process.execPath, [cliOf(built), 'pcap', file, '--json'], envWithoutExtraCa) : undefined;
   runs.push({ connscope, tshark, viaTsx, base: baseRun, noExtraCa });
   process.stderr.write(`round ${r + 1}: connscope ${connscope.wallS} s (${connscope.cpuS.toFixed(2)} s CPU), tshark ${tshark.wallS} s (${tshark.cpuS.toFixed(2)} s CPU)${baseRun ? `, base ${baseRun.wallS} s (${baseRun.cpuS.toFixed(2)} s CPU)` : ''}${noExtraCa ? `, without NODE_EXTRA_CA_CERTS ${noExtraCa.wallS} s (${noExtraCa.cpuS.toFixed(2)} s CPU)` : ''}\n`);
 }
@@ -98,7 +99,7 @@ const session = JSON.parse(connscope.stdout) as PcapJson;
 // checked on one more, untimed run that keeps every record.
 const complete = session.connections.length === session.summary.connections
   ? session
-  : JSON.parse((await timed(process.execPath, [`${built}/cli/main.js`, 'pcap', file, '--json', '--max-records', String(session.summary.connections)])).stdout) as PcapJson;
+  : JSON.parse((await timed(process.execPath, [cliOf(built), 'pcap', file, '--json', '--max-records', String(session.summary.connections)])).stdout) as PcapJson;
 
 // agreement: ClientHello count and TLS 1.3 PSK acceptances
 let tsharkHellos = 0;

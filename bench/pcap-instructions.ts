@@ -15,6 +15,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliOf } from './cli-path.js';
 
 const file = process.argv[2];
 if (!file || file.startsWith('--')) {
@@ -35,7 +36,7 @@ if (built === undefined) {
   execFileSync(process.execPath, ['scripts/bundle-cli.mjs', built], { stdio: 'inherit', timeout: 120_000 });
 }
 const base = arg('--base');
-for (const dir of [built, base]) if (dir !== undefined && !existsSync(`${dir}/cli/main.js`)) throw new Error(`no ${dir}/cli/main.js`);
+for (const dir of [built, base]) if (dir !== undefined && !existsSync(cliOf(dir))) throw new Error(`no CLI in ${dir}/cli`);
 
 /** Instructions callgrind counted for one run of node with these arguments. */
 function instructions(nodeArgs: string[]): Promise<number> {
@@ -62,14 +63,14 @@ if (pcapMagic) writeFileSync(empty, head);
 const M = (n: number): number => Math.round(n / 1e6);
 process.env.CONNSCOPE_COMPILE_CACHE = process.argv.includes('--no-compile-cache') ? 'off' : join(dir, 'compile-cache');
 for (const build of [built, base]) {
-  if (build !== undefined) execFileSync(process.execPath, [`${build}/cli/main.js`, 'pcap', file, '--json'], { stdio: 'ignore', timeout: 300_000 });
+  if (build !== undefined) execFileSync(process.execPath, [cliOf(build), 'pcap', file, '--json'], { stdio: 'ignore', timeout: 300_000 });
 }
 try {
   const out: Record<string, unknown> = { file, compileCache: process.env.CONNSCOPE_COMPILE_CACHE === 'off' ? 'off' : 'warm', nodeStartupM: M(await instructions(['-e', ''])) };
   for (const [name, build] of [['connscope', built], ['base', base]] as const) {
     if (build === undefined) continue;
-    const full = await instructions([`${build}/cli/main.js`, 'pcap', file, '--json']);
-    const fixed = pcapMagic ? await instructions([`${build}/cli/main.js`, 'pcap', empty, '--json']) : undefined;
+    const full = await instructions([cliOf(build), 'pcap', file, '--json']);
+    const fixed = pcapMagic ? await instructions([cliOf(build), 'pcap', empty, '--json']) : undefined;
     out[name] = { dir: build, totalM: M(full), emptyCaptureM: fixed === undefined ? undefined : M(fixed), captureM: fixed === undefined ? undefined : M(full - fixed) };
   }
   process.stdout.write(JSON.stringify(out, null, 2) + '\n');

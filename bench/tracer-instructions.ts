@@ -20,6 +20,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './median.js';
 
 const argOf = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -138,11 +139,6 @@ for (let i = 0; i < jobs.length; i += parallel) {
 // --single-threaded TurboFan compiles on the counted thread (normally a helper thread does), and a
 // function first hot inside the window (a path taken by 1 request in 10 warms up 10× slower) is
 // compiled there: that made a traced request at sampleRate 0.1 look ~9× as costly as at 1.
-const median = (xs: number[]): number => {
-  const v = [...xs].sort((a, b) => a - b);
-  const mid = v.length >> 1;
-  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
-};
 const perRequest = (v: Count): number => v.total - v.compile;
 const rows = clients.flatMap((c) => modes.map((m) => {
   const reps = Array.from({ length: repeat }, (_, pad) => ({ v: results.get(`${c}/${m}/${pad}`)!, off: results.get(`${c}/off/${pad}`)! }));

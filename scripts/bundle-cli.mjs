@@ -1,8 +1,11 @@
 // Bundles the CLI (run by `npm run build`, after tsc), in two steps:
 //  1. dist/cli/main.js (tsc's output of src/cli/main.ts) and everything it loads become one CommonJS file,
 //     dist/cli/bundle/cli.cjs, commander inlined;
-//  2. dist/cli/main.js is replaced by src/cli/launch.ts bundled (with compile-cache.ts), stamped with cli.cjs's
-//     content hash: it compiles cli.cjs with V8's code cache from an earlier run (Node 20 has none for ES modules).
+//  2. dist/cli/main.cjs, the `connscope` executable, is src/cli/launch.ts bundled (with compile-cache.ts) as
+//     CommonJS, stamped with cli.cjs's content hash: it compiles cli.cjs with V8's code cache from an earlier run
+//     (Node 20 has none for ES modules). CommonJS, not an ES module: an ES entry point starts Node's ESM loader and
+//     wraps each `node:` import in a module facade, about 20 M instructions per start (a third of what the CLI
+//     itself adds to Node's start-up before a `pcap` on an empty capture).
 // Why: a `connscope pcap` run loaded about 90 ES modules and commander through Node's CommonJS loader before
 // its first packet, then compiled the same functions on every run (docs/pcap.md, "Speed"). The library
 // (dist/index.js and the other exports) stays tsc's output. Packages stay external (they are dependencies)
@@ -53,13 +56,13 @@ try {
   const id = createHash('sha256').update(code).digest('hex').slice(0, 16);
   await build({
     entryPoints: [`${dir}/cli/launch.js`],
-    outfile: `${dir}/cli/main.js`,
-    allowOverwrite: true,
+    outfile: `${dir}/cli/main.cjs`,
     bundle: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
-    define: { CONNSCOPE_BUNDLE_ID: JSON.stringify(id) },
+    define: { CONNSCOPE_BUNDLE_ID: JSON.stringify(id), 'import.meta.url': '__connscopeLaunchUrl' },
+    banner: { js: "const __connscopeLaunchUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
 } catch (err) {

@@ -7,7 +7,7 @@ import { Script } from 'node:vm';
 import { compileCache } from './compile-cache.js';
 
 /**
- * The shipped `connscope` executable (scripts/bundle-cli.mjs bundles this file into dist/cli/main.js): it
+ * The shipped `connscope` executable (scripts/bundle-cli.mjs bundles this file into dist/cli/main.cjs, as CommonJS): it
  * compiles the bundled CLI, dist/cli/bundle/cli.cjs (main.ts and everything it loads, one CommonJS file),
  * with V8's code cache from an earlier run when there is one (compile-cache.ts), and runs it as Node's
  * CommonJS loader would. Node 20 offers no code cache for ES modules, and loading and compiling the CLI's functions was

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runProcess, type Ran } from '../helpers/process.js';
 
-// The shipped executable (dist/cli/main.js = launch.ts bundled) and the V8 code cache it keeps per subcommand.
+// The shipped executable (dist/cli/main.cjs = launch.ts bundled) and the V8 code cache it keeps per subcommand.
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/main.js');
+const BIN = join(ROOT, 'dist/cli/main.cjs');
 const CAPTURE = join(ROOT, 'test/fixtures/pcap/tls12-resume.pcap');
 
 /** The report without what differs between two runs of the same capture (the time the analysis took). */

@@ -9,7 +9,7 @@ import { listen } from '../helpers/servers.js';
 import { noChromium, openReport } from './browser.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/main.js');
+const BIN = join(ROOT, 'dist/cli/main.cjs');
 const APP = join(ROOT, 'test/fixtures/run/app.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'connscope-html-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -57,7 +57,7 @@ const pages: Array<{ name: string; html: string; height: number; scheme: 'light'
   const srv = await httpServer((_q, res) => res.end('ok'));
   const file = join(tmp, 'run-out.html');
   // asynchronous: the server answering the app lives in this process
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'run', '--html', file, '--report', 'off', '--', process.execPath, 'test/fixtures/run/app.mjs'], {
+  const child = spawn(process.execPath, ['dist/cli/main.cjs', 'run', '--html', file, '--report', 'off', '--', process.execPath, 'test/fixtures/run/app.mjs'], {
     env: { ...process.env, TARGET: srv.origin },
     stdio: 'ignore',
     timeout: 30_000,

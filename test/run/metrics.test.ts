@@ -11,7 +11,7 @@ import { runProcess } from '../helpers/process.js';
 import { listen, type Served } from '../helpers/servers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'dist/cli/main.js');
+const BIN = join(ROOT, 'dist/cli/main.cjs');
 const REGISTER = join(ROOT, 'dist/run/register.js');
 const APP = join(ROOT, 'test/fixtures/run/app.mjs');
 const OTEL_APP = join(ROOT, 'test/fixtures/run/otel-app.mjs');
