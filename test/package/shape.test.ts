@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Help } from 'commander';
 import { findCycles } from '../../bench/import-graph.js';
@@ -95,5 +97,30 @@ test('the top-level help shows each subcommand as its own module registers it', 
     assert.equal(`${name} ${COMMANDS[name].usage}`, help.subcommandTerm(cmd), `${name}: COMMANDS.usage differs from the module's arguments`);
     assert.equal(cmd.description(), COMMANDS[name].summary);
     assert.ok(text.includes(`${name} ${COMMANDS[name].usage}`), `top-level help lacks ${name}`);
+  }
+});
+
+test("the package's bin is the bundled CommonJS launcher: the CLI runs without Node's ES module loader", { timeout: 60_000 }, async () => {
+  const pkg = JSON.parse(readFileSync(`${repo}package.json`, 'utf8')) as { bin: Record<string, string>; version: string };
+  const bin = `${repo}${pkg.bin.connscope}`;
+  assert.ok(existsSync(bin), `${pkg.bin.connscope} is built (npm test builds before it tests)`);
+  const dir = mkdtempSync(join(tmpdir(), 'connscope-bin-'));
+  // written at exit: the ESM loader's modules Node loaded (an ES module entry point loads them before anything runs)
+  const preload = join(dir, 'esm-modules.cjs');
+  writeFileSync(preload, "process.on('exit', () => process.stderr.write('ESM_LOADER ' + process.moduleLoadList.filter((m) => /esm\\/(module_job|translators)/.test(m)).length + '\\n'));\n");
+  const esmEntry = join(dir, 'entry.mjs');
+  writeFileSync(esmEntry, 'export {};\n');
+  const run = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
+    new Promise((resolve, reject) =>
+      execFile(process.execPath, ['-r', preload, ...args], { timeout: 30_000, cwd: dir }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve({ stdout, stderr }))),
+    );
+  try {
+    const cli = await run([bin, '--version']);
+    assert.equal(cli.stdout.trim(), pkg.version);
+    assert.match(cli.stderr, /ESM_LOADER 0\n/);
+    // the check sees an ES module entry point's loader
+    assert.match((await run([esmEntry])).stderr, /ESM_LOADER [1-9]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
