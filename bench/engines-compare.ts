@@ -199,7 +199,6 @@ async function cliRound(url: string, cli: string, prof: string | undefined): Pro
   return { reqPerSec: s.reqPerSec, requests: s.requests, errors: s.errors, cpuUs: (cpuOf(err) * 1e6) / all, note: `${s.connectionsOpened} conns, reuse ${(s.reuseRate ?? 0).toFixed(4)}, p50 ${s.latency?.p50.toFixed(2)} ms, p99 ${s.latency?.p99.toFixed(2)} ms` };
 }
 
-
 /** raw engine (compiled CLI) against wrk -t1, interleaved rounds, median same-round ratios. */
 async function versusWrk(url: string): Promise<void> {
   const cli = join(here, '..', 'dist', 'cli', 'main.cjs');
