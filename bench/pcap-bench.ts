@@ -16,7 +16,7 @@
  * second and later runs are; `--no-compile-cache` times the first run's state instead (CONNSCOPE_COMPILE_CACHE=off).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliOf } from './cli-path.js';
@@ -69,7 +69,7 @@ if (builtArg < 0) {
   // and the CLI bundled as `npm run build` ships it
   execFileSync(process.execPath, ['scripts/bundle-cli.mjs', built], { stdio: 'inherit', timeout: 120_000 });
 }
-if (!existsSync(cliOf(built))) throw new Error('the build made no CLI');
+cliOf(built); // throws when the build has no bundled CLI
 const TSHARK_ARGS = ['-r', file, '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields',
   '-e', 'tcp.stream', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.extension.type'];
 const baseArg = process.argv.indexOf('--base');
