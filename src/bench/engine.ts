@@ -11,6 +11,12 @@ export interface RecordSink {
   close(c: ConnectionRecord, idleMs?: number): void;
   /** Hot path for a successful request on a reused connection; false means "send the full record". */
   reusedOk?(blockedMs: number, waitMs: number, totalMs: number, index: number): boolean;
+  /**
+   * The same request counted without a record in every case; true when the run's sample wants its record, which the
+   * engine then builds after the load (Engine.sampledRecords) from what it kept: the load loop never builds one.
+   * `startedAt` is the request's start mark (a request begun before the tally's window is not counted).
+   */
+  deferredOk?(blockedMs: number, waitMs: number, totalMs: number, index: number, startedAt: number): boolean;
 }
 
 /**
@@ -49,6 +55,11 @@ export interface Engine {
    * reads it for the request that event completed and the one it sends next. Absent: performance.now().
    */
   now?(): number;
+  /**
+   * Hands over the records of the requests the sink sampled through deferredOk, in the order they ended, and
+   * forgets them (called after the load, and at the end of a warm-up to drop its sample).
+   */
+  sampledRecords?(take: (r: RequestTrace) => void): void;
   /** Destroys every connection; in-flight requests are abandoned (their `done` may never be called). */
   close(): Promise<void>;
 }

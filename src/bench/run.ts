@@ -49,6 +49,7 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
     request: (r) => counting && tally.request(r),
     close: (c, idle) => tally.close(c, idle),
     reusedOk: (b, w, t, i) => !counting || tally.reusedOk(b, w, t, i),
+    deferredOk: (b, w, t, i, s) => counting && tally.deferredOk(b, w, t, i, s),
   };
   const engine = await createEngine({ options: o, sink });
   const tracer = engine.selfAccounting ? undefined : attachTracer(o, sink);
@@ -68,6 +69,8 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       const warmTally = tally;
       warmup = { requests: warmTally.completed, durationMs: w.durationMs };
       tally = new Tally(performance.now(), warmTally.perSecond.openNow);
+      // the warm-up's sample is not kept
+      engine.sampledRecords?.(() => undefined);
     }
     const current = (): Tally => tally;
     main = await runLoad(engine, tally, {
@@ -80,6 +83,11 @@ export async function bench(options: BenchOptions): Promise<BenchResult> {
       tickMs: o.progressIntervalMs,
       onTick: progress(o, 'run', current),
     });
+    // the sample's records the engine built no record for during the load, then the whole sample in start order
+    if (engine.sampledRecords) {
+      engine.sampledRecords((r) => tally.sampled(r));
+      tally.session.sortRequests((a, b) => a.startedAt - b.startedAt);
+    }
     // before the pool closes: where the requests still in flight were stuck
     if (main.abandoned > 0) stuck = (engine.stuckSteps ? engine.stuckSteps() : tracer?.inflight()) ?? {};
   } finally {

@@ -156,6 +156,25 @@ export class Tally {
     return true;
   }
 
+  /**
+   * A successful request on a reused connection, counted like reusedOk() but never asking for its record now: true
+   * when the sample still wants it (a place in the sample is taken; the record comes after the load, through
+   * sampled()), so an engine's load loop never runs the record path while it is being compiled. The sample holds
+   * the same requests as with full records: the first SAMPLE_REQUESTS successes to end.
+   */
+  deferredOk(blockedMs: number, waitMs: number, totalMs: number, index: number, startedAt: number): boolean {
+    if (startedAt < this.since) return false;
+    this.acc.addReusedOk(blockedMs, waitMs, totalMs, index);
+    if (this.sampledOk >= SAMPLE_REQUESTS) return false;
+    this.sampledOk++;
+    return true;
+  }
+
+  /** The record of a request deferredOk() sampled, built after the load: into the sample (it is counted already). */
+  sampled(r: RequestTrace): void {
+    this.session.addRequest(r);
+  }
+
   connection(c: ConnectionRecord): void {
     this.perSecond.connection(1, performance.now());
     if (c.openedAt < this.since) return;

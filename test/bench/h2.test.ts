@@ -104,3 +104,62 @@ test('h2: a stream with no answer fails after --timeout (not sooner), a head wit
   // the head at 200 ms restarts the deadline: the stream fails 300 ms after it, not 300 ms after the start
   assert.ok(h.stats.latency && h.stats.latency.min >= 490, `min ${h.stats.latency?.min}`);
 });
+
+test("h2: the sample's records, built after the load, are every request once: each session's streams 1..n as the server counted them, in start order", { timeout: 30_000 }, async () => {
+  const server = http2.createSecureServer({ key: chain.keyPem, cert: chain.chainPem });
+  // the server's own count of the streams of each session
+  const perSession = new Map<http2.Http2Session, number>();
+  server.on('stream', (stream) => {
+    perSession.set(stream.session!, (perSession.get(stream.session!) ?? 0) + 1);
+    stream.respond({ ':status': 200 });
+    stream.end('ok');
+  });
+  const s = await listen(server, 'https');
+  after(() => s.close());
+
+  const r = await bench({ url: `${s.origin}/`, client: 'h2', connections: 3, concurrency: 6, requests: 600, durationMs: 20_000, ca: chain.caPem });
+  assert.equal(r.stats.requests, 600);
+  assert.equal(r.stats.errors, 0, JSON.stringify(r.stats.errorsByCode));
+  // counted once each (the accumulator), and each in the sample once (600 is below the sample's 5,000)
+  assert.equal(r.stats.tracedRequests, 600);
+  const sample = r.session.requests;
+  assert.equal(sample.length, 600);
+  const byConn = new Map<string, number[]>();
+  for (const q of sample) byConn.set(q.connectionId!, [...(byConn.get(q.connectionId!) ?? []), q.requestIndexOnConnection!]);
+  const counts = [...byConn.values()].map((idx) => {
+    const sorted = [...idx].sort((a, b) => a - b);
+    assert.deepEqual(sorted, sorted.map((_, i) => i + 1), 'each session: streams 1..n, none missing, none twice');
+    return idx.length;
+  });
+  assert.deepEqual(counts.sort((a, b) => a - b), [...perSession.values()].sort((a, b) => a - b));
+  for (let i = 1; i < sample.length; i++) assert.ok(sample[i]!.startedAt >= sample[i - 1]!.startedAt, 'start order');
+  let plainReused = 0;
+  for (const q of sample) {
+    assert.equal(q.status, 200);
+    assert.equal(q.reused, q.requestIndexOnConnection! > 1);
+    const p = q.phases;
+    assert.ok(p.total >= 0 && p.wait !== undefined && p.wait >= 0 && p.total >= p.wait, JSON.stringify(p));
+    // a session's first stream carries its setup (so do the streams that waited for it); the rest are the records
+    // built after the load, from the marks the engine kept
+    if (q.requestIndexOnConnection === 1) assert.ok(p.connect !== undefined && p.tls !== undefined, JSON.stringify(p));
+    else if (p.connect === undefined) {
+      plainReused++;
+      assert.ok(p.blocked !== undefined && p.tls === undefined, JSON.stringify(p));
+    }
+  }
+  // at most the first concurrency-many streams joined a session's setup
+  assert.ok(plainReused >= 600 - 6, `${plainReused} plain reused`);
+
+  // past the sample: every request counted, the sample capped at 5,000 successes
+  const big = await bench({ url: `${s.origin}/`, client: 'h2', connections: 2, concurrency: 20, requests: 6000, durationMs: 20_000, ca: chain.caPem });
+  assert.equal(big.stats.errors, 0, JSON.stringify(big.stats.errorsByCode));
+  assert.equal(big.stats.tracedRequests, 6000);
+  assert.equal(big.session.requests.length, 5000);
+
+  // a warm-up's sample is not kept: the run's sample holds only the measured requests
+  const warm = await bench({ url: `${s.origin}/`, client: 'h2', connections: 2, concurrency: 4, requests: 200, warmupMs: 300, durationMs: 20_000, ca: chain.caPem });
+  assert.ok((warm.warmup?.requests ?? 0) > 0, JSON.stringify(warm.warmup));
+  assert.equal(warm.stats.requests, 200);
+  assert.equal(warm.session.requests.length, 200);
+  assert.equal(warm.stats.tracedRequests, 200);
+});

@@ -27,6 +27,9 @@ const MAX_GOAWAY_RETRIES = 10;
 
 let h2Seq = 0;
 
+/** Numbers kept per deferred record (see H2Engine.deferredMarks). */
+const DEFERRED_MARKS = 7;
+
 /** Where every session's socket reads land (see connect()). */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
@@ -167,6 +170,13 @@ export class H2Engine implements Engine {
   readonly clock = new EventClock();
   /** One TLS context for every session (see connect()). */
   private secureContext: tls.SecureContext | undefined;
+  /**
+   * The sampled successes whose records wait for the end of the load (sink.deferredOk): each one's session id, and
+   * DEFERRED_MARKS numbers (start, assigned, first byte, end, index on its session, status, idle before or NaN).
+   * Bounded by the tally's sample; emptied by sampledRecords().
+   */
+  private deferredIds: string[] = [];
+  private deferredMarks: number[] = [];
 
   constructor(private readonly ctx: EngineContext) {
     const o = ctx.options;
@@ -502,14 +512,46 @@ export class H2Engine implements Engine {
     // its establishment like the first stream: that wait is connect/tls, clamped to its start, not blocked
     const joinedSetup = !w.queuedByLimit && slot.readyAt !== undefined && w.start < slot.readyAt;
     const status = s.status || undefined;
-    // the hot path: a plain success on a reused session is counted without building its record (as raw does)
-    if (err === undefined && index > 1 && !joinedSetup && s.firstByte && this.ctx.sink.reusedOk?.(s.assigned - w.start, s.firstByte - s.assigned, now - w.start, index)) {
-      this.closeIfDrained(slot);
-      w.done(status, undefined);
-      this.pump();
-      return;
+    // the hot path: a plain success on a reused session is counted without building its record (as raw does); when
+    // the sample wants its record, what the record needs is kept and the record built after the load
+    if (err === undefined && index > 1 && !joinedSetup && s.firstByte) {
+      const sink = this.ctx.sink;
+      const blocked = s.assigned - w.start;
+      const wait = s.firstByte - s.assigned;
+      const total = now - w.start;
+      let counted: boolean;
+      if (sink.deferredOk) {
+        if (sink.deferredOk(blocked, wait, total, index, w.start)) this.defer(s, now);
+        counted = true;
+      } else counted = sink.reusedOk?.(blocked, wait, total, index) ?? false;
+      if (counted) {
+        this.closeIfDrained(slot);
+        w.done(status, undefined);
+        this.pump();
+        return;
+      }
     }
     this.endRecorded(s, err, joinedSetup);
+  }
+
+  /** Keeps what the record of `s` (a success on a reused session, ended at `end`) needs, for sampledRecords(). */
+  private defer(s: BenchStream, end: number): void {
+    this.deferredIds.push(s.session.id);
+    this.deferredMarks.push(s.w.start, s.assigned, s.firstByte, end, s.index, s.status, s.idleBefore ?? NaN);
+  }
+
+  sampledRecords(take: (r: RequestTrace) => void): void {
+    const ids = this.deferredIds;
+    const m = this.deferredMarks;
+    this.deferredIds = [];
+    this.deferredMarks = [];
+    for (let k = 0; k < ids.length; k++) {
+      const i = k * DEFERRED_MARKS;
+      const assigned = m[i + 1]!;
+      const idleBefore = m[i + 6]!;
+      const marks: RequestMarks = { start: m[i]!, end: m[i + 3]!, sent: assigned, firstByte: m[i + 2]!, assigned };
+      take(this.trace(ids[k]!, marks, m[i + 4]!, m[i + 5]! || undefined, Number.isNaN(idleBefore) ? undefined : idleBefore, undefined));
+    }
   }
 
   /**
@@ -536,28 +578,34 @@ export class H2Engine implements Engine {
         marks.tlsEnd = slot.tlsEnd;
       }
     } else marks.assigned = s.assigned;
+    const t = this.trace(slot.id, marks, index, status, s.idleBefore, err);
+    this.closeIfDrained(slot);
+    this.ctx.sink.request(t);
+    w.done(err === undefined ? status : undefined, err);
+    this.pump();
+  }
+
+  /** One request's record: the one way both endRecorded() and sampledRecords() build it. */
+  private trace(connectionId: string, marks: RequestMarks, index: number, status: number | undefined, idleBefore: number | undefined, err: unknown): RequestTrace {
     const t: RequestTrace = {
       id: '',
-      connectionId: slot.id,
+      connectionId,
       origin: this.origin,
       method: this.ctx.options.method,
       path: this.path,
       source: 'http2',
       poolId: 'h2#1',
-      startedAt: w.start,
+      startedAt: marks.start,
       startedAtEpoch: 0,
       phases: phasesFromMarks(marks),
       reused: index > 1,
       requestIndexOnConnection: index,
       httpVersion: '2.0',
     };
-    if (s.idleBefore !== undefined) t.idleBeforeMs = s.idleBefore;
+    if (idleBefore !== undefined) t.idleBeforeMs = idleBefore;
     if (status !== undefined) t.status = status;
     if (err !== undefined) t.error = classifyError(err, index > 1);
-    this.closeIfDrained(slot);
-    this.ctx.sink.request(t);
-    w.done(err === undefined ? status : undefined, err);
-    this.pump();
+    return t;
   }
 
   /** Moves `slot` to `next`, keeping the counts of connecting and live sessions that pump() reads. */
