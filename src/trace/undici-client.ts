@@ -188,10 +188,14 @@ export function traceUndici(core: TracerCore): () => void {
    * The TCP connect comes from Node's 'net' perf entry, observed while a TLS connect or one to a host
    * name is under way (perf-entries.ts); a plain connect to an IP literal has none: it ends when
    * undici reports the connection and began when undici began connecting.
+   * `end` is when undici reported the connection; `seenBy` (later, for a plain socket) is when the entry is
+   * looked for. A plain socket's entry ends only after everything its 'connect' listeners did, undici's
+   * `connected` and the first request's write included: that end is later than the connection (by 2 ms and
+   * more on a busy machine), so it is looked for up to `seenBy` and the connect still ends at `end`.
    */
-  const settleMarks = (conn: ConnectionState, params: ConnectParams, tls: boolean, end: number): void => {
+  const settleMarks = (conn: ConnectionState, params: ConnectParams, tls: boolean, end: number, seenBy = end): void => {
     const m = conn.marks;
-    const tcp = net.take('net', m.created, end, { port: Number(params.port || (params.protocol === 'https:' ? 443 : 80)) });
+    const tcp = net.take('net', m.created, seenBy, { port: Number(params.port || (params.protocol === 'https:' ? 443 : 80)) });
     const hostname = (params.hostname ?? '').replace(/^\[|\]$/g, '');
     if (hostname && !isIP(hostname)) {
       // Everything before the TCP connect started was name resolution (a custom lookup included).
@@ -204,7 +208,7 @@ export function traceUndici(core: TracerCore): () => void {
     }
     if (tcp) {
       m.connectStart = tcp.start;
-      m.connectEnd = tcp.end;
+      m.connectEnd = Math.min(tcp.end, end);
     } else {
       m.connectStart = m.dnsEnd ?? m.created;
     }
@@ -236,9 +240,9 @@ export function traceUndici(core: TracerCore): () => void {
     core.adoptSocket(socket, conn);
     if (pending?.poolTasks !== undefined) conn.marks.poolTasks = pending.poolTasks;
     const tls = (socket as { encrypted?: boolean }).encrypted === true;
-    const settle = (): void => {
+    const settle = (seenBy = t): void => {
       try {
-        settleMarks(conn, connectParams, tls, t);
+        settleMarks(conn, connectParams, tls, t, seenBy);
         core.announce(conn, socket);
       } finally {
         if (pending?.wantsTcp) net.releaseConnects();
@@ -247,7 +251,7 @@ export function traceUndici(core: TracerCore): () => void {
     // A plain socket's 'net' perf entry is recorded just after its 'connect' event, which is where
     // undici publishes `connected`: settle once that call stack has unwound, if the entry is wanted.
     if (tls || !pending?.wantsTcp) settle();
-    else process.nextTick(core.guard('undici:settle', settle));
+    else process.nextTick(core.guard('undici:settle', () => settle(now())));
   });
 
   const onConnectError = core.guard('undici:connectError', (msg: ChannelMessages['undici:client:connectError']) => {

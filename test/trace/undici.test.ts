@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import dns from 'node:dns';
+import dc from 'node:diagnostics_channel';
 import { randomBytes } from 'node:crypto';
 import { Agent, Pool, request } from 'undici';
 import { httpServer, httpsServer, type Served } from '../helpers/servers.js';
@@ -101,6 +102,33 @@ describe('tracer: undici and fetch', { timeout: 30_000 }, () => {
       await until(() => t.requests.length === 2, 3000, 'two requests');
       assert.equal(snap[0]!.poolId, t.requests[0]!.poolId);
     } finally {
+      await pool.close();
+      t.stop();
+    }
+  });
+
+  test("undici: the dns split of a plain connect holds when the connect's own listeners take 5 ms (a busy subscriber)", async () => {
+    const t = collect();
+    // another subscriber of undici's `connected` that works 5 ms: Node's TCP entry then ends 5 ms after the connection
+    const busy = (): void => {
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+    };
+    dc.subscribe('undici:client:connected', busy);
+    const lookup = ((_host: string, opts: dns.LookupOptions, cb: (...a: any[]) => void) => {
+      setTimeout(() => dns.lookup('127.0.0.1', opts, cb), 30);
+    }) as unknown as typeof dns.lookup;
+    const pool = new Pool(`http://busy.test:${plain.port}`, { connect: { lookup } });
+    try {
+      await (await pool.request({ path: '/', method: 'GET' })).body.text();
+      await until(() => t.requests.length === 1, 3000, 'request');
+      const r = t.requests[0]!;
+      assert.ok(r.phases.dns! >= 29, `dns ${r.phases.dns}`);
+      // the connect ends where undici reported the connection, not after the listeners' 5 ms
+      assert.ok(r.phases.connect !== undefined && r.phases.connect < r.phases.dns!, JSON.stringify(r.phases));
+      assert.ok(phasesConsistent(r));
+    } finally {
+      dc.unsubscribe('undici:client:connected', busy);
       await pool.close();
       t.stop();
     }

@@ -555,7 +555,8 @@ export class H2Engine implements Engine {
   }
 
   /**
-   * The rest of end() when `s` needs a full record: an error, a session's first stream, or the tally's sample.
+   * The rest of end() when `s` needs a full record now: an error, a session's first stream (or one that waited for
+   * its setup), or a success the sample wants when the sink cannot take its record after the load (no deferredOk).
    * A method of its own so the hot path above stays small for the optimising compiler (the record's code
    * inlined into end() made it one of the largest, slowest functions to optimise, in the middle of a run).
    */
