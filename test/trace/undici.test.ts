@@ -13,6 +13,12 @@ const delayed: http.RequestListener = (req, res) => {
   setTimeout(() => res.end('hello'), delay);
 };
 
+/** A lookup that answers 127.0.0.1 after `ms`, for any name (a custom lookup leaves Node no 'dns' entry). */
+const lookupAfter = (ms: number): typeof dns.lookup =>
+  ((_host: string, opts: dns.LookupOptions, cb: (...a: any[]) => void) => {
+    setTimeout(() => dns.lookup('127.0.0.1', opts, cb), ms);
+  }) as unknown as typeof dns.lookup;
+
 describe('tracer: undici and fetch', { timeout: 30_000 }, () => {
   let plain: Served<http.Server>;
   before(async () => {
@@ -115,10 +121,7 @@ describe('tracer: undici and fetch', { timeout: 30_000 }, () => {
       while (performance.now() < until);
     };
     dc.subscribe('undici:client:connected', busy);
-    const lookup = ((_host: string, opts: dns.LookupOptions, cb: (...a: any[]) => void) => {
-      setTimeout(() => dns.lookup('127.0.0.1', opts, cb), 30);
-    }) as unknown as typeof dns.lookup;
-    const pool = new Pool(`http://busy.test:${plain.port}`, { connect: { lookup } });
+    const pool = new Pool(`http://busy.test:${plain.port}`, { connect: { lookup: lookupAfter(30) } });
     try {
       await (await pool.request({ path: '/', method: 'GET' })).body.text();
       await until(() => t.requests.length === 1, 3000, 'request');
@@ -136,10 +139,7 @@ describe('tracer: undici and fetch', { timeout: 30_000 }, () => {
 
   test('undici: a lookup that takes 50 ms shows as dns >= 50 ms', async () => {
     const t = collect();
-    const lookup = ((_host: string, opts: dns.LookupOptions, cb: (...a: any[]) => void) => {
-      setTimeout(() => dns.lookup('127.0.0.1', opts, cb), 50);
-    }) as unknown as typeof dns.lookup;
-    const pool = new Pool(`http://slow.test:${plain.port}`, { connect: { lookup } });
+    const pool = new Pool(`http://slow.test:${plain.port}`, { connect: { lookup: lookupAfter(50) } });
     try {
       await (await pool.request({ path: '/', method: 'GET' })).body.text();
       await until(() => t.requests.length === 1, 3000, 'request');
