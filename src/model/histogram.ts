@@ -29,6 +29,9 @@ export interface HistogramBin {
 /** Percentiles of curve(): evenly up to 90, then two to four points per added nine. */
 export const CURVE_PERCENTILES = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.75, 99.9, 99.95, 99.99, 99.999, 100] as const;
 
+/** The percentiles of summary(), ascending (percentilesMs() walks them in order). */
+const SUMMARY_PERCENTILES = [50, 90, 99, 99.9] as const;
+
 /** Values below this many µs are counted exactly (1 µs buckets). */
 const LINEAR = 512;
 /** Buckets per power of two above LINEAR: a bucket is at most 1/256 (0.39 %) of its value wide. */
@@ -107,28 +110,33 @@ export class DurationHistogram {
 
   /** The value (ms) at or below which p % of the recorded values fall, as HdrHistogram reports it. */
   percentileMs(p: number): number {
-    if (this.total === 0) return NaN;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.total));
+    return this.percentilesMs([p])[0]!;
+  }
+
+  /**
+   * percentileMs() of each of ps (ascending) in one walk over the buckets: a summary's four percentiles
+   * walked the 7,680 buckets up to four times.
+   */
+  percentilesMs(ps: readonly number[]): number[] {
+    if (this.total === 0) return ps.map(() => NaN);
+    const out = new Array<number>(ps.length).fill(this.maxUs / 1000);
+    let k = 0;
+    let rank = Math.max(1, Math.ceil((ps[0]! / 100) * this.total));
     let seen = 0;
-    for (let i = 0; i < SIZE; i++) {
+    for (let i = 0; i < SIZE && k < ps.length; i++) {
       seen += this.counts[i]!;
-      if (seen >= rank) return Math.min(highestOf(i), this.maxUs) / 1000;
+      while (k < ps.length && seen >= rank) {
+        out[k++] = Math.min(highestOf(i), this.maxUs) / 1000;
+        if (k < ps.length) rank = Math.max(1, Math.ceil((ps[k]! / 100) * this.total));
+      }
     }
-    return this.maxUs / 1000;
+    return out;
   }
 
   summary(): Distribution | undefined {
     if (this.total === 0) return undefined;
-    return {
-      count: this.total,
-      mean: this.sumMs / this.total,
-      min: this.minUs / 1000,
-      p50: this.percentileMs(50),
-      p90: this.percentileMs(90),
-      p99: this.percentileMs(99),
-      p999: this.percentileMs(99.9),
-      max: this.maxUs / 1000,
-    };
+    const [p50, p90, p99, p999] = this.percentilesMs(SUMMARY_PERCENTILES);
+    return { count: this.total, mean: this.sumMs / this.total, min: this.minUs / 1000, p50: p50!, p90: p90!, p99: p99!, p999: p999!, max: this.maxUs / 1000 };
   }
 
   /**
@@ -137,7 +145,8 @@ export class DurationHistogram {
    */
   curve(): PercentilePoint[] {
     if (this.total === 0) return [];
-    return CURVE_PERCENTILES.map((p) => ({ percentile: p, ms: p === 0 ? this.minUs / 1000 : p === 100 ? this.maxUs / 1000 : this.percentileMs(p) }));
+    const ms = this.percentilesMs(CURVE_PERCENTILES);
+    return CURVE_PERCENTILES.map((p, i) => ({ percentile: p, ms: p === 0 ? this.minUs / 1000 : p === 100 ? this.maxUs / 1000 : ms[i]! }));
   }
 
   /**

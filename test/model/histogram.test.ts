@@ -21,6 +21,12 @@ test('DurationHistogram percentiles are within 0.39 % of the exact nearest-rank 
         assert.ok(close(got, exact), `p${p}: ${got} vs exact ${exact}`);
         assert.ok(got <= s.max);
       }
+      // the curve's points come from the same single walk over the buckets
+      for (const { percentile: p, ms } of h.curve()) {
+        if (p === 0) assert.equal(ms, s.min);
+        else if (p === 100) assert.equal(ms, s.max);
+        else assert.ok(close(ms, percentile(us, p)), `curve p${p}: ${ms} vs exact ${percentile(us, p)}`);
+      }
     }),
   );
 });
