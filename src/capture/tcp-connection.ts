@@ -124,7 +124,7 @@ export class TcpConnection {
     if (fromClient && this.ackAt === undefined && this.synAckAt !== undefined && f & ACK) this.ackAt = ts;
     if (seg.payloadLength > 0) {
       if (fromClient && this.s2c.finAt !== undefined && this.clientDataAfterServerCloseAt === undefined) this.clientDataAfterServerCloseAt = ts;
-      dir.payload(seg.seq, seg.payloadLength, seg.data, seg.payloadStart, seg.payloadEnd, ts);
+      dir.payload(seg, ts);
       // the first bytes may have shown that client and server were the other way round
       const isClient = dir === this.c2s;
       if (!(this.app === 'tls' && isAlertRecord(seg))) this.trackTurn(isClient, ts);
