@@ -63,8 +63,8 @@ export class TcpDirection {
   /**
    * A segment's payload: seg.payloadLength is what the IP header declares, seg.data[payloadStart, payloadEnd)
    * what was captured. It takes the segment rather than its fields because a sequence number is a 32-bit
-   * unsigned value, outside V8's small integers: passed as an argument, it is boxed in a fresh heap number
-   * for every packet (1.6 MB of garbage per 130 MiB capture); read from the segment's field here, it is not.
+   * unsigned value, often outside V8's small integers: passed as an argument to this call (too big to be
+   * inlined), it was boxed in a fresh heap number per payload packet; read from the segment's field, it is not.
    */
   payload(seg: TcpSegment, tsMs: number): void {
     const seq = seg.seq;
