@@ -55,13 +55,25 @@ export class HpackDecoder {
    */
   decode(block: Buffer, start = 0, end = block.length, out: string[] = []): string[] {
     const table = this.table;
-    const version = table.version;
-    if ((this.lastNeeds === -1 || this.lastNeeds === version) && this.sameAsLast(block, start, end)) {
-      for (const f of this.lastFields) out.push(f);
+    if ((this.lastNeeds === -1 || this.lastNeeds === table.version) && this.sameAsLast(block, start, end)) {
+      const fields = this.lastFields;
+      for (let i = 0; i < fields.length; i++) out.push(fields[i]!);
       const adds = this.lastAdds;
       for (let i = 0; i < adds.length; i += 2) table.add(adds[i]!, adds[i + 1]!);
       return out;
     }
+    return this.decodeFresh(block, start, end, out);
+  }
+
+  /**
+   * decode() of a block that is not a replay. A method of its own: the replay above is what runs for almost every
+   * response, and V8 optimises a function after a number of calls that grows with its bytecode, so the replay alone
+   * is optimised within a short warm-up where the whole decoder was not (and a connection's first blocks, which
+   * take branches the replays never do, no longer deoptimise it).
+   */
+  private decodeFresh(block: Buffer, start: number, end: number, out: string[]): string[] {
+    const table = this.table;
+    const version = table.version;
     const first = out.length;
     const adds: string[] = [];
     let resized = false;
