@@ -550,7 +550,10 @@ export class H2Engine implements Engine {
       const assigned = m[i + 1]!;
       const idleBefore = m[i + 6]!;
       const marks: RequestMarks = { start: m[i]!, end: m[i + 3]!, sent: assigned, firstByte: m[i + 2]!, assigned };
-      take(this.trace(ids[k]!, marks, m[i + 4]!, m[i + 5]! || undefined, Number.isNaN(idleBefore) ? undefined : idleBefore, undefined));
+      // index and status back to integers (`| 0`): read from this array of doubles they are doubles, and one stored where
+      // V8 had only seen integers changes the shape of every later record and of the accumulator that counts them, so
+      // the next run's hot code starts its optimisation over (--log-ic: its property accesses recomputed)
+      take(this.trace(ids[k]!, marks, m[i + 4]! | 0, (m[i + 5]! | 0) || undefined, Number.isNaN(idleBefore) ? undefined : idleBefore, undefined));
     }
   }
 
