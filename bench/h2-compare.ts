@@ -8,8 +8,8 @@
  * Each tool runs in a fresh process, interleaved round by round (the machine is shared: load drift
  * hits all alike); the ratios are medians of the same-round ratios. The load average is printed
  * before and after. Each Node child first runs 1,000 requests unmeasured (module loading is then not in
- * its CPU per request; the JIT's warm-up mostly is: the measured run's new tally and closures deoptimise
- * what the first run compiled, bench/README.md); CPU per request is user + system time of the measured run
+ * its CPU per request; the JIT's warm-up mostly is: V8 optimises the hot path after more calls than 1,000
+ * requests make, bench/README.md); CPU per request is user + system time of the measured run
  * (h2load's: its whole process, from /usr/bin/time). --prof <dir>: the bench child runs under `node --cpu-prof` into <dir>.
  * The bench runs from dist/ when built (`npm run build`: what users run, without the TypeScript
  * loader's per-closure helpers), else from src/ via tsx. --base <path to another build's index.js>
