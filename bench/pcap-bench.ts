@@ -5,7 +5,7 @@
  * interleaved round by round so load drift on a shared machine hits both alike; the ratios are medians of
  * the same-round ratios. connscope runs as shipped (compiled JavaScript, CLI bundled, built here into
  * scratch/pcap-bench-build; `--built DIR` takes another build, e.g. an older commit's) and, with --tsx, through tsx too. It runs the full analysis (reassembly, TLS,
- * records, findings) with --json to /dev/null; tshark extracts the ClientHello/ServerHello fields
+ * records, findings) with --json into a pipe this script reads (as `| jq` would; the agreement check parses it); tshark extracts the ClientHello/ServerHello fields
  * (issue 16's command). `--base DIR` times a second build (another commit's tsc output) in the same rounds,
  * to report before and after from one run. Also checks both saw the same ClientHellos and TLS 1.3 PSK acceptances.
  * `--also-without-extra-ca` times connscope a second time each round with NODE_EXTRA_CA_CERTS removed from its
