@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Makes a large HTTPS capture with Ethernet-sized packets for bench/pcap-bench.ts (run by hand, as root):
-#   bash bench/pcap-make-capture.sh [OUT=/tmp/connscope-pcap-bench.pcap] [MB=220]
+#   bash bench/pcap-make-capture.sh [OUT=/tmp/connscope-pcap-bench.pcap] [MB=220] [MIX=mixed|keepalive]
 # Loopback inside a network namespace made for it: MTU 1500 and GSO limited to one segment, so tcpdump sees
 # 1514-byte frames and realistic packet counts instead of 64 KiB GSO super-packets. nginx (TLS 1.2 + 1.3,
 # session tickets) serves 64 KiB bodies; a node client mixes new connections (resumed through the agent's
-# session cache), keep-alive connections, and TLS 1.2-only connections. The capture is NOT committed:
-# delete it when done.
+# session cache), keep-alive connections, and TLS 1.2-only connections. MIX=keepalive sends every request over
+# the keep-alive agent instead (about 40 connections rather than 1,400 for the same bytes): the pair tells
+# what connscope spends per connection. The capture is NOT committed: delete it when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${1:-/tmp/connscope-pcap-bench.pcap}
 MB=${2:-220}
+MIX=${3:-mixed}
+case "$MIX" in mixed|keepalive) ;; *) echo "MIX must be mixed or keepalive" >&2; exit 2 ;; esac
 NS=connscope-pcap-bench
 PORT=8443
 WORK=$(mktemp -d /tmp/connscope-pcap-bench.XXXXXX)
@@ -76,7 +79,7 @@ let next = 0;
 const worker = async () => {
   while (next < $REQUESTS) {
     const i = next++;
-    await get(i % 4 === 0 ? pooled : i % 4 === 1 ? tls12 : fresh);
+    await get('$MIX' === 'keepalive' || i % 4 === 0 ? pooled : i % 4 === 1 ? tls12 : fresh);
   }
 };
 await Promise.all(Array.from({ length: 8 }, worker));
